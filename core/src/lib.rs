@@ -6,3 +6,11 @@
 
 pub mod keys;
 pub mod messages;
+pub mod blob_id;
+pub mod encoding;
+pub mod merkle;
+pub mod metadata;
+
+pub use blob_id::{BlobId, EncodingType};
+pub use encoding::{EncodingConfig, encode};
+pub use metadata::{BlobMetadata, VerifiedBlobMetadata};

@@ -1,0 +1,361 @@
+//! Encoding a blob: the sliver pairs, their hashes, the metadata and the blob id.
+//!
+//! The work is split so that nothing is held twice:
+//! 1. every source row is extended to `n` columns (`p` row encodings); the new symbols are
+//!    the source part of secondary slivers `s..n`;
+//! 2. every column `0..n` is extended to `n` rows (`n` column encodings); rows `p..n` of the
+//!    first `s` columns are primary slivers `p..n`; every symbol of the full `n x n` matrix
+//!    passes through here once and is hashed once;
+//! 3. the leaf digests give each column's root (secondary hashes) and each row's root
+//!    (primary hashes).
+//!
+//! Source symbols are read from the caller's blob in place, so a full encode holds the blob
+//! plus the encoded slivers, and [`compute_metadata`] holds the blob plus the extension of
+//! step 1 (about half the blob).
+
+use rayon::prelude::*;
+
+use super::{EncodingConfig, EncodingError, Sliver, SliverKind, SliverPair, code::LinearCode};
+use crate::{
+    blob_id::{BlobId, EncodingType},
+    merkle::{Digest, LeafHasher, leaf_digest, root_from_leaves},
+    metadata::{BlobMetadata, SliverPairHashes, VerifiedBlobMetadata},
+};
+
+/// Symbols up to this size are compared with the previous one before hashing: for small
+/// symbols the hash call dominates, and padded blobs repeat the zero symbol many times.
+const MEMO_SYMBOL_SIZE: usize = 64;
+
+/// The blob as a `p x s` matrix of symbols, zero-padded past its end, read in place.
+struct SourceMatrix<'a> {
+    blob: &'a [u8],
+    n: usize,
+    p: usize,
+    s: usize,
+    symbol_size: usize,
+    /// A zero symbol, for cells past the end of the blob.
+    zeros: Vec<u8>,
+    /// The one cell that holds the end of the blob, zero-padded (empty when none does).
+    partial: Vec<u8>,
+}
+
+impl<'a> SourceMatrix<'a> {
+    fn new(blob: &'a [u8], config: &EncodingConfig, symbol_size: u32) -> Self {
+        let symbol_size = symbol_size as usize;
+        let tail = blob.len() % symbol_size;
+        let mut partial = Vec::new();
+        if tail != 0 {
+            partial.extend_from_slice(&blob[blob.len() - tail..]);
+            partial.resize(symbol_size, 0);
+        }
+        Self {
+            blob,
+            n: config.n_shards(),
+            p: config.primary_source_symbols(),
+            s: config.secondary_source_symbols(),
+            symbol_size,
+            zeros: vec![0; symbol_size],
+            partial,
+        }
+    }
+
+    /// Source symbol at row `i < p`, column `j < s`.
+    fn cell(&self, i: usize, j: usize) -> &[u8] {
+        let start = (i * self.s + j) * self.symbol_size;
+        let end = start + self.symbol_size;
+        if end <= self.blob.len() {
+            &self.blob[start..end]
+        } else if start < self.blob.len() {
+            &self.partial
+        } else {
+            &self.zeros
+        }
+    }
+
+    /// Whether row `i` lies wholly past the end of the blob.
+    fn row_is_padding(&self, i: usize) -> bool {
+        i * self.s * self.symbol_size >= self.blob.len()
+    }
+}
+
+/// Leaf digests of symbols, remembering the previous small symbol.
+struct SymbolDigester {
+    previous: Option<(Vec<u8>, Digest)>,
+}
+
+impl SymbolDigester {
+    fn new() -> Self {
+        Self { previous: None }
+    }
+
+    fn digest(&mut self, symbol: &[u8]) -> Digest {
+        if symbol.len() > MEMO_SYMBOL_SIZE {
+            return leaf_digest(symbol);
+        }
+        match &self.previous {
+            Some((bytes, digest)) if bytes.as_slice() == symbol => *digest,
+            _ => {
+                let digest = leaf_digest(symbol);
+                self.previous = Some((symbol.to_vec(), digest));
+                digest
+            }
+        }
+    }
+}
+
+/// The matrix after encoding: the recovery symbols of both codes that slivers are cut from.
+struct Extensions {
+    /// Rows `p..n` of columns `0..s`, column-major (`n - p` symbols per column); empty when
+    /// only the metadata was asked for.
+    primary: Vec<u8>,
+    /// Columns `s..n` of rows `0..p`, row-major (`n - s` symbols per row).
+    secondary: Vec<u8>,
+}
+
+fn encode_matrix(
+    source: &SourceMatrix<'_>,
+    config: &EncodingConfig,
+    symbol_size: u32,
+    keep_primary: bool,
+) -> (Extensions, VerifiedBlobMetadata) {
+    let SourceMatrix { n, p, s, .. } = *source;
+    let size = symbol_size as usize;
+    let row_code = SliverKind::Primary.code(config);
+    let column_code = SliverKind::Secondary.code(config);
+
+    // 1. Extend the source rows: the source part of secondary slivers s..n.
+    let mut secondary = vec![0u8; p * (n - s) * size];
+    secondary
+        .par_chunks_mut((n - s) * size)
+        .enumerate()
+        .for_each(|(i, out)| {
+            if source.row_is_padding(i) {
+                return; // The codes are linear: zeros extend to zeros.
+            }
+            let row: Vec<&[u8]> = (0..s).map(|j| source.cell(i, j)).collect();
+            row_code.extend(&row, size, |position, offset, bytes| {
+                let start = (position - s) * size + offset;
+                out[start..start + bytes.len()].copy_from_slice(bytes);
+            });
+        });
+
+    // 2. Extend every column, keeping rows p..n of columns 0..s, hashing every symbol.
+    let mut primary = vec![0u8; if keep_primary { s * (n - p) * size } else { 0 }];
+    let mut outputs: Vec<Option<&mut [u8]>> = if keep_primary {
+        primary.chunks_mut((n - p) * size).map(Some).collect()
+    } else {
+        Vec::new()
+    };
+    outputs.resize_with(n, || None);
+    let zero_digest = leaf_digest(&source.zeros);
+    let mut leaves = vec![Digest::default(); n * n];
+    let column_roots: Vec<Digest> = leaves
+        .par_chunks_mut(n)
+        .zip(outputs.into_par_iter())
+        .enumerate()
+        .map_init(Vec::new, |scratch, (j, (column_leaves, out))| {
+            let column: Vec<&[u8]> = (0..p)
+                .map(|i| {
+                    if j < s {
+                        source.cell(i, j)
+                    } else {
+                        let start = (i * (n - s) + (j - s)) * size;
+                        &secondary[start..start + size]
+                    }
+                })
+                .collect();
+            extend_column(column_code, &column, size, zero_digest, column_leaves, out);
+            root_from_leaves(column_leaves, scratch)
+        })
+        .collect();
+
+    // 3. Row roots from the same leaves.
+    let row_roots: Vec<Digest> = (0..n)
+        .into_par_iter()
+        .map_init(
+            || (Vec::with_capacity(n), Vec::new()),
+            |(row, scratch), i| {
+                row.clear();
+                row.extend((0..n).map(|j| leaves[j * n + i]));
+                root_from_leaves(row, scratch)
+            },
+        )
+        .collect();
+
+    let hashes = (0..n)
+        .map(|i| SliverPairHashes {
+            primary: row_roots[i],
+            secondary: column_roots[n - 1 - i],
+        })
+        .collect();
+    let metadata = BlobMetadata {
+        encoding_type: EncodingType::RedStuffReedSolomon,
+        unencoded_length: source.blob.len() as u64,
+        hashes,
+    };
+    (
+        Extensions { primary, secondary },
+        VerifiedBlobMetadata::from_computed(metadata, *config, symbol_size),
+    )
+}
+
+/// Extends one column of `p` source symbols to `n`, writing the leaf digest of every symbol
+/// and, when `out` is given, the recovery symbols.
+fn extend_column(
+    code: LinearCode,
+    column: &[&[u8]],
+    size: usize,
+    zero_digest: Digest,
+    leaves: &mut [Digest],
+    mut out: Option<&mut [u8]>,
+) {
+    let mut digester = SymbolDigester::new();
+    for (leaf, symbol) in leaves.iter_mut().zip(column) {
+        *leaf = digester.digest(symbol);
+    }
+    if column.iter().all(|symbol| symbol.iter().all(|b| *b == 0)) {
+        leaves[code.source..].fill(zero_digest);
+        return; // `out` is already zero.
+    }
+    let mut hashers: Vec<LeafHasher> = Vec::new();
+    code.extend(column, size, |position, offset, bytes| {
+        let r = position - code.source;
+        if let Some(out) = out.as_deref_mut() {
+            out[r * size + offset..r * size + offset + bytes.len()].copy_from_slice(bytes);
+        }
+        if offset == 0 && bytes.len() == size {
+            leaves[position] = digester.digest(bytes);
+        } else {
+            if hashers.is_empty() {
+                hashers = vec![LeafHasher::new(); code.total - code.source];
+            }
+            hashers[r].update(bytes);
+            if offset + bytes.len() == size {
+                leaves[position] = hashers[r].finalize();
+            }
+        }
+    });
+}
+
+/// A blob encoded for `n` shards: its metadata and, on demand, each sliver pair.
+///
+/// Slivers are cut from the blob (borrowed, not copied) and from the recovery symbols the
+/// encoder computed, so holding an `EncodedBlob` costs about the encoded size; each sliver
+/// handed out is a fresh copy.
+pub struct EncodedBlob<'a> {
+    source: SourceMatrix<'a>,
+    extensions: Extensions,
+    metadata: VerifiedBlobMetadata,
+}
+
+impl std::fmt::Debug for EncodedBlob<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncodedBlob")
+            .field("blob_id", self.metadata.blob_id())
+            .field("n_shards", &self.source.n)
+            .field("symbol_size", &self.source.symbol_size)
+            .finish()
+    }
+}
+
+/// Encodes `blob` for the given number of shards, using every core.
+pub fn encode<'a>(blob: &'a [u8], config: &EncodingConfig) -> Result<EncodedBlob<'a>, EncodingError> {
+    let symbol_size = config.symbol_size(blob.len() as u64)?;
+    let source = SourceMatrix::new(blob, config, symbol_size);
+    let (extensions, metadata) = encode_matrix(&source, config, symbol_size, true);
+    Ok(EncodedBlob {
+        source,
+        extensions,
+        metadata,
+    })
+}
+
+/// Computes only the metadata (and so the blob id) of `blob`, without keeping slivers.
+pub fn compute_metadata(
+    blob: &[u8],
+    config: &EncodingConfig,
+) -> Result<VerifiedBlobMetadata, EncodingError> {
+    let symbol_size = config.symbol_size(blob.len() as u64)?;
+    let source = SourceMatrix::new(blob, config, symbol_size);
+    Ok(encode_matrix(&source, config, symbol_size, false).1)
+}
+
+impl EncodedBlob<'_> {
+    /// The verified metadata.
+    pub fn metadata(&self) -> &VerifiedBlobMetadata {
+        &self.metadata
+    }
+
+    /// The blob id.
+    pub fn blob_id(&self) -> &BlobId {
+        self.metadata.blob_id()
+    }
+
+    /// Gives up the slivers and keeps the metadata.
+    pub fn into_metadata(self) -> VerifiedBlobMetadata {
+        self.metadata
+    }
+
+    fn symbol_size(&self) -> u32 {
+        self.metadata.symbol_size()
+    }
+
+    /// Primary sliver `index` (row `index`, `s` symbols). Panics when `index >= n`.
+    pub fn primary_sliver(&self, index: u16) -> Sliver {
+        let SourceMatrix { n, p, s, symbol_size: size, .. } = self.source;
+        let i = usize::from(index);
+        assert!(i < n, "primary sliver {i} of {n}");
+        let mut data = Vec::with_capacity(s * size);
+        for j in 0..s {
+            if i < p {
+                data.extend_from_slice(self.source.cell(i, j));
+            } else {
+                let start = (j * (n - p) + (i - p)) * size;
+                data.extend_from_slice(&self.extensions.primary[start..start + size]);
+            }
+        }
+        Sliver {
+            kind: SliverKind::Primary,
+            index,
+            symbol_size: self.symbol_size(),
+            data,
+        }
+    }
+
+    /// Secondary sliver `index` (column `index`, `p` symbols). Panics when `index >= n`.
+    pub fn secondary_sliver(&self, index: u16) -> Sliver {
+        let SourceMatrix { n, p, s, symbol_size: size, .. } = self.source;
+        let j = usize::from(index);
+        assert!(j < n, "secondary sliver {j} of {n}");
+        let mut data = Vec::with_capacity(p * size);
+        for i in 0..p {
+            if j < s {
+                data.extend_from_slice(self.source.cell(i, j));
+            } else {
+                let start = (i * (n - s) + (j - s)) * size;
+                data.extend_from_slice(&self.extensions.secondary[start..start + size]);
+            }
+        }
+        Sliver {
+            kind: SliverKind::Secondary,
+            index,
+            symbol_size: self.symbol_size(),
+            data,
+        }
+    }
+
+    /// Sliver pair `index`: primary `index` and secondary `n - 1 - index`.
+    pub fn sliver_pair(&self, index: u16) -> SliverPair {
+        let n = self.metadata.config().n_shards_u16();
+        SliverPair {
+            index,
+            primary: self.primary_sliver(index),
+            secondary: self.secondary_sliver(n - 1 - index),
+        }
+    }
+
+    /// Every sliver pair in pair order, each built when the iterator reaches it.
+    pub fn sliver_pairs(&self) -> impl Iterator<Item = SliverPair> + '_ {
+        (0..self.metadata.config().n_shards_u16()).map(|index| self.sliver_pair(index))
+    }
+}
