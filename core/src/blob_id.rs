@@ -140,7 +140,9 @@ impl FromStr for BlobId {
     type Err = ParseBlobIdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let error = || ParseBlobIdError { input: s.to_owned() };
+        let error = || ParseBlobIdError {
+            input: s.to_owned(),
+        };
         let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| error())?;
         Ok(Self(bytes.try_into().map_err(|_| error())?))
     }
@@ -205,8 +207,14 @@ mod tests {
 
     #[test]
     fn encoding_type_bytes_round_trip() {
-        assert_eq!(EncodingType::try_from(1).unwrap(), EncodingType::RedStuffReedSolomon);
+        assert_eq!(
+            EncodingType::try_from(1).unwrap(),
+            EncodingType::RedStuffReedSolomon
+        );
         assert_eq!(EncodingType::try_from(0), Err(UnknownEncodingType(0)));
-        assert_eq!(bcs::to_bytes(&EncodingType::RedStuffReedSolomon).unwrap(), vec![1]);
+        assert_eq!(
+            bcs::to_bytes(&EncodingType::RedStuffReedSolomon).unwrap(),
+            vec![1]
+        );
     }
 }

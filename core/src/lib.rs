@@ -4,11 +4,11 @@
 //! Nothing here touches the network, the disk or an async runtime; `rayon` is used to spread
 //! encoding over the machine's cores.
 
-pub mod keys;
-pub mod messages;
 pub mod blob_id;
 pub mod encoding;
+pub mod keys;
 pub mod merkle;
+pub mod messages;
 pub mod metadata;
 
 pub use blob_id::{BlobId, EncodingType};

@@ -145,7 +145,11 @@ impl MerkleTree {
 
     /// The root digest.
     pub fn root(&self) -> Digest {
-        self.levels.last().and_then(|l| l.first()).copied().unwrap_or(EMPTY_NODE)
+        self.levels
+            .last()
+            .and_then(|l| l.first())
+            .copied()
+            .unwrap_or(EMPTY_NODE)
     }
 
     /// Number of (unpadded) leaves.
@@ -257,7 +261,9 @@ mod tests {
     use super::*;
 
     fn leaves(k: usize) -> Vec<Digest> {
-        (0..k).map(|i| leaf_digest(&(i as u64).to_le_bytes())).collect()
+        (0..k)
+            .map(|i| leaf_digest(&(i as u64).to_le_bytes()))
+            .collect()
     }
 
     #[test]

@@ -186,5 +186,4 @@ impl VerifiedBlobMetadata {
             SliverKind::Secondary => &self.metadata.hashes[n - 1 - index].secondary,
         })
     }
-
 }

@@ -15,7 +15,12 @@ use walrus_core::{
 
 /// Blob sizes: empty, one byte, odd, and up to a few symbols per cell for large `n`.
 fn blob_size() -> impl Strategy<Value = usize> {
-    prop_oneof![Just(0), Just(1), (0usize..5000).prop_map(|k| 2 * k + 1), 5000usize..120_000]
+    prop_oneof![
+        Just(0),
+        Just(1),
+        (0usize..5000).prop_map(|k| 2 * k + 1),
+        5000usize..120_000
+    ]
 }
 
 fn random_blob(rng: &mut ChaCha8Rng, size: usize) -> Vec<u8> {
@@ -55,7 +60,7 @@ fn recovery_symbols(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn any_p_primary_slivers_decode_the_blob(n in 4u16..=200, size in blob_size(), seed: u64) {
@@ -296,5 +301,8 @@ fn decoding_rejects_secondary_and_misshapen_slivers() {
     let mut short = encoded.primary_sliver(0);
     short.data.pop();
     short.data.pop();
-    assert!(matches!(decode(encoded.metadata(), [&short]), Err(DecodeError::Sliver(_))));
+    assert!(matches!(
+        decode(encoded.metadata(), [&short]),
+        Err(DecodeError::Sliver(_))
+    ));
 }

@@ -249,7 +249,10 @@ mod tests {
         // symbol size 2: pair = (7 + 4) * 2 = 22 bytes; metadata = 9 + 1 + 640.
         assert_eq!(config.encoded_blob_length(1).unwrap(), 10 * (22 + 650));
         assert_eq!(encoded_blob_length(1, 10).unwrap(), 6720);
-        assert_eq!(EncodingConfig::new(200).unwrap().metadata_length(), 9 + 2 + 12_800);
+        assert_eq!(
+            EncodingConfig::new(200).unwrap().metadata_length(),
+            9 + 2 + 12_800
+        );
     }
 
     #[test]

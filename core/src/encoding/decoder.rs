@@ -75,47 +75,44 @@ pub fn decode<'a>(
     }
     let chosen: Vec<(usize, &Sliver)> = rows.into_iter().take(p).collect();
 
-    // Rows 0..p of the matrix are the blob; copy those we have, decode the others.
-    let mut missing_slot = vec![None; p];
-    let mut missing = 0;
-    for (i, slot) in missing_slot.iter_mut().enumerate() {
-        if !chosen.iter().any(|(index, _)| *index == i) {
-            *slot = Some(missing);
-            missing += 1;
-        }
-    }
-    let column_code = SliverKind::Secondary.code(config);
-    let mut decoded_columns = vec![0u8; missing * s * size];
-    if missing > 0 {
-        decoded_columns
-            .par_chunks_mut(missing * size)
-            .enumerate()
-            .for_each(|(j, out)| {
-                let known: Vec<(usize, &[u8])> =
-                    chosen.iter().map(|(i, sliver)| (*i, sliver.symbol(j))).collect();
-                column_code.decode(&known, size, |row, offset, bytes| {
-                    let slot = missing_slot[row].expect("the decoder restores missing rows only");
-                    let start = slot * size + offset;
-                    out[start..start + bytes.len()].copy_from_slice(bytes);
-                });
-            });
-    }
-    debug_assert!(chosen.iter().all(|(i, _)| *i < n));
+    // Rows 0..p of the matrix are the blob: copy those we have, decode the others column by
+    // column, writing each restored symbol straight into its place.
     let mut blob = vec![0u8; p * s * size];
-    blob.par_chunks_mut(s * size).enumerate().for_each(|(i, row)| {
-        match missing_slot[i] {
+    let mut missing_cells: Vec<Vec<&mut [u8]>> = (0..s).map(|_| Vec::new()).collect();
+    let mut missing_slot = vec![None; p];
+    for (i, row) in blob.chunks_exact_mut(s * size).enumerate() {
+        match chosen.iter().find(|(index, _)| *index == i) {
+            Some((_, sliver)) => row.copy_from_slice(&sliver.data),
             None => {
-                let (_, sliver) = chosen.iter().find(|(index, _)| *index == i).expect("present");
-                row.copy_from_slice(&sliver.data);
-            }
-            Some(slot) => {
-                for (j, cell) in row.chunks_exact_mut(size).enumerate() {
-                    let start = (j * missing + slot) * size;
-                    cell.copy_from_slice(&decoded_columns[start..start + size]);
+                missing_slot[i] = Some(missing_cells[0].len());
+                for (column, cell) in missing_cells.iter_mut().zip(row.chunks_exact_mut(size)) {
+                    column.push(cell);
                 }
             }
         }
-    });
+    }
+    if !missing_cells[0].is_empty() {
+        let column_code = SliverKind::Secondary.code(config);
+        let known: Vec<usize> = chosen.iter().map(|(i, _)| *i).collect();
+        let batch = column_code.batch_columns(size);
+        missing_cells
+            .par_chunks_mut(batch)
+            .enumerate()
+            .for_each(|(b, columns)| {
+                let first = b * batch;
+                column_code.decode_columns(
+                    &known,
+                    size,
+                    columns.len(),
+                    |column, k| chosen[k].1.symbol(first + column),
+                    |column, row, offset, bytes| {
+                        let slot = missing_slot[row].expect("the decoder restores missing rows");
+                        columns[column][slot][offset..offset + bytes.len()].copy_from_slice(bytes);
+                    },
+                );
+            });
+    }
+    debug_assert!(chosen.iter().all(|(i, _)| *i < n));
     blob.truncate(metadata.unencoded_length() as usize);
     Ok(blob)
 }

@@ -259,7 +259,10 @@ impl std::fmt::Debug for EncodedBlob<'_> {
 }
 
 /// Encodes `blob` for the given number of shards, using every core.
-pub fn encode<'a>(blob: &'a [u8], config: &EncodingConfig) -> Result<EncodedBlob<'a>, EncodingError> {
+pub fn encode<'a>(
+    blob: &'a [u8],
+    config: &EncodingConfig,
+) -> Result<EncodedBlob<'a>, EncodingError> {
     let symbol_size = config.symbol_size(blob.len() as u64)?;
     let source = SourceMatrix::new(blob, config, symbol_size);
     let (extensions, metadata) = encode_matrix(&source, config, symbol_size, true);
@@ -302,7 +305,13 @@ impl EncodedBlob<'_> {
 
     /// Primary sliver `index` (row `index`, `s` symbols). Panics when `index >= n`.
     pub fn primary_sliver(&self, index: u16) -> Sliver {
-        let SourceMatrix { n, p, s, symbol_size: size, .. } = self.source;
+        let SourceMatrix {
+            n,
+            p,
+            s,
+            symbol_size: size,
+            ..
+        } = self.source;
         let i = usize::from(index);
         assert!(i < n, "primary sliver {i} of {n}");
         let mut data = Vec::with_capacity(s * size);
@@ -324,7 +333,13 @@ impl EncodedBlob<'_> {
 
     /// Secondary sliver `index` (column `index`, `p` symbols). Panics when `index >= n`.
     pub fn secondary_sliver(&self, index: u16) -> Sliver {
-        let SourceMatrix { n, p, s, symbol_size: size, .. } = self.source;
+        let SourceMatrix {
+            n,
+            p,
+            s,
+            symbol_size: size,
+            ..
+        } = self.source;
         let j = usize::from(index);
         assert!(j < n, "secondary sliver {j} of {n}");
         let mut data = Vec::with_capacity(p * size);

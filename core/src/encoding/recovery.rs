@@ -39,7 +39,9 @@ pub struct RecoverySymbol {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecoverySymbolError {
     /// The source or target index does not exist at this shard count.
-    #[error("recovery symbol from {kind} sliver {source_index} for sliver {target_index}: index out of range for {n_shards} shards")]
+    #[error(
+        "recovery symbol from {kind} sliver {source_index} for sliver {target_index}: index out of range for {n_shards} shards"
+    )]
     IndexOutOfRange {
         /// Kind of the source sliver.
         kind: SliverKind,
@@ -282,7 +284,9 @@ pub enum InconsistencyProofError {
         reason: String,
     },
     /// The symbols rebuild exactly the committed sliver: nothing is inconsistent.
-    #[error("the symbols rebuild the committed {kind} sliver {index} (hash {hash}): no inconsistency")]
+    #[error(
+        "the symbols rebuild the committed {kind} sliver {index} (hash {hash}): no inconsistency"
+    )]
     Consistent {
         /// Kind of the target.
         kind: SliverKind,
@@ -314,7 +318,8 @@ impl InconsistencyProof {
         }
         let mut sources = std::collections::BTreeSet::new();
         for (position, symbol) in self.symbols.iter().enumerate() {
-            let invalid = |reason: String| InconsistencyProofError::InvalidSymbol { position, reason };
+            let invalid =
+                |reason: String| InconsistencyProofError::InvalidSymbol { position, reason };
             if symbol.target_kind() != self.target_kind || symbol.target_index != self.target_index
             {
                 return Err(invalid(format!(
@@ -329,7 +334,9 @@ impl InconsistencyProof {
                     symbol.source_index
                 )));
             }
-            symbol.verify(metadata).map_err(|e| invalid(e.to_string()))?;
+            symbol
+                .verify(metadata)
+                .map_err(|e| invalid(e.to_string()))?;
         }
         let symbols: Vec<&RecoverySymbol> = self.symbols.iter().collect();
         let sliver = rebuild(

@@ -177,7 +177,7 @@ impl Sliver {
                 n_shards: config.n_shards(),
             });
         }
-        if self.symbol_size == 0 || self.symbol_size % 2 != 0 {
+        if self.symbol_size == 0 || !self.symbol_size.is_multiple_of(2) {
             return Err(SliverError::InvalidSymbolSize(self.symbol_size));
         }
         let expected = self.kind.symbols_per_sliver(config) * self.symbol_size as usize;

@@ -1,0 +1,23 @@
+//! One module per `walrus` subcommand.
+
+pub mod blob_id;
+pub mod encode;
+pub mod info;
+
+use clap::Args;
+use walrus_core::EncodingConfig;
+
+/// The shard count option shared by encoding commands.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ShardsArg {
+    /// Number of shards of the network the blob is encoded for (4 or more).
+    #[arg(long, short = 'n', default_value_t = 1000)]
+    pub shards: u64,
+}
+
+impl ShardsArg {
+    /// The encoding configuration, or an error naming the valid range.
+    pub fn config(&self) -> anyhow::Result<EncodingConfig> {
+        Ok(EncodingConfig::from_shard_count(self.shards)?)
+    }
+}
