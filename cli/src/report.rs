@@ -109,7 +109,13 @@ impl EncodingParameters {
 
     /// Human-readable lines.
     pub fn to_text(&self) -> String {
-        let size = |bytes: u64| format!("{} ({bytes} B)", ByteSize(bytes));
+        let size = |bytes: u64| {
+            if bytes < 1024 {
+                format!("{bytes} B")
+            } else {
+                format!("{} ({bytes} B)", ByteSize(bytes))
+            }
+        };
         let expansion = self
             .expansion
             .map_or_else(|| "n/a (empty blob)".to_owned(), |x| format!("{x:.2}x"));
