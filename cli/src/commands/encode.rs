@@ -11,7 +11,7 @@ use anyhow::{Context, Result, ensure};
 use bytesize::ByteSize;
 use serde::Serialize;
 use walrus_core::{
-    BlobId, encode,
+    BlobId, VerifiedBlobMetadata, encode,
     encoding::{EncodedBlob, Sliver, decode},
 };
 
@@ -72,12 +72,11 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
     let encode_seconds = started.elapsed().as_secs_f64();
     spinner.finish_and_clear();
 
-    let decoded_from = check_decoding(&encoded, &blob, output)?;
     if let Some(dir) = &args.out_dir {
         write_pairs(&encoded, dir, output)?;
     }
+    let (metadata, decoded_from) = check_decoding(encoded, &blob, output)?;
 
-    let metadata = encoded.metadata();
     let blob_id = *metadata.blob_id();
     let n = config.n_shards_u16();
     let mut layout: Vec<ShardLayout> = metadata
@@ -111,9 +110,14 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
 }
 
 /// Decodes from the last `p` primary slivers (all of them recovery rows, so the decoder
-/// really computes) and compares with the input.
-fn check_decoding(encoded: &EncodedBlob<'_>, blob: &[u8], output: &Output) -> Result<Vec<u16>> {
-    let config = encoded.metadata().config();
+/// really computes) and compares with the input. The encoded data is released before
+/// decoding, so that the check adds no more than the decoded copy to the encoder's peak.
+fn check_decoding(
+    encoded: EncodedBlob<'_>,
+    blob: &[u8],
+    output: &Output,
+) -> Result<(VerifiedBlobMetadata, Vec<u16>)> {
+    let config = *encoded.metadata().config();
     let n = config.n_shards_u16();
     let p = config.primary_source_symbols() as u16;
     let spinner = output
@@ -121,14 +125,15 @@ fn check_decoding(encoded: &EncodedBlob<'_>, blob: &[u8], output: &Output) -> Re
         .spinner("checking that the slivers decode");
     let indices: Vec<u16> = (n - p..n).collect();
     let slivers: Vec<Sliver> = indices.iter().map(|&i| encoded.primary_sliver(i)).collect();
-    let decoded = decode(encoded.metadata(), &slivers)?;
+    let metadata = encoded.into_metadata();
+    let decoded = decode(&metadata, &slivers)?;
     spinner.finish_and_clear();
     ensure!(
         decoded == blob,
         "decoding primary slivers {}..{n} did not return the file; this is a bug, please report it",
         n - p
     );
-    Ok(indices)
+    Ok((metadata, indices))
 }
 
 fn write_pairs(encoded: &EncodedBlob<'_>, dir: &Path, output: &Output) -> Result<()> {

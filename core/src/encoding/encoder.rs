@@ -6,8 +6,10 @@
 //! 2. every column `0..n` is extended to `n` rows (`n` column encodings); rows `p..n` of the
 //!    first `s` columns are primary slivers `p..n`; every symbol of the full `n x n` matrix
 //!    passes through here once and is hashed once;
-//! 3. the leaf digests give each column's root (secondary hashes) and each row's root
-//!    (primary hashes).
+//! 3. each column's leaf digests give its root (secondary hashes); rows fold the leaves of
+//!    every batch of 64 columns into a subtree root as the batches complete, and the subtree
+//!    roots give each row's root (primary hashes), so leaf digests never fill an `n x n`
+//!    table.
 //!
 //! Source symbols are read from the caller's blob in place, so a full encode holds the blob
 //! plus the encoded slivers, and [`compute_metadata`] holds the blob plus the extension of
@@ -18,13 +20,40 @@ use rayon::prelude::*;
 use super::{EncodingConfig, EncodingError, Sliver, SliverKind, SliverPair, code::LinearCode};
 use crate::{
     blob_id::{BlobId, EncodingType},
-    merkle::{Digest, LeafHasher, leaf_digest, root_from_leaves},
+    merkle::{Digest, EMPTY_NODE, LeafHasher, leaf_digest, root_from_leaves},
     metadata::{BlobMetadata, SliverPairHashes, VerifiedBlobMetadata},
 };
 
 /// Symbols up to this size are compared with the previous one before hashing: for small
 /// symbols the hash call dominates, and padded blobs repeat the zero symbol many times.
 const MEMO_SYMBOL_SIZE: usize = 64;
+
+/// Leaves per row subtree that the encoder completes before moving on: it holds
+/// `ROW_SUBTREE_LEAVES * n` leaf digests at a time instead of all `n * n`.
+const ROW_SUBTREE_LEAVES: usize = 64;
+
+/// How a row's Merkle tree over `n` leaves (padded to a power of two) is cut into subtrees of
+/// equal size, whose roots are the nodes at one level of that tree.
+struct RowTreeShape {
+    /// Leaves of the padded tree.
+    padded_leaves: usize,
+    /// Leaves per subtree (a power of two).
+    subtree_leaves: usize,
+    /// Subtrees per row.
+    subtrees: usize,
+}
+
+impl RowTreeShape {
+    fn new(n: usize) -> Self {
+        let padded_leaves = n.next_power_of_two();
+        let subtree_leaves = ROW_SUBTREE_LEAVES.min(padded_leaves);
+        Self {
+            padded_leaves,
+            subtree_leaves,
+            subtrees: padded_leaves / subtree_leaves,
+        }
+    }
+}
 
 /// The blob as a `p x s` matrix of symbols, zero-padded past its end, read in place.
 struct SourceMatrix<'a> {
@@ -139,7 +168,9 @@ fn encode_matrix(
             });
         });
 
-    // 2. Extend every column, keeping rows p..n of columns 0..s, hashing every symbol.
+    // 2. Extend every column, keeping rows p..n of columns 0..s, hashing every symbol once.
+    // Columns go in batches of `ROW_SUBTREE_LEAVES`: after a batch, each row folds the
+    // batch's leaves into one subtree root, so only a batch of leaf digests is ever held.
     let mut primary = vec![0u8; if keep_primary { s * (n - p) * size } else { 0 }];
     let mut outputs: Vec<Option<&mut [u8]>> = if keep_primary {
         primary.chunks_mut((n - p) * size).map(Some).collect()
@@ -147,39 +178,55 @@ fn encode_matrix(
         Vec::new()
     };
     outputs.resize_with(n, || None);
+    let mut outputs = outputs.into_iter();
     let zero_digest = leaf_digest(&source.zeros);
-    let mut leaves = vec![Digest::default(); n * n];
-    let column_roots: Vec<Digest> = leaves
-        .par_chunks_mut(n)
-        .zip(outputs.into_par_iter())
-        .enumerate()
-        .map_init(Vec::new, |scratch, (j, (column_leaves, out))| {
-            let column: Vec<&[u8]> = (0..p)
-                .map(|i| {
-                    if j < s {
-                        source.cell(i, j)
-                    } else {
-                        let start = (i * (n - s) + (j - s)) * size;
-                        &secondary[start..start + size]
-                    }
-                })
-                .collect();
-            extend_column(column_code, &column, size, zero_digest, column_leaves, out);
-            root_from_leaves(column_leaves, scratch)
-        })
-        .collect();
-
-    // 3. Row roots from the same leaves.
-    let row_roots: Vec<Digest> = (0..n)
-        .into_par_iter()
-        .map_init(
-            || (Vec::with_capacity(n), Vec::new()),
-            |(row, scratch), i| {
+    let row_tree = RowTreeShape::new(n);
+    let mut column_roots = Vec::with_capacity(n);
+    let mut row_subtrees = vec![Vec::with_capacity(row_tree.subtrees); n];
+    let mut batch_leaves = vec![Digest::default(); row_tree.subtree_leaves * n];
+    for first in (0..row_tree.padded_leaves).step_by(row_tree.subtree_leaves) {
+        let columns = row_tree.subtree_leaves.min(n.saturating_sub(first));
+        let batch_outputs: Vec<Option<&mut [u8]>> = outputs.by_ref().take(columns).collect();
+        let roots: Vec<Digest> = batch_leaves[..columns * n]
+            .par_chunks_mut(n)
+            .zip(batch_outputs.into_par_iter())
+            .enumerate()
+            .map_init(Vec::new, |scratch, (c, (column_leaves, out))| {
+                let j = first + c;
+                let column: Vec<&[u8]> = (0..p)
+                    .map(|i| {
+                        if j < s {
+                            source.cell(i, j)
+                        } else {
+                            let start = (i * (n - s) + (j - s)) * size;
+                            &secondary[start..start + size]
+                        }
+                    })
+                    .collect();
+                extend_column(column_code, &column, size, zero_digest, column_leaves, out);
+                root_from_leaves(column_leaves, scratch)
+            })
+            .collect();
+        column_roots.extend(roots);
+        // Leaves past column n - 1 are the padding of the row trees.
+        let batch = &batch_leaves[..columns * n];
+        row_subtrees.par_iter_mut().enumerate().for_each_init(
+            || (Vec::with_capacity(row_tree.subtree_leaves), Vec::new()),
+            |(row, scratch), (i, subtrees)| {
                 row.clear();
-                row.extend((0..n).map(|j| leaves[j * n + i]));
-                root_from_leaves(row, scratch)
+                row.extend((0..columns).map(|c| batch[c * n + i]));
+                row.resize(row_tree.subtree_leaves, EMPTY_NODE);
+                subtrees.push(root_from_leaves(row, scratch));
             },
-        )
+        );
+    }
+
+    // 3. Row roots from the subtree roots (a power of two of them, so no more padding).
+    let row_roots: Vec<Digest> = row_subtrees
+        .par_iter()
+        .map_init(Vec::new, |scratch, subtrees| {
+            root_from_leaves(subtrees, scratch)
+        })
         .collect();
 
     let hashes = (0..n)
