@@ -152,21 +152,7 @@ fn encode_matrix(
     let row_code = SliverKind::Primary.code(config);
     let column_code = SliverKind::Secondary.code(config);
 
-    // 1. Extend the source rows: the source part of secondary slivers s..n.
-    let mut secondary = vec![0u8; p * (n - s) * size];
-    secondary
-        .par_chunks_mut((n - s) * size)
-        .enumerate()
-        .for_each(|(i, out)| {
-            if source.row_is_padding(i) {
-                return; // The codes are linear: zeros extend to zeros.
-            }
-            let row: Vec<&[u8]> = (0..s).map(|j| source.cell(i, j)).collect();
-            row_code.extend(&row, size, |position, offset, bytes| {
-                let start = (position - s) * size + offset;
-                out[start..start + bytes.len()].copy_from_slice(bytes);
-            });
-        });
+    let secondary = extend_source_rows(source, row_code);
 
     // 2. Extend every column, keeping rows p..n of columns 0..s, hashing every symbol once.
     // Columns go in batches of `ROW_SUBTREE_LEAVES`: after a batch, each row folds the
@@ -244,6 +230,32 @@ fn encode_matrix(
         Extensions { primary, secondary },
         VerifiedBlobMetadata::from_computed(metadata, *config, symbol_size),
     )
+}
+
+/// Step 1: extends every source row to `n` columns; returns columns `s..n` of rows `0..p`,
+/// row-major.
+fn extend_source_rows(source: &SourceMatrix<'_>, row_code: LinearCode) -> Vec<u8> {
+    let SourceMatrix {
+        n,
+        s,
+        symbol_size: size,
+        ..
+    } = *source;
+    let mut secondary = vec![0u8; source.p * (n - s) * size];
+    secondary
+        .par_chunks_mut((n - s) * size)
+        .enumerate()
+        .for_each(|(i, out)| {
+            if source.row_is_padding(i) {
+                return; // The codes are linear: zeros extend to zeros.
+            }
+            let row: Vec<&[u8]> = (0..s).map(|j| source.cell(i, j)).collect();
+            row_code.extend(&row, size, |position, offset, bytes| {
+                let start = (position - s) * size + offset;
+                out[start..start + bytes.len()].copy_from_slice(bytes);
+            });
+        });
+    secondary
 }
 
 /// Extends one column of `p` source symbols to `n`, writing the leaf digest of every symbol
