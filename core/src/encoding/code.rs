@@ -72,6 +72,52 @@ impl LinearCode {
         self.total - self.source
     }
 
+    /// Runs `f` with this thread's encoder, set up for shards of `shard_bytes`.
+    fn with_encoder<R>(
+        &self,
+        shard_bytes: usize,
+        f: impl FnOnce(&mut ReedSolomonEncoder) -> R,
+    ) -> R {
+        ENCODER.with_borrow_mut(|cached| {
+            let encoder = match cached {
+                Some(encoder) => {
+                    encoder
+                        .reset(self.source, self.recovery(), shard_bytes)
+                        .expect("code parameters are validated by EncodingConfig");
+                    encoder
+                }
+                None => cached.insert(
+                    ReedSolomonEncoder::new(self.source, self.recovery(), shard_bytes)
+                        .expect("code parameters are validated by EncodingConfig"),
+                ),
+            };
+            f(encoder)
+        })
+    }
+
+    /// Runs `f` with this thread's decoder, set up for shards of `shard_bytes`.
+    fn with_decoder<R>(
+        &self,
+        shard_bytes: usize,
+        f: impl FnOnce(&mut ReedSolomonDecoder) -> R,
+    ) -> R {
+        DECODER.with_borrow_mut(|cached| {
+            let decoder = match cached {
+                Some(decoder) => {
+                    decoder
+                        .reset(self.source, self.recovery(), shard_bytes)
+                        .expect("code parameters are validated by EncodingConfig");
+                    decoder
+                }
+                None => cached.insert(
+                    ReedSolomonDecoder::new(self.source, self.recovery(), shard_bytes)
+                        .expect("code parameters are validated by EncodingConfig"),
+                ),
+            };
+            f(decoder)
+        })
+    }
+
     /// The byte ranges in which symbols of `symbol_size` bytes are processed.
     fn slices(&self, symbol_size: usize) -> impl Iterator<Item = (usize, usize)> {
         let work_shards = 2 * self.total.next_power_of_two();
@@ -117,19 +163,7 @@ impl LinearCode {
             return;
         }
         let slot = slot_size(symbol_size);
-        DECODER.with_borrow_mut(|cached| {
-            let decoder = match cached {
-                Some(decoder) => {
-                    decoder
-                        .reset(self.source, self.recovery(), columns * slot)
-                        .expect("code parameters are validated by EncodingConfig");
-                    decoder
-                }
-                None => cached.insert(
-                    ReedSolomonDecoder::new(self.source, self.recovery(), columns * slot)
-                        .expect("code parameters are validated by EncodingConfig"),
-                ),
-            };
+        self.with_decoder(columns * slot, |decoder| {
             let mut shard = vec![0u8; columns * slot];
             for (i, &position) in known.iter().enumerate() {
                 for (column, packed) in shard.chunks_exact_mut(slot).enumerate() {
@@ -166,20 +200,8 @@ impl LinearCode {
     ) {
         debug_assert_eq!(source.len(), self.source);
         debug_assert!(source.iter().all(|s| s.len() == symbol_size));
-        ENCODER.with_borrow_mut(|cached| {
-            for (start, end) in self.slices(symbol_size) {
-                let encoder = match cached {
-                    Some(encoder) => {
-                        encoder
-                            .reset(self.source, self.recovery(), end - start)
-                            .expect("code parameters are validated by EncodingConfig");
-                        encoder
-                    }
-                    None => cached.insert(
-                        ReedSolomonEncoder::new(self.source, self.recovery(), end - start)
-                            .expect("code parameters are validated by EncodingConfig"),
-                    ),
-                };
+        for (start, end) in self.slices(symbol_size) {
+            self.with_encoder(end - start, |encoder| {
                 for symbol in source {
                     encoder
                         .add_original_shard(&symbol[start..end])
@@ -189,8 +211,8 @@ impl LinearCode {
                 for (i, recovery) in result.recovery_iter().enumerate() {
                     sink(self.source + i, start, recovery);
                 }
-            }
-        });
+            });
+        }
     }
 
     /// Restores the source symbols missing from `known`, a set of at least `k` symbols at
@@ -206,20 +228,8 @@ impl LinearCode {
         if (0..self.source).all(|i| known.iter().any(|(position, _)| *position == i)) {
             return;
         }
-        DECODER.with_borrow_mut(|cached| {
-            for (start, end) in self.slices(symbol_size) {
-                let decoder = match cached {
-                    Some(decoder) => {
-                        decoder
-                            .reset(self.source, self.recovery(), end - start)
-                            .expect("code parameters are validated by EncodingConfig");
-                        decoder
-                    }
-                    None => cached.insert(
-                        ReedSolomonDecoder::new(self.source, self.recovery(), end - start)
-                            .expect("code parameters are validated by EncodingConfig"),
-                    ),
-                };
+        for (start, end) in self.slices(symbol_size) {
+            self.with_decoder(end - start, |decoder| {
                 for &(position, symbol) in known {
                     let slice = &symbol[start..end];
                     if position < self.source {
@@ -235,8 +245,8 @@ impl LinearCode {
                 for (position, restored) in result.restored_original_iter() {
                     sink(position, start, restored);
                 }
-            }
-        });
+            });
+        }
     }
 }
 

@@ -101,6 +101,12 @@ impl<'a> SourceMatrix<'a> {
         }
     }
 
+    /// Offset of symbol `(i, j)`, `i < p` and `j >= s`, in the row-major extension of the
+    /// source rows.
+    fn row_extension_offset(&self, i: usize, j: usize) -> usize {
+        (i * (self.n - self.s) + (j - self.s)) * self.symbol_size
+    }
+
     /// Whether row `i` lies wholly past the end of the blob.
     fn row_is_padding(&self, i: usize) -> bool {
         i * self.s * self.symbol_size >= self.blob.len()
@@ -184,7 +190,7 @@ fn encode_matrix(
                         if j < s {
                             source.cell(i, j)
                         } else {
-                            let start = (i * (n - s) + (j - s)) * size;
+                            let start = source.row_extension_offset(i, j);
                             &secondary[start..start + size]
                         }
                     })
@@ -362,60 +368,56 @@ impl EncodedBlob<'_> {
         self.metadata.symbol_size()
     }
 
-    /// Primary sliver `index` (row `index`, `s` symbols). Panics when `index >= n`.
-    pub fn primary_sliver(&self, index: u16) -> Sliver {
-        let SourceMatrix {
-            n,
-            p,
-            s,
-            symbol_size: size,
-            ..
-        } = self.source;
-        let i = usize::from(index);
-        assert!(i < n, "primary sliver {i} of {n}");
-        let mut data = Vec::with_capacity(s * size);
-        for j in 0..s {
-            if i < p {
-                data.extend_from_slice(self.source.cell(i, j));
-            } else {
-                let start = (j * (n - p) + (i - p)) * size;
-                data.extend_from_slice(&self.extensions.primary[start..start + size]);
-            }
+    /// Symbol `(i, j)` of a sliver: of primary sliver `i` when `j < s`, of secondary sliver
+    /// `j` when `i < p`.
+    fn cell(&self, i: usize, j: usize) -> &[u8] {
+        let source = &self.source;
+        let size = source.symbol_size;
+        let (buffer, start) = if i < source.p && j < source.s {
+            return source.cell(i, j);
+        } else if j < source.s {
+            let column_height = source.n - source.p;
+            let start = (j * column_height + (i - source.p)) * size;
+            (&self.extensions.primary, start)
+        } else {
+            (
+                &self.extensions.secondary,
+                source.row_extension_offset(i, j),
+            )
+        };
+        &buffer[start..start + size]
+    }
+
+    /// Sliver `index` of the given kind, as a fresh copy. Panics when `index >= n`.
+    pub fn sliver(&self, kind: SliverKind, index: u16) -> Sliver {
+        let n = self.source.n;
+        let k = usize::from(index);
+        assert!(k < n, "{kind} sliver {k} of {n}");
+        let count = kind.symbols_per_sliver(self.metadata.config());
+        let mut data = Vec::with_capacity(count * self.source.symbol_size);
+        for other in 0..count {
+            let (i, j) = match kind {
+                SliverKind::Primary => (k, other),
+                SliverKind::Secondary => (other, k),
+            };
+            data.extend_from_slice(self.cell(i, j));
         }
         Sliver {
-            kind: SliverKind::Primary,
+            kind,
             index,
             symbol_size: self.symbol_size(),
             data,
         }
     }
 
+    /// Primary sliver `index` (row `index`, `s` symbols). Panics when `index >= n`.
+    pub fn primary_sliver(&self, index: u16) -> Sliver {
+        self.sliver(SliverKind::Primary, index)
+    }
+
     /// Secondary sliver `index` (column `index`, `p` symbols). Panics when `index >= n`.
     pub fn secondary_sliver(&self, index: u16) -> Sliver {
-        let SourceMatrix {
-            n,
-            p,
-            s,
-            symbol_size: size,
-            ..
-        } = self.source;
-        let j = usize::from(index);
-        assert!(j < n, "secondary sliver {j} of {n}");
-        let mut data = Vec::with_capacity(p * size);
-        for i in 0..p {
-            if j < s {
-                data.extend_from_slice(self.source.cell(i, j));
-            } else {
-                let start = (i * (n - s) + (j - s)) * size;
-                data.extend_from_slice(&self.extensions.secondary[start..start + size]);
-            }
-        }
-        Sliver {
-            kind: SliverKind::Secondary,
-            index,
-            symbol_size: self.symbol_size(),
-            data,
-        }
+        self.sliver(SliverKind::Secondary, index)
     }
 
     /// Sliver pair `index`: primary `index` and secondary `n - 1 - index`.
