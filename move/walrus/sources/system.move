@@ -1,0 +1,339 @@
+// `System`: the shared object through which storage is bought and blobs are registered,
+// certified, extended and deleted. Its state lives in a versioned inner object so that a
+// package upgrade can migrate it. The committee here is the genesis committee; staking-based
+// committee selection and epoch changes replace it through package functions.
+module walrus::system;
+
+use sui::coin::Coin;
+use sui::versioned::{Self, Versioned};
+use wal::wal::WAL;
+use walrus::blob::{Self, Blob};
+use walrus::bls_aggregate::BlsCommittee;
+use walrus::encoding;
+use walrus::events;
+use walrus::messages;
+use walrus::storage_accounting::{Self, FutureAccountingRingBuffer};
+use walrus::storage_resource::{Self, Storage};
+
+/// Version of the inner state this package reads and writes.
+const VERSION: u64 = 1;
+
+/// Storage prices are per unit of this many bytes (1 MiB) per epoch.
+const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
+
+// Abort codes (700..799).
+/// Zero epochs, or more than the maximum ahead.
+const EInvalidEpochsAhead: u64 = 700;
+/// The sale would exceed the network's capacity in some epoch.
+const EStorageExceeded: u64 = 701;
+/// The payment coin holds too little WAL.
+const EInsufficientPayment: u64 = 702;
+/// The object was created by another package version.
+const EWrongVersion: u64 = 703;
+/// A storage size of zero.
+const EInvalidStorageSize: u64 = 704;
+
+/// The right to create the system, given to the publisher.
+public struct InitCap has key, store {
+    id: UID,
+}
+
+/// The shared system object.
+public struct System has key {
+    id: UID,
+    version: u64,
+    inner: Versioned,
+}
+
+/// The system's state, version 1.
+public struct SystemStateInnerV1 has store {
+    committee: BlsCommittee,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+    total_capacity_size: u64,
+    max_epochs_ahead: u32,
+    future_accounting: FutureAccountingRingBuffer,
+}
+
+fun init(ctx: &mut TxContext) {
+    transfer::public_transfer(InitCap { id: object::new(ctx) }, ctx.sender());
+}
+
+/// Creates and shares the system with its genesis committee and parameters, consuming the
+/// init cap so that it happens once.
+public fun create_system(
+    cap: InitCap,
+    committee: BlsCommittee,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+    total_capacity_size: u64,
+    max_epochs_ahead: u32,
+    ctx: &mut TxContext,
+) {
+    let InitCap { id } = cap;
+    id.delete();
+    transfer::share_object(
+        new(
+            committee,
+            storage_price_per_unit_size,
+            write_price_per_unit_size,
+            total_capacity_size,
+            max_epochs_ahead,
+            ctx,
+        ),
+    );
+}
+
+fun new(
+    committee: BlsCommittee,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+    total_capacity_size: u64,
+    max_epochs_ahead: u32,
+    ctx: &mut TxContext,
+): System {
+    assert!(max_epochs_ahead > 0, EInvalidEpochsAhead);
+    encoding::max_faulty(committee.n_shards());
+    let inner = SystemStateInnerV1 {
+        future_accounting: storage_accounting::new(committee.epoch(), max_epochs_ahead),
+        committee,
+        storage_price_per_unit_size,
+        write_price_per_unit_size,
+        total_capacity_size,
+        max_epochs_ahead,
+    };
+    System { id: object::new(ctx), version: VERSION, inner: versioned::create(VERSION, inner, ctx) }
+}
+
+fun inner(self: &System): &SystemStateInnerV1 {
+    assert!(self.version == VERSION, EWrongVersion);
+    self.inner.load_value()
+}
+
+fun inner_mut(self: &mut System): &mut SystemStateInnerV1 {
+    assert!(self.version == VERSION, EWrongVersion);
+    self.inner.load_value_mut()
+}
+
+/// Units of 1 MiB needed for `size` bytes.
+fun storage_units(size: u64): u64 {
+    size.divide_and_round_up(BYTES_PER_UNIT_SIZE)
+}
+
+/// Buys `storage_amount` bytes from the current epoch for `epochs_ahead` epochs, paying
+/// `storage price x units x epochs` from `payment` into the epochs' rewards.
+public fun reserve_space(
+    self: &mut System,
+    storage_amount: u64,
+    epochs_ahead: u32,
+    payment: &mut Coin<WAL>,
+    ctx: &mut TxContext,
+): Storage {
+    let epoch = self.epoch();
+    let end_epoch = epoch + epochs_ahead;
+    self.sell_storage(storage_amount, epoch, end_epoch, payment, ctx)
+}
+
+/// Sells storage for `[start_epoch, end_epoch)`, which must lie within the window of
+/// epochs the system sells.
+fun sell_storage(
+    self: &mut System,
+    storage_amount: u64,
+    start_epoch: u32,
+    end_epoch: u32,
+    payment: &mut Coin<WAL>,
+    ctx: &mut TxContext,
+): Storage {
+    assert!(storage_amount > 0, EInvalidStorageSize);
+    let current = self.epoch();
+    let inner = self.inner_mut();
+    assert!(
+        end_epoch > start_epoch && end_epoch - current <= inner.max_epochs_ahead,
+        EInvalidEpochsAhead,
+    );
+    let per_epoch = storage_units(storage_amount) * inner.storage_price_per_unit_size;
+    let epochs = end_epoch - start_epoch;
+    let price = per_epoch * (epochs as u64);
+    assert!(payment.value() >= price, EInsufficientPayment);
+    let total_capacity = inner.total_capacity_size;
+    let mut paid = payment.balance_mut().split(price);
+    epochs.do!(|i| {
+        let accounting = inner.future_accounting.ring_lookup_mut(start_epoch - current + i);
+        let used = accounting.increase_used_capacity(storage_amount);
+        assert!(used <= total_capacity, EStorageExceeded);
+        accounting.add_rewards(paid.split(per_epoch));
+    });
+    paid.destroy_zero();
+    let storage = storage_resource::create_storage(start_epoch, end_epoch, storage_amount, ctx);
+    events::emit_storage_reserved(
+        current,
+        object::id(&storage),
+        start_epoch,
+        end_epoch,
+        storage_amount,
+        price,
+    );
+    storage
+}
+
+/// Registers a blob on `storage`, paying the write price for its encoded size.
+public fun register_blob(
+    self: &mut System,
+    storage: Storage,
+    blob_id: u256,
+    root_hash: u256,
+    size: u64,
+    encoding_type: u8,
+    deletable: bool,
+    write_payment: &mut Coin<WAL>,
+    ctx: &mut TxContext,
+): Blob {
+    let epoch = self.epoch();
+    let n_shards = self.n_shards();
+    let blob = blob::new(
+        storage,
+        blob_id,
+        root_hash,
+        size,
+        encoding_type,
+        deletable,
+        epoch,
+        n_shards,
+        ctx,
+    );
+    let inner = self.inner_mut();
+    let encoded = encoding::encoded_blob_length(size, n_shards);
+    let price = storage_units(encoded) * inner.write_price_per_unit_size;
+    assert!(write_payment.value() >= price, EInsufficientPayment);
+    let paid = write_payment.balance_mut().split(price);
+    inner.future_accounting.ring_lookup_mut(0).add_rewards(paid);
+    blob
+}
+
+/// Certifies a blob with a quorum certificate of the current committee.
+public fun certify_blob(
+    self: &System,
+    blob: &mut Blob,
+    signature: vector<u8>,
+    signers_bitmap: vector<u8>,
+    message: vector<u8>,
+) {
+    let certified = self
+        .inner()
+        .committee
+        .verify_quorum_in_epoch(signature, signers_bitmap, message);
+    blob.certify_with_certified_msg(self.epoch(), certified.certify_blob_message());
+}
+
+/// Records a blob id as invalid, on a certificate by members holding at least one correct
+/// node's weight; returns the blob id.
+public fun invalidate_blob_id(
+    self: &System,
+    signature: vector<u8>,
+    signers_bitmap: vector<u8>,
+    message: vector<u8>,
+): u256 {
+    let certified = self
+        .inner()
+        .committee
+        .verify_one_correct_node_in_epoch(signature, signers_bitmap, message);
+    let invalid = messages::invalid_blob_id_message(certified);
+    events::emit_invalid_blob_id(invalid.invalid_epoch(), invalid.invalid_blob_id());
+    invalid.invalid_blob_id()
+}
+
+/// Extends a certified blob with storage bought earlier.
+public fun extend_blob_with_resource(self: &System, blob: &mut Blob, extension: Storage) {
+    blob.extend_with_resource(extension, self.epoch());
+}
+
+/// Extends a certified blob by `extended_epochs`, paying for them.
+public fun extend_blob(
+    self: &mut System,
+    blob: &mut Blob,
+    extended_epochs: u32,
+    payment: &mut Coin<WAL>,
+    ctx: &mut TxContext,
+) {
+    let start = blob.end_epoch();
+    let extension = self.sell_storage(
+        blob.storage().size(),
+        start,
+        start + extended_epochs,
+        payment,
+        ctx,
+    );
+    blob.extend_with_resource(extension, self.epoch());
+}
+
+/// Deletes a deletable blob and returns its storage for reuse.
+public fun delete_blob(self: &System, blob: Blob): Storage {
+    blob.delete(self.epoch())
+}
+
+/// The current epoch.
+public fun epoch(self: &System): u32 { self.inner().committee.epoch() }
+
+/// Shards of the network.
+public fun n_shards(self: &System): u16 { self.inner().committee.n_shards() }
+
+/// The current committee.
+public fun committee(self: &System): &BlsCommittee { &self.inner().committee }
+
+/// Price of 1 MiB for one epoch, in FROST.
+public fun storage_price_per_unit_size(self: &System): u64 {
+    self.inner().storage_price_per_unit_size
+}
+
+/// Price of writing 1 MiB (encoded), in FROST.
+public fun write_price_per_unit_size(self: &System): u64 {
+    self.inner().write_price_per_unit_size
+}
+
+/// Capacity the network sells per epoch, in bytes.
+public fun total_capacity_size(self: &System): u64 { self.inner().total_capacity_size }
+
+/// Capacity already sold `epochs_ahead` epochs from now.
+public fun used_capacity_size(self: &System, epochs_ahead: u32): u64 {
+    self.inner().future_accounting.ring_lookup(epochs_ahead).used_capacity()
+}
+
+/// WAL paid so far for the epoch `epochs_ahead` from now.
+public fun future_rewards(self: &System, epochs_ahead: u32): u64 {
+    self.inner().future_accounting.ring_lookup(epochs_ahead).rewards()
+}
+
+/// Epochs ahead storage can be bought for.
+public fun max_epochs_ahead(self: &System): u32 { self.inner().max_epochs_ahead }
+
+#[test_only]
+/// A system with the given committee, not shared, for tests.
+public fun new_for_testing(
+    committee: BlsCommittee,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+    total_capacity_size: u64,
+    max_epochs_ahead: u32,
+    ctx: &mut TxContext,
+): System {
+    new(
+        committee,
+        storage_price_per_unit_size,
+        write_price_per_unit_size,
+        total_capacity_size,
+        max_epochs_ahead,
+        ctx,
+    )
+}
+
+#[test_only]
+/// Runs the publish-time initializer in tests.
+public fun init_for_testing(ctx: &mut TxContext) {
+    init(ctx)
+}
+
+#[test_only]
+/// Destroys a system in tests.
+public fun destroy_for_testing(self: System) {
+    sui::test_utils::destroy(self)
+}
