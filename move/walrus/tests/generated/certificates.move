@@ -50,6 +50,15 @@ public fun blob_certificate(): (vector<u8>, vector<u8>, vector<u8>) {
     )
 }
 
+/// An attestation by members 0 and 1 that the blob id is invalid.
+public fun invalid_blob_id_attestation(): (vector<u8>, vector<u8>, vector<u8>) {
+    (
+        x"863bac90353cab92bcc1711f6b28dc994fc9ee81ae790dc36247c28ff99a83938ec2680f2cc46c8b317ba72cc2d4933405cde053b2e88a2dc3a5cc9d80c9559984116440a47857d010caab305252f8fd0f4f63c7b3943a71da0ec03bff383f3d",
+        x"03",
+        x"02000301000000a6d8f142bc3cec5c4ab90533830e230e2bf46b292d95228a0dcaae394cb820ae",
+    )
+}
+
 #[test]
 fun all_members() {
     let certified = committee().verify_quorum_in_epoch(
