@@ -1,0 +1,142 @@
+//! Mirror of `walrus::events`: one struct per state change, with the Move structs' field
+//! order and types so that their BCS bytes are identical.
+
+use serde::{Deserialize, Serialize};
+use walrus_core::BlobId;
+
+use super::ObjectId;
+
+/// Storage was bought.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageReserved {
+    /// Epoch of the purchase.
+    pub epoch: u32,
+    /// The new `Storage` object.
+    pub storage_id: ObjectId,
+    /// First epoch covered.
+    pub start_epoch: u32,
+    /// First epoch not covered.
+    pub end_epoch: u32,
+    /// Bytes covered.
+    pub storage_size: u64,
+    /// FROST paid.
+    pub price: u64,
+}
+
+/// A blob was registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobRegistered {
+    /// Epoch of registration.
+    pub epoch: u32,
+    /// The blob id (a little-endian `u256` on chain).
+    pub blob_id: BlobId,
+    /// Unencoded size.
+    pub size: u64,
+    /// Encoding type.
+    pub encoding_type: u8,
+    /// First epoch the blob is no longer stored.
+    pub end_epoch: u32,
+    /// Whether the owner may delete it.
+    pub deletable: bool,
+    /// The `Blob` object.
+    pub object_id: ObjectId,
+}
+
+/// A blob was certified, or its certified lifetime extended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobCertified {
+    /// Epoch of the certification.
+    pub epoch: u32,
+    /// The blob id.
+    pub blob_id: BlobId,
+    /// First epoch the blob is no longer stored.
+    pub end_epoch: u32,
+    /// Whether the owner may delete it.
+    pub deletable: bool,
+    /// The `Blob` object.
+    pub object_id: ObjectId,
+    /// Whether this extends an earlier certification.
+    pub is_extension: bool,
+}
+
+/// A deletable blob was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobDeleted {
+    /// Epoch of the deletion.
+    pub epoch: u32,
+    /// The blob id.
+    pub blob_id: BlobId,
+    /// The end epoch its storage had.
+    pub end_epoch: u32,
+    /// The `Blob` object.
+    pub object_id: ObjectId,
+    /// Whether it had been certified.
+    pub was_certified: bool,
+}
+
+/// A blob id was proven inconsistently encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidBlobId {
+    /// Epoch of the attestation.
+    pub epoch: u32,
+    /// The invalid blob id.
+    pub blob_id: BlobId,
+}
+
+/// Any event of the contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// See [`StorageReserved`].
+    StorageReserved(StorageReserved),
+    /// See [`BlobRegistered`].
+    BlobRegistered(BlobRegistered),
+    /// See [`BlobCertified`].
+    BlobCertified(BlobCertified),
+    /// See [`BlobDeleted`].
+    BlobDeleted(BlobDeleted),
+    /// See [`InvalidBlobId`].
+    InvalidBlobId(InvalidBlobId),
+}
+
+impl Event {
+    /// The Move type name within the package, e.g. `events::BlobCertified`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::StorageReserved(_) => "events::StorageReserved",
+            Self::BlobRegistered(_) => "events::BlobRegistered",
+            Self::BlobCertified(_) => "events::BlobCertified",
+            Self::BlobDeleted(_) => "events::BlobDeleted",
+            Self::InvalidBlobId(_) => "events::InvalidBlobId",
+        }
+    }
+
+    /// The BCS bytes of the event struct, as Sui stores the Move event.
+    pub fn contents_bcs(&self) -> Vec<u8> {
+        match self {
+            Self::StorageReserved(e) => bcs::to_bytes(e),
+            Self::BlobRegistered(e) => bcs::to_bytes(e),
+            Self::BlobCertified(e) => bcs::to_bytes(e),
+            Self::BlobDeleted(e) => bcs::to_bytes(e),
+            Self::InvalidBlobId(e) => bcs::to_bytes(e),
+        }
+        .expect("events serialize")
+    }
+}
+
+macro_rules! into_event {
+    ($($name:ident),*) => {
+        $(impl From<$name> for Event {
+            fn from(event: $name) -> Self {
+                Self::$name(event)
+            }
+        })*
+    };
+}
+
+into_event!(
+    StorageReserved,
+    BlobRegistered,
+    BlobCertified,
+    BlobDeleted,
+    InvalidBlobId
+);

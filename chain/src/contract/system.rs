@@ -1,0 +1,328 @@
+//! Mirror of `walrus::system`: buying storage and registering, certifying, extending and
+//! deleting blobs, against the genesis committee.
+
+use serde::{Deserialize, Serialize};
+use walrus_core::{BlobId, merkle::Digest};
+
+use super::{
+    ArithmeticError, MoveAbort, ObjectId, TxContext,
+    abort::abort_codes,
+    blob::{self, Blob},
+    bls_aggregate::BlsCommittee,
+    encoding, ensure,
+    events::{InvalidBlobId, StorageReserved},
+    storage_accounting::{self, FutureAccountingRingBuffer},
+    storage_resource::{self, Storage},
+    wal::Coin,
+};
+
+/// Version of the inner state.
+pub const VERSION: u64 = 1;
+/// Storage prices are per 1 MiB per epoch.
+pub const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
+
+abort_codes!("system" {
+    /// Zero epochs, or more than the maximum ahead.
+    EInvalidEpochsAhead = 700,
+    /// The sale would exceed the network's capacity in some epoch.
+    EStorageExceeded = 701,
+    /// The payment coin holds too little WAL.
+    EInsufficientPayment = 702,
+    /// The object was created by another package version.
+    EWrongVersion = 703,
+    /// A storage size of zero.
+    EInvalidStorageSize = 704,
+});
+
+/// The system's state, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemStateInnerV1 {
+    committee: BlsCommittee,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+    total_capacity_size: u64,
+    max_epochs_ahead: u32,
+    future_accounting: FutureAccountingRingBuffer,
+}
+
+/// The shared system object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct System {
+    /// Object id.
+    pub id: ObjectId,
+    version: u64,
+    inner: SystemStateInnerV1,
+}
+
+/// The publisher's right to create the system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitCap {
+    /// Object id.
+    pub id: ObjectId,
+}
+
+/// Publishing `walrus`: the init cap for the publisher.
+pub fn init(ctx: &mut TxContext) -> InitCap {
+    InitCap { id: ctx.fresh_id() }
+}
+
+/// Creates the system with its genesis committee and parameters, consuming the init cap.
+pub fn create_system(
+    _cap: InitCap,
+    committee: BlsCommittee,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+    total_capacity_size: u64,
+    max_epochs_ahead: u32,
+    ctx: &mut TxContext,
+) -> Result<System, MoveAbort> {
+    ensure(max_epochs_ahead > 0, EInvalidEpochsAhead)?;
+    encoding::max_faulty(committee.n_shards())?;
+    let inner = SystemStateInnerV1 {
+        future_accounting: storage_accounting::new(committee.epoch(), max_epochs_ahead),
+        committee,
+        storage_price_per_unit_size,
+        write_price_per_unit_size,
+        total_capacity_size,
+        max_epochs_ahead,
+    };
+    Ok(System {
+        id: ctx.fresh_id(),
+        version: VERSION,
+        inner,
+    })
+}
+
+fn storage_units(size: u64) -> u64 {
+    size.div_ceil(BYTES_PER_UNIT_SIZE)
+}
+
+impl System {
+    fn inner(&self) -> Result<&SystemStateInnerV1, MoveAbort> {
+        ensure(self.version == VERSION, EWrongVersion)?;
+        Ok(&self.inner)
+    }
+
+    fn inner_mut(&mut self) -> Result<&mut SystemStateInnerV1, MoveAbort> {
+        ensure(self.version == VERSION, EWrongVersion)?;
+        Ok(&mut self.inner)
+    }
+
+    /// Buys `storage_amount` bytes from the current epoch for `epochs_ahead` epochs.
+    pub fn reserve_space(
+        &mut self,
+        storage_amount: u64,
+        epochs_ahead: u32,
+        payment: &mut Coin,
+        ctx: &mut TxContext,
+    ) -> Result<Storage, MoveAbort> {
+        let epoch = self.epoch()?;
+        let end_epoch = epoch.checked_add(epochs_ahead).ok_or(ArithmeticError)?;
+        self.sell_storage(storage_amount, epoch, end_epoch, payment, ctx)
+    }
+
+    fn sell_storage(
+        &mut self,
+        storage_amount: u64,
+        start_epoch: u32,
+        end_epoch: u32,
+        payment: &mut Coin,
+        ctx: &mut TxContext,
+    ) -> Result<Storage, MoveAbort> {
+        ensure(storage_amount > 0, EInvalidStorageSize)?;
+        let current = self.epoch()?;
+        let inner = self.inner_mut()?;
+        ensure(
+            end_epoch > start_epoch && end_epoch - current <= inner.max_epochs_ahead,
+            EInvalidEpochsAhead,
+        )?;
+        let per_epoch = storage_units(storage_amount)
+            .checked_mul(inner.storage_price_per_unit_size)
+            .ok_or(ArithmeticError)?;
+        let epochs = end_epoch - start_epoch;
+        let price = per_epoch
+            .checked_mul(u64::from(epochs))
+            .ok_or(ArithmeticError)?;
+        ensure(payment.value() >= price, EInsufficientPayment)?;
+        let mut paid = payment.balance_mut().split(price)?;
+        for i in 0..epochs {
+            let accounting = inner
+                .future_accounting
+                .ring_lookup_mut(start_epoch - current + i)?;
+            let used = accounting.increase_used_capacity(storage_amount)?;
+            ensure(used <= inner.total_capacity_size, EStorageExceeded)?;
+            accounting.add_rewards(paid.split(per_epoch)?);
+        }
+        paid.destroy_zero()?;
+        let storage =
+            storage_resource::create_storage(start_epoch, end_epoch, storage_amount, ctx)?;
+        ctx.emit(StorageReserved {
+            epoch: current,
+            storage_id: storage.id,
+            start_epoch,
+            end_epoch,
+            storage_size: storage_amount,
+            price,
+        });
+        Ok(storage)
+    }
+
+    /// Registers a blob on `storage`, paying the write price for its encoded size.
+    #[allow(clippy::too_many_arguments)]
+    pub fn register_blob(
+        &mut self,
+        storage: Storage,
+        blob_id: BlobId,
+        root_hash: &Digest,
+        size: u64,
+        encoding_type: u8,
+        deletable: bool,
+        write_payment: &mut Coin,
+        ctx: &mut TxContext,
+    ) -> Result<Blob, MoveAbort> {
+        let epoch = self.epoch()?;
+        let n_shards = self.n_shards()?;
+        let blob = blob::new(
+            storage,
+            blob_id,
+            root_hash,
+            size,
+            encoding_type,
+            deletable,
+            epoch,
+            n_shards,
+            ctx,
+        )?;
+        let inner = self.inner_mut()?;
+        let encoded = encoding::encoded_blob_length(size, n_shards)?;
+        let price = storage_units(encoded)
+            .checked_mul(inner.write_price_per_unit_size)
+            .ok_or(ArithmeticError)?;
+        ensure(write_payment.value() >= price, EInsufficientPayment)?;
+        let paid = write_payment.balance_mut().split(price)?;
+        inner
+            .future_accounting
+            .ring_lookup_mut(0)?
+            .add_rewards(paid);
+        Ok(blob)
+    }
+
+    /// Certifies a blob with a quorum certificate of the current committee.
+    pub fn certify_blob(
+        &self,
+        blob: &mut Blob,
+        signature: &[u8],
+        signers_bitmap: &[u8],
+        message: &[u8],
+        ctx: &mut TxContext,
+    ) -> Result<(), MoveAbort> {
+        let certified =
+            self.inner()?
+                .committee
+                .verify_quorum_in_epoch(signature, signers_bitmap, message)?;
+        blob.certify_with_certified_msg(self.epoch()?, certified.certify_blob_message()?, ctx)
+    }
+
+    /// Records a blob id as invalid on a certificate including one correct node.
+    pub fn invalidate_blob_id(
+        &self,
+        signature: &[u8],
+        signers_bitmap: &[u8],
+        message: &[u8],
+        ctx: &mut TxContext,
+    ) -> Result<BlobId, MoveAbort> {
+        let certified = self.inner()?.committee.verify_one_correct_node_in_epoch(
+            signature,
+            signers_bitmap,
+            message,
+        )?;
+        let invalid = certified.invalid_blob_id_message()?;
+        ctx.emit(InvalidBlobId {
+            epoch: invalid.invalid_epoch(),
+            blob_id: invalid.invalid_blob_id(),
+        });
+        Ok(invalid.invalid_blob_id())
+    }
+
+    /// Extends a certified blob with storage bought earlier.
+    pub fn extend_blob_with_resource(
+        &self,
+        blob: &mut Blob,
+        extension: Storage,
+        ctx: &mut TxContext,
+    ) -> Result<(), MoveAbort> {
+        blob.extend_with_resource(extension, self.epoch()?, ctx)
+    }
+
+    /// Extends a certified blob by `extended_epochs`, paying for them.
+    pub fn extend_blob(
+        &mut self,
+        blob: &mut Blob,
+        extended_epochs: u32,
+        payment: &mut Coin,
+        ctx: &mut TxContext,
+    ) -> Result<(), MoveAbort> {
+        let start = blob.end_epoch();
+        let end = start.checked_add(extended_epochs).ok_or(ArithmeticError)?;
+        let extension = self.sell_storage(blob.storage().size(), start, end, payment, ctx)?;
+        blob.extend_with_resource(extension, self.epoch()?, ctx)
+    }
+
+    /// Deletes a deletable blob and returns its storage.
+    pub fn delete_blob(&self, blob: Blob, ctx: &mut TxContext) -> Result<Storage, MoveAbort> {
+        blob.delete(self.epoch()?, ctx)
+    }
+
+    /// The current epoch.
+    pub fn epoch(&self) -> Result<u32, MoveAbort> {
+        Ok(self.inner()?.committee.epoch())
+    }
+
+    /// Shards of the network.
+    pub fn n_shards(&self) -> Result<u16, MoveAbort> {
+        Ok(self.inner()?.committee.n_shards())
+    }
+
+    /// The current committee.
+    pub fn committee(&self) -> Result<&BlsCommittee, MoveAbort> {
+        Ok(&self.inner()?.committee)
+    }
+
+    /// Price of 1 MiB for one epoch, in FROST.
+    pub fn storage_price_per_unit_size(&self) -> Result<u64, MoveAbort> {
+        Ok(self.inner()?.storage_price_per_unit_size)
+    }
+
+    /// Price of writing 1 MiB (encoded), in FROST.
+    pub fn write_price_per_unit_size(&self) -> Result<u64, MoveAbort> {
+        Ok(self.inner()?.write_price_per_unit_size)
+    }
+
+    /// Capacity sold per epoch, in bytes.
+    pub fn total_capacity_size(&self) -> Result<u64, MoveAbort> {
+        Ok(self.inner()?.total_capacity_size)
+    }
+
+    /// Capacity already sold `epochs_ahead` epochs from now.
+    pub fn used_capacity_size(&self, epochs_ahead: u32) -> Result<u64, MoveAbort> {
+        Ok(self
+            .inner()?
+            .future_accounting
+            .ring_lookup(epochs_ahead)?
+            .used_capacity())
+    }
+
+    /// WAL paid so far for the epoch `epochs_ahead` from now.
+    pub fn future_rewards(&self, epochs_ahead: u32) -> Result<u64, MoveAbort> {
+        Ok(self
+            .inner()?
+            .future_accounting
+            .ring_lookup(epochs_ahead)?
+            .rewards())
+    }
+
+    /// Epochs ahead storage can be bought for.
+    pub fn max_epochs_ahead(&self) -> Result<u32, MoveAbort> {
+        Ok(self.inner()?.max_epochs_ahead)
+    }
+}

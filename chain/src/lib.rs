@@ -1,0 +1,5 @@
+//! The chain side of Walrus in Rust: [`contract`], the state machine of the Move packages
+//! `move/wal` and `move/walrus`, module for module, with the same function names, abort codes
+//! and event layouts.
+
+pub mod contract;
