@@ -3,3 +3,4 @@
 //! and event layouts.
 
 pub mod contract;
+pub mod ledger;

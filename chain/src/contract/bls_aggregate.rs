@@ -109,13 +109,19 @@ impl BlsCommittee {
     }
 
     /// `3 * weight >= 2 * n + 1`.
-    #[allow(clippy::int_plus_one, reason = "the protocol's formula, as in the Move module")]
+    #[allow(
+        clippy::int_plus_one,
+        reason = "the protocol's formula, as in the Move module"
+    )]
     pub fn is_quorum(&self, weight: u16) -> bool {
         3 * u64::from(weight) >= 2 * u64::from(self.n_shards) + 1
     }
 
     /// `3 * weight >= n + 1`.
-    #[allow(clippy::int_plus_one, reason = "the protocol's formula, as in the Move module")]
+    #[allow(
+        clippy::int_plus_one,
+        reason = "the protocol's formula, as in the Move module"
+    )]
     pub fn includes_one_correct_node(&self, weight: u16) -> bool {
         3 * u64::from(weight) >= u64::from(self.n_shards) + 1
     }

@@ -1,0 +1,591 @@
+//! All-or-nothing execution of signed transactions against the ledger's objects.
+//!
+//! A transaction runs in a [`Session`] that checks objects out of the state into working
+//! copies; calls mutate the copies; values a call consumes are never checked back in. Only
+//! when every call succeeded are the copies written back. A Move abort leaves the state
+//! untouched and is reported in the effects; a malformed transaction (bad signature, missing
+//! or foreign objects) is rejected before anything is recorded.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sui_sdk_types::Address;
+
+use super::{
+    object::{Object, ObjectData, ObjectKind, Owner},
+    transaction::{Call, SignedTransaction, TransactionDigest},
+};
+use crate::contract::{
+    MoveAbort, ObjectId, TxContext,
+    blob::Blob,
+    bls_aggregate::{new_committee, new_member},
+    events::Event,
+    storage_resource::Storage,
+    system::{self, InitCap, System},
+    wal::{self, Coin, ProtectedTreasury},
+};
+
+/// How a transaction ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecutionStatus {
+    /// Every call succeeded and the effects were applied.
+    Success,
+    /// Call `call` aborted; nothing was applied.
+    Aborted {
+        /// Index of the call that aborted.
+        call: usize,
+        /// The abort.
+        abort: MoveAbort,
+    },
+}
+
+/// What a transaction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionEffects {
+    /// The transaction.
+    pub digest: TransactionDigest,
+    /// Success or the abort.
+    pub status: ExecutionStatus,
+    /// Objects created.
+    pub created: Vec<ObjectId>,
+    /// Objects written.
+    pub mutated: Vec<ObjectId>,
+    /// Objects deleted.
+    pub deleted: Vec<ObjectId>,
+    /// Events emitted, in order (none when aborted).
+    pub events: Vec<Event>,
+}
+
+/// Why a transaction was rejected without being executed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransactionError {
+    /// The signature is invalid or not the sender's.
+    #[error("rejected: {0}")]
+    InvalidSignature(String),
+    /// The transaction has no calls.
+    #[error("rejected: the transaction has no calls")]
+    Empty,
+    /// A call names an object that does not exist (any more).
+    #[error("rejected: call {call} uses object {id}, which does not exist")]
+    ObjectNotFound {
+        /// Index of the call.
+        call: usize,
+        /// The object.
+        id: ObjectId,
+    },
+    /// A call uses an object the sender does not own.
+    #[error("rejected: call {call} uses object {id}, owned by {owner}, not by the sender")]
+    NotOwner {
+        /// Index of the call.
+        call: usize,
+        /// The object.
+        id: ObjectId,
+        /// Its owner.
+        owner: Address,
+    },
+    /// A call uses an object of another type than it takes.
+    #[error("rejected: call {call} needs a {expected} but {id} is a {actual}")]
+    WrongType {
+        /// Index of the call.
+        call: usize,
+        /// The object.
+        id: ObjectId,
+        /// The type the call takes.
+        expected: &'static str,
+        /// The object's type.
+        actual: &'static str,
+    },
+    /// One call takes the same object twice.
+    #[error("rejected: call {call} uses object {id} twice")]
+    UsedTwice {
+        /// Index of the call.
+        call: usize,
+        /// The object.
+        id: ObjectId,
+    },
+}
+
+/// The objects of the ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerState {
+    objects: BTreeMap<ObjectId, Object>,
+}
+
+/// Objects created when the packages are published: the WAL supply and the init cap go to
+/// the publisher, the treasury is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Publication {
+    /// The whole WAL supply, owned by the publisher.
+    pub supply: ObjectId,
+    /// The shared WAL treasury.
+    pub treasury: ObjectId,
+    /// The publisher's right to create the system.
+    pub init_cap: ObjectId,
+}
+
+impl LedgerState {
+    /// An empty ledger.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Publishes `wal` and `walrus` for `publisher`.
+    pub fn publish(&mut self, publisher: Address, digest: [u8; 32]) -> Publication {
+        let ctx = &mut TxContext::new(publisher, digest);
+        let (supply, treasury) = wal::init(ctx);
+        let init_cap = system::init(ctx);
+        let publication = Publication {
+            supply: supply.id,
+            treasury: treasury.id,
+            init_cap: init_cap.id,
+        };
+        self.insert(Owner::Address(publisher), supply.into_data());
+        self.insert(Owner::Shared, treasury.into_data());
+        self.insert(Owner::Address(publisher), init_cap.into_data());
+        publication
+    }
+
+    fn insert(&mut self, owner: Owner, data: ObjectData) {
+        let object = Object {
+            version: 1,
+            owner,
+            data,
+        };
+        self.objects.insert(object.id(), object);
+    }
+
+    /// The object with this id.
+    pub fn object(&self, id: &ObjectId) -> Option<&Object> {
+        self.objects.get(id)
+    }
+
+    /// Every object, by id.
+    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+        self.objects.values()
+    }
+
+    /// Executes a signed transaction. Rejected transactions change nothing and are not
+    /// recorded; executed ones (successful or aborted) return their effects.
+    pub fn execute(
+        &mut self,
+        transaction: &SignedTransaction,
+    ) -> Result<TransactionEffects, TransactionError> {
+        transaction
+            .verify_signature()
+            .map_err(TransactionError::InvalidSignature)?;
+        if transaction.data.calls.is_empty() {
+            return Err(TransactionError::Empty);
+        }
+        let digest = transaction.data.digest();
+        let mut session = Session::new(self, transaction.data.sender, digest);
+        for (index, call) in transaction.data.calls.iter().enumerate() {
+            session.call = index;
+            match session.run(call) {
+                Ok(()) => {}
+                Err(Failure::Rejected(error)) => return Err(error),
+                Err(Failure::Aborted(abort)) => {
+                    return Ok(TransactionEffects {
+                        digest,
+                        status: ExecutionStatus::Aborted { call: index, abort },
+                        created: Vec::new(),
+                        mutated: Vec::new(),
+                        deleted: Vec::new(),
+                        events: Vec::new(),
+                    });
+                }
+            }
+        }
+        let SessionOutput {
+            writes,
+            consumed,
+            events,
+        } = session.finish();
+        let mut effects = TransactionEffects {
+            digest,
+            status: ExecutionStatus::Success,
+            created: Vec::new(),
+            mutated: Vec::new(),
+            deleted: Vec::new(),
+            events,
+        };
+        for id in consumed {
+            if self.objects.remove(&id).is_some() {
+                effects.deleted.push(id);
+            }
+        }
+        for (id, (owner, data)) in writes {
+            match self.objects.get_mut(&id) {
+                Some(object) => {
+                    object.version += 1;
+                    object.owner = owner;
+                    object.data = data;
+                    effects.mutated.push(id);
+                }
+                None => {
+                    self.insert(owner, data);
+                    effects.created.push(id);
+                }
+            }
+        }
+        Ok(effects)
+    }
+}
+
+/// Why a call stopped: a rejected input or a Move abort.
+enum Failure {
+    Rejected(TransactionError),
+    Aborted(MoveAbort),
+}
+
+impl From<MoveAbort> for Failure {
+    fn from(abort: MoveAbort) -> Self {
+        Self::Aborted(abort)
+    }
+}
+
+impl From<TransactionError> for Failure {
+    fn from(error: TransactionError) -> Self {
+        Self::Rejected(error)
+    }
+}
+
+/// What a successful transaction leaves: objects to write (with owners), objects consumed,
+/// events.
+struct SessionOutput {
+    writes: BTreeMap<ObjectId, (Owner, ObjectData)>,
+    consumed: BTreeSet<ObjectId>,
+    events: Vec<Event>,
+}
+
+/// The working copies of one transaction.
+struct Session<'s> {
+    state: &'s LedgerState,
+    sender: Address,
+    ctx: TxContext,
+    call: usize,
+    /// Objects written or created by the transaction so far, with their owners.
+    working: BTreeMap<ObjectId, (Owner, ObjectData)>,
+    /// Objects checked out by the current call, with the owner they go back to.
+    checked_out: BTreeMap<ObjectId, Owner>,
+    /// Objects consumed (never checked back in).
+    consumed: BTreeSet<ObjectId>,
+}
+
+impl<'s> Session<'s> {
+    fn new(state: &'s LedgerState, sender: Address, digest: TransactionDigest) -> Self {
+        Self {
+            state,
+            sender,
+            ctx: TxContext::new(sender, digest.0),
+            call: 0,
+            working: BTreeMap::new(),
+            checked_out: BTreeMap::new(),
+            consumed: BTreeSet::new(),
+        }
+    }
+
+    /// Checks an object out for the current call, as the sender may use it.
+    fn take<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+        let call = self.call;
+        if self.checked_out.contains_key(&id) {
+            return Err(TransactionError::UsedTwice { call, id });
+        }
+        let (owner, data) = match self.working.remove(&id) {
+            Some(entry) => entry,
+            None if self.consumed.contains(&id) => {
+                return Err(TransactionError::ObjectNotFound { call, id });
+            }
+            None => {
+                let object = self
+                    .state
+                    .object(&id)
+                    .ok_or(TransactionError::ObjectNotFound { call, id })?;
+                (object.owner, object.data.clone())
+            }
+        };
+        if let Owner::Address(owner) = owner
+            && owner != self.sender
+        {
+            self.working.insert(id, (Owner::Address(owner), data));
+            return Err(TransactionError::NotOwner { call, id, owner });
+        }
+        match T::from_data(data) {
+            Ok(value) => {
+                self.checked_out.insert(id, owner);
+                Ok(value)
+            }
+            Err(data) => {
+                let actual = data.type_name();
+                self.working.insert(id, (owner, data));
+                Err(TransactionError::WrongType {
+                    call,
+                    id,
+                    expected: T::TYPE_NAME,
+                    actual,
+                })
+            }
+        }
+    }
+
+    /// Checks an object back in after the call used it by reference.
+    fn put_back<T: ObjectKind>(&mut self, value: T) {
+        let data = value.into_data();
+        let id = data.id();
+        let owner = self
+            .checked_out
+            .remove(&id)
+            .expect("only checked-out objects are put back");
+        self.working.insert(id, (owner, data));
+    }
+
+    /// Records a new object owned by `owner`.
+    fn create<T: ObjectKind>(&mut self, value: T, owner: Owner) {
+        let data = value.into_data();
+        self.working.insert(data.id(), (owner, data));
+    }
+
+    /// Ends the current call: what it checked out and did not put back is consumed.
+    fn end_call(&mut self) {
+        let consumed: Vec<ObjectId> = std::mem::take(&mut self.checked_out).into_keys().collect();
+        self.consumed.extend(consumed);
+    }
+
+    fn finish(self) -> SessionOutput {
+        SessionOutput {
+            writes: self.working,
+            consumed: self.consumed,
+            events: self.ctx.into_events(),
+        }
+    }
+
+    fn run(&mut self, call: &Call) -> Result<(), Failure> {
+        let result = self.dispatch(call);
+        if result.is_ok() {
+            self.end_call();
+        }
+        result
+    }
+
+    fn dispatch(&mut self, call: &Call) -> Result<(), Failure> {
+        let owned = Owner::Address(self.sender);
+        match call {
+            Call::SplitCoin { coin, amounts } => {
+                let mut coin: Coin = self.take(*coin)?;
+                let parts: Result<Vec<Coin>, MoveAbort> = amounts
+                    .iter()
+                    .map(|amount| coin.split(*amount, &mut self.ctx))
+                    .collect();
+                self.put_back(coin);
+                for part in parts? {
+                    self.create(part, owned);
+                }
+            }
+            Call::MergeCoins { target, sources } => {
+                let mut target: Coin = self.take(*target)?;
+                for source in sources {
+                    let source: Coin = self.take(*source)?;
+                    target.join(source);
+                }
+                self.put_back(target);
+            }
+            Call::TransferObjects { objects, recipient } => {
+                for id in objects {
+                    let data: AnyObject = self.take(*id)?;
+                    self.checked_out.remove(id);
+                    self.working
+                        .insert(*id, (Owner::Address(*recipient), data.0));
+                }
+            }
+            Call::BurnWal { treasury, coin } => {
+                let mut treasury: ProtectedTreasury = self.take(*treasury)?;
+                let coin: Coin = self.take(*coin)?;
+                treasury.burn(coin);
+                self.put_back(treasury);
+            }
+            Call::CreateSystem {
+                init_cap,
+                epoch,
+                members,
+                storage_price_per_unit_size,
+                write_price_per_unit_size,
+                total_capacity_size,
+                max_epochs_ahead,
+            } => {
+                let cap: InitCap = self.take(*init_cap)?;
+                let members = members
+                    .iter()
+                    .map(|(node_id, key, weight)| new_member(*node_id, key, *weight))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let system = system::create_system(
+                    cap,
+                    new_committee(*epoch, members)?,
+                    *storage_price_per_unit_size,
+                    *write_price_per_unit_size,
+                    *total_capacity_size,
+                    *max_epochs_ahead,
+                    &mut self.ctx,
+                )?;
+                self.create(system, Owner::Shared);
+            }
+            Call::ReserveSpace {
+                system,
+                storage_amount,
+                epochs_ahead,
+                payment,
+            } => {
+                let mut system: System = self.take(*system)?;
+                let mut payment: Coin = self.take(*payment)?;
+                let storage = system.reserve_space(
+                    *storage_amount,
+                    *epochs_ahead,
+                    &mut payment,
+                    &mut self.ctx,
+                );
+                self.put_back(system);
+                self.put_back(payment);
+                self.create(storage?, owned);
+            }
+            Call::RegisterBlob {
+                system,
+                storage,
+                blob_id,
+                root_hash,
+                size,
+                encoding_type,
+                deletable,
+                payment,
+            } => {
+                let mut system: System = self.take(*system)?;
+                let storage: Storage = self.take(*storage)?;
+                let mut payment: Coin = self.take(*payment)?;
+                let blob = system.register_blob(
+                    storage,
+                    *blob_id,
+                    root_hash,
+                    *size,
+                    *encoding_type,
+                    *deletable,
+                    &mut payment,
+                    &mut self.ctx,
+                );
+                self.put_back(system);
+                self.put_back(payment);
+                self.create(blob?, owned);
+            }
+            Call::CertifyBlob {
+                system,
+                blob,
+                signature,
+                signers,
+                message,
+            } => {
+                let system: System = self.take(*system)?;
+                let mut blob: Blob = self.take(*blob)?;
+                let result =
+                    system.certify_blob(&mut blob, signature, signers, message, &mut self.ctx);
+                self.put_back(system);
+                self.put_back(blob);
+                result?;
+            }
+            Call::InvalidateBlobId {
+                system,
+                signature,
+                signers,
+                message,
+            } => {
+                let system: System = self.take(*system)?;
+                let result = system.invalidate_blob_id(signature, signers, message, &mut self.ctx);
+                self.put_back(system);
+                result?;
+            }
+            Call::ExtendBlobWithResource {
+                system,
+                blob,
+                extension,
+            } => {
+                let system: System = self.take(*system)?;
+                let mut blob: Blob = self.take(*blob)?;
+                let extension: Storage = self.take(*extension)?;
+                let result = system.extend_blob_with_resource(&mut blob, extension, &mut self.ctx);
+                self.put_back(system);
+                self.put_back(blob);
+                result?;
+            }
+            Call::ExtendBlob {
+                system,
+                blob,
+                extended_epochs,
+                payment,
+            } => {
+                let mut system: System = self.take(*system)?;
+                let mut blob: Blob = self.take(*blob)?;
+                let mut payment: Coin = self.take(*payment)?;
+                let result =
+                    system.extend_blob(&mut blob, *extended_epochs, &mut payment, &mut self.ctx);
+                self.put_back(system);
+                self.put_back(blob);
+                self.put_back(payment);
+                result?;
+            }
+            Call::DeleteBlob { system, blob } => {
+                let system: System = self.take(*system)?;
+                let blob: Blob = self.take(*blob)?;
+                let storage = system.delete_blob(blob, &mut self.ctx);
+                self.put_back(system);
+                self.create(storage?, owned);
+            }
+            Call::BurnBlob { blob } => {
+                let blob: Blob = self.take(*blob)?;
+                blob.burn();
+            }
+            Call::SetBlobAttribute { blob, key, value } => {
+                let mut blob: Blob = self.take(*blob)?;
+                blob.insert_or_update_attribute(key.clone(), value.clone());
+                self.put_back(blob);
+            }
+            Call::RemoveBlobAttribute { blob, key } => {
+                let mut blob: Blob = self.take(*blob)?;
+                let result = blob.remove_attribute(key);
+                self.put_back(blob);
+                result?;
+            }
+            Call::SplitStorageByEpoch { storage, epoch } => {
+                let mut storage: Storage = self.take(*storage)?;
+                let part = storage.split_by_epoch(*epoch, &mut self.ctx);
+                self.put_back(storage);
+                self.create(part?, owned);
+            }
+            Call::SplitStorageBySize {
+                storage,
+                split_size,
+            } => {
+                let mut storage: Storage = self.take(*storage)?;
+                let part = storage.split_by_size(*split_size, &mut self.ctx);
+                self.put_back(storage);
+                self.create(part?, owned);
+            }
+            Call::FuseStorage { storage, other } => {
+                let mut storage: Storage = self.take(*storage)?;
+                let other: Storage = self.take(*other)?;
+                let result = storage.fuse(other);
+                self.put_back(storage);
+                result?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Any object, for calls that move objects without looking inside.
+struct AnyObject(ObjectData);
+
+impl ObjectKind for AnyObject {
+    const TYPE_NAME: &'static str = "any object";
+
+    fn from_data(data: ObjectData) -> Result<Self, ObjectData> {
+        Ok(Self(data))
+    }
+
+    fn into_data(self) -> ObjectData {
+        self.0
+    }
+}

@@ -1,0 +1,12 @@
+//! The embedded ledger's core: objects with owners and versions, signed transactions of
+//! typed contract calls, and all-or-nothing execution against [`crate::contract`].
+
+mod execution;
+mod object;
+mod transaction;
+
+pub use execution::{
+    ExecutionStatus, LedgerState, Publication, TransactionEffects, TransactionError,
+};
+pub use object::{Object, ObjectData, Owner};
+pub use transaction::{Call, SignedTransaction, TransactionData, TransactionDigest};

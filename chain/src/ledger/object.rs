@@ -1,0 +1,133 @@
+//! Ledger objects: contract values with an id, a version and an owner.
+
+use sui_sdk_types::Address;
+
+use crate::contract::{
+    ObjectId,
+    blob::Blob,
+    storage_resource::Storage,
+    system::{InitCap, System},
+    wal::{Coin, ProtectedTreasury},
+};
+
+/// Who may use an object in a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Only transactions sent by this address.
+    Address(Address),
+    /// Any transaction; the ledger orders their writes.
+    Shared,
+}
+
+/// The contract value an object holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectData {
+    /// A `Coin<WAL>`.
+    Coin(Coin),
+    /// The WAL treasury.
+    ProtectedTreasury(ProtectedTreasury),
+    /// The right to create the system.
+    InitCap(InitCap),
+    /// The Walrus system.
+    System(Box<System>),
+    /// A storage resource.
+    Storage(Storage),
+    /// A registered blob.
+    Blob(Box<Blob>),
+}
+
+impl ObjectData {
+    /// The object's id.
+    pub fn id(&self) -> ObjectId {
+        match self {
+            Self::Coin(o) => o.id,
+            Self::ProtectedTreasury(o) => o.id,
+            Self::InitCap(o) => o.id,
+            Self::System(o) => o.id,
+            Self::Storage(o) => o.id,
+            Self::Blob(o) => o.id,
+        }
+    }
+
+    /// The Move type name of the object.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Coin(_) => "coin::Coin<wal::WAL>",
+            Self::ProtectedTreasury(_) => "wal::ProtectedTreasury",
+            Self::InitCap(_) => "system::InitCap",
+            Self::System(_) => "system::System",
+            Self::Storage(_) => "storage_resource::Storage",
+            Self::Blob(_) => "blob::Blob",
+        }
+    }
+}
+
+/// An object in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// Bumped each time a transaction writes the object.
+    pub version: u64,
+    /// Who may use it.
+    pub owner: Owner,
+    /// Its value.
+    pub data: ObjectData,
+}
+
+impl Object {
+    /// The object's id.
+    pub fn id(&self) -> ObjectId {
+        self.data.id()
+    }
+}
+
+/// A contract type that lives in an object, for typed access to the ledger.
+pub(crate) trait ObjectKind: Sized {
+    /// The Move type name.
+    const TYPE_NAME: &'static str;
+    /// Unwraps the value, or gives the data back when it is of another type.
+    fn from_data(data: ObjectData) -> Result<Self, ObjectData>;
+    /// Wraps the value.
+    fn into_data(self) -> ObjectData;
+}
+
+macro_rules! object_kind {
+    ($variant:ident, $type:ty, $name:literal, boxed) => {
+        impl ObjectKind for $type {
+            const TYPE_NAME: &'static str = $name;
+            fn from_data(data: ObjectData) -> Result<Self, ObjectData> {
+                match data {
+                    ObjectData::$variant(value) => Ok(*value),
+                    other => Err(other),
+                }
+            }
+            fn into_data(self) -> ObjectData {
+                ObjectData::$variant(Box::new(self))
+            }
+        }
+    };
+    ($variant:ident, $type:ty, $name:literal) => {
+        impl ObjectKind for $type {
+            const TYPE_NAME: &'static str = $name;
+            fn from_data(data: ObjectData) -> Result<Self, ObjectData> {
+                match data {
+                    ObjectData::$variant(value) => Ok(value),
+                    other => Err(other),
+                }
+            }
+            fn into_data(self) -> ObjectData {
+                ObjectData::$variant(self)
+            }
+        }
+    };
+}
+
+object_kind!(Coin, Coin, "coin::Coin<wal::WAL>");
+object_kind!(
+    ProtectedTreasury,
+    ProtectedTreasury,
+    "wal::ProtectedTreasury"
+);
+object_kind!(InitCap, InitCap, "system::InitCap");
+object_kind!(System, System, "system::System", boxed);
+object_kind!(Storage, Storage, "storage_resource::Storage");
+object_kind!(Blob, Blob, "blob::Blob", boxed);

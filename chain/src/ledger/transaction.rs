@@ -1,0 +1,258 @@
+//! Transactions: a sender, a list of typed contract calls with object references, and an
+//! ed25519 signature over the intent-prefixed BCS, as Sui signs transactions.
+
+use blake2::{Blake2b, Digest as _, digest::consts::U32};
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::{Address, UserSignature};
+use walrus_core::{
+    BlobId,
+    keys::account::{AccountKeyError, AccountKeyPair, verify},
+    merkle::Digest,
+};
+
+use crate::contract::ObjectId;
+
+/// Sui's intent prefix for transaction data: `TransactionData`, version 0, app `Sui`.
+const TRANSACTION_INTENT: [u8; 3] = [0, 0, 0];
+
+/// One contract call. Objects are referenced by id; values a call returns become objects
+/// owned by the sender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Call {
+    /// `coin::split`: new coins of the given amounts, taken from `coin`.
+    SplitCoin {
+        /// The coin to split.
+        coin: ObjectId,
+        /// Amounts of the new coins.
+        amounts: Vec<u64>,
+    },
+    /// `coin::join`: merges `sources` into `target`.
+    MergeCoins {
+        /// The coin that remains.
+        target: ObjectId,
+        /// Coins merged into it and deleted.
+        sources: Vec<ObjectId>,
+    },
+    /// `transfer::public_transfer` of owned objects.
+    TransferObjects {
+        /// Objects to give away.
+        objects: Vec<ObjectId>,
+        /// The new owner.
+        recipient: Address,
+    },
+    /// `wal::burn`.
+    BurnWal {
+        /// The shared treasury.
+        treasury: ObjectId,
+        /// The coin to burn.
+        coin: ObjectId,
+    },
+    /// `system::create_system` with a genesis committee of `(node id, public key, weight)`.
+    CreateSystem {
+        /// The init cap, consumed.
+        init_cap: ObjectId,
+        /// Epoch of the genesis committee.
+        epoch: u32,
+        /// Members: node id, 48-byte BLS public key, shard weight.
+        members: Vec<(ObjectId, Vec<u8>, u16)>,
+        /// FROST per MiB per epoch.
+        storage_price_per_unit_size: u64,
+        /// FROST per MiB written.
+        write_price_per_unit_size: u64,
+        /// Bytes sold per epoch.
+        total_capacity_size: u64,
+        /// Epochs storage can be bought ahead.
+        max_epochs_ahead: u32,
+    },
+    /// `system::reserve_space`.
+    ReserveSpace {
+        /// The system.
+        system: ObjectId,
+        /// Bytes.
+        storage_amount: u64,
+        /// Epochs from the current one.
+        epochs_ahead: u32,
+        /// Coin to pay with.
+        payment: ObjectId,
+    },
+    /// `system::register_blob`.
+    RegisterBlob {
+        /// The system.
+        system: ObjectId,
+        /// Storage to put the blob on, consumed.
+        storage: ObjectId,
+        /// The blob id.
+        blob_id: BlobId,
+        /// The blob's Merkle root.
+        root_hash: Digest,
+        /// Unencoded size.
+        size: u64,
+        /// Encoding type.
+        encoding_type: u8,
+        /// Whether the owner may delete it.
+        deletable: bool,
+        /// Coin to pay the write price with.
+        payment: ObjectId,
+    },
+    /// `system::certify_blob`.
+    CertifyBlob {
+        /// The system.
+        system: ObjectId,
+        /// The blob.
+        blob: ObjectId,
+        /// Aggregate BLS signature.
+        signature: Vec<u8>,
+        /// Signers bitmap.
+        signers: Vec<u8>,
+        /// The signed message.
+        message: Vec<u8>,
+    },
+    /// `system::invalidate_blob_id`.
+    InvalidateBlobId {
+        /// The system.
+        system: ObjectId,
+        /// Aggregate BLS signature.
+        signature: Vec<u8>,
+        /// Signers bitmap.
+        signers: Vec<u8>,
+        /// The signed message.
+        message: Vec<u8>,
+    },
+    /// `system::extend_blob_with_resource`.
+    ExtendBlobWithResource {
+        /// The system.
+        system: ObjectId,
+        /// The blob.
+        blob: ObjectId,
+        /// Storage continuing the blob's, consumed.
+        extension: ObjectId,
+    },
+    /// `system::extend_blob`.
+    ExtendBlob {
+        /// The system.
+        system: ObjectId,
+        /// The blob.
+        blob: ObjectId,
+        /// Epochs to add.
+        extended_epochs: u32,
+        /// Coin to pay with.
+        payment: ObjectId,
+    },
+    /// `system::delete_blob`; the storage returns to the sender.
+    DeleteBlob {
+        /// The system.
+        system: ObjectId,
+        /// The deletable blob, consumed.
+        blob: ObjectId,
+    },
+    /// `blob::burn`.
+    BurnBlob {
+        /// The blob, consumed.
+        blob: ObjectId,
+    },
+    /// `blob::insert_or_update_attribute`.
+    SetBlobAttribute {
+        /// The blob.
+        blob: ObjectId,
+        /// Attribute key.
+        key: String,
+        /// Attribute value.
+        value: String,
+    },
+    /// `blob::remove_attribute`.
+    RemoveBlobAttribute {
+        /// The blob.
+        blob: ObjectId,
+        /// Attribute key.
+        key: String,
+    },
+    /// `storage_resource::split_by_epoch`.
+    SplitStorageByEpoch {
+        /// The storage.
+        storage: ObjectId,
+        /// Where the new storage starts.
+        epoch: u32,
+    },
+    /// `storage_resource::split_by_size`.
+    SplitStorageBySize {
+        /// The storage.
+        storage: ObjectId,
+        /// Bytes of the new storage.
+        split_size: u64,
+    },
+    /// `storage_resource::fuse`.
+    FuseStorage {
+        /// The storage that remains.
+        storage: ObjectId,
+        /// The storage fused into it, consumed.
+        other: ObjectId,
+    },
+}
+
+/// What the sender signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionData {
+    /// The account sending the transaction.
+    pub sender: Address,
+    /// The calls, executed in order, all or nothing.
+    pub calls: Vec<Call>,
+    /// Makes otherwise identical transactions distinct.
+    pub nonce: u64,
+}
+
+/// `blake2b256(intent || BCS(data))`, the transaction's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TransactionDigest(pub [u8; 32]);
+
+impl std::fmt::Display for TransactionDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl TransactionData {
+    /// The signed bytes: Sui's transaction intent followed by the BCS of the data.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut bytes = TRANSACTION_INTENT.to_vec();
+        bytes.extend(bcs::to_bytes(self).expect("transactions serialize"));
+        bytes
+    }
+
+    /// The transaction digest.
+    pub fn digest(&self) -> TransactionDigest {
+        TransactionDigest(Blake2b::<U32>::digest(self.signing_bytes()).into())
+    }
+
+    /// Signs the transaction with the sender's key.
+    pub fn sign(self, key: &AccountKeyPair) -> Result<SignedTransaction, AccountKeyError> {
+        let signature = key.sign(&self.signing_bytes())?;
+        Ok(SignedTransaction {
+            data: self,
+            signature,
+        })
+    }
+}
+
+/// A transaction with its sender's signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedTransaction {
+    /// What was signed.
+    pub data: TransactionData,
+    /// The sender's signature.
+    pub signature: UserSignature,
+}
+
+impl SignedTransaction {
+    /// Checks the signature and that its key is the sender's.
+    pub fn verify_signature(&self) -> Result<(), String> {
+        let signer = verify(&self.data.signing_bytes(), &self.signature)
+            .map_err(|error| format!("invalid signature: {error}"))?;
+        if signer != self.data.sender {
+            return Err(format!(
+                "the transaction is signed by {signer} but sent as {}",
+                self.data.sender
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,375 @@
+//! The ledger core: signed transactions of contract calls, executed all or nothing.
+
+use serde_json::Value;
+use sui_sdk_types::Address;
+use walrus_chain::{
+    contract::{ObjectId, system, wal},
+    ledger::{
+        Call, ExecutionStatus, LedgerState, ObjectData, Owner, Publication, SignedTransaction,
+        TransactionData, TransactionError,
+    },
+};
+use walrus_core::{BlobId, keys::account::AccountKeyPair, merkle::Digest};
+
+const MIB: u64 = 1_048_576;
+
+fn vectors() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/vectors/certificates.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn bytes(value: &Value) -> Vec<u8> {
+    hex::decode(value.as_str().unwrap().trim_start_matches("0x")).unwrap()
+}
+
+fn u256(value: &Value) -> [u8; 32] {
+    let mut bytes: [u8; 32] = bytes(value).try_into().unwrap();
+    bytes.reverse();
+    bytes
+}
+
+fn key(seed: u8) -> AccountKeyPair {
+    AccountKeyPair::from_secret_bytes(&[seed; 32]).unwrap()
+}
+
+/// Submits `calls` from `key`, with a fresh nonce.
+fn submit(
+    ledger: &mut LedgerState,
+    key: &AccountKeyPair,
+    nonce: u64,
+    calls: Vec<Call>,
+) -> Result<walrus_chain::ledger::TransactionEffects, TransactionError> {
+    let transaction = TransactionData {
+        sender: key.address(),
+        calls,
+        nonce,
+    }
+    .sign(key)
+    .unwrap();
+    ledger.execute(&transaction)
+}
+
+/// A ledger with the packages published by `publisher` and the system created with the
+/// vectors' committee; returns the publication and the system id.
+fn genesis(publisher: &AccountKeyPair) -> (LedgerState, Publication, ObjectId) {
+    let vectors = vectors();
+    let mut ledger = LedgerState::new();
+    let publication = ledger.publish(publisher.address(), [0; 32]);
+    let members = vectors["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["node_address"].as_str().unwrap().parse().unwrap(),
+                bytes(&m["public_key"]),
+                m["weight"].as_u64().unwrap() as u16,
+            )
+        })
+        .collect();
+    let effects = submit(
+        &mut ledger,
+        publisher,
+        0,
+        vec![Call::CreateSystem {
+            init_cap: publication.init_cap,
+            epoch: 1,
+            members,
+            storage_price_per_unit_size: 5,
+            write_price_per_unit_size: 7,
+            total_capacity_size: 1000 * MIB,
+            max_epochs_ahead: 10,
+        }],
+    )
+    .unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    assert_eq!(effects.deleted, vec![publication.init_cap]);
+    let system = effects.created[0];
+    assert_eq!(ledger.object(&system).unwrap().owner, Owner::Shared);
+    (ledger, publication, system)
+}
+
+fn created_of_type(ledger: &LedgerState, ids: &[ObjectId], type_name: &str) -> ObjectId {
+    *ids.iter()
+        .find(|id| ledger.object(id).unwrap().data.type_name() == type_name)
+        .unwrap()
+}
+
+#[test]
+fn store_flow_reserves_registers_and_certifies_a_blob() {
+    let publisher = key(1);
+    let (mut ledger, publication, system_id) = genesis(&publisher);
+    let vectors = vectors();
+    let certified = &vectors["certified_blob"];
+
+    let effects = submit(
+        &mut ledger,
+        &publisher,
+        1,
+        vec![Call::ReserveSpace {
+            system: system_id,
+            storage_amount: MIB,
+            epochs_ahead: 2,
+            payment: publication.supply,
+        }],
+    )
+    .unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    let storage = created_of_type(&ledger, &effects.created, "storage_resource::Storage");
+
+    let effects = submit(
+        &mut ledger,
+        &publisher,
+        2,
+        vec![Call::RegisterBlob {
+            system: system_id,
+            storage,
+            blob_id: BlobId(u256(&certified["blob_id_u256"])),
+            root_hash: Digest(u256(&certified["root_u256"])),
+            size: certified["unencoded_length"].as_u64().unwrap(),
+            encoding_type: 1,
+            deletable: false,
+            payment: publication.supply,
+        }],
+    )
+    .unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    assert_eq!(effects.deleted, vec![storage]);
+    let blob_id = created_of_type(&ledger, &effects.created, "blob::Blob");
+
+    let case = &vectors["cases"][0];
+    let effects = submit(
+        &mut ledger,
+        &publisher,
+        3,
+        vec![Call::CertifyBlob {
+            system: system_id,
+            blob: blob_id,
+            signature: bytes(&case["signature"]),
+            signers: bytes(&case["signers"]),
+            message: bytes(&case["message"]),
+        }],
+    )
+    .unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    assert_eq!(effects.events.len(), 1);
+    let ObjectData::Blob(blob) = &ledger.object(&blob_id).unwrap().data else {
+        panic!("not a blob");
+    };
+    assert_eq!(blob.certified_epoch(), Some(1));
+    let ObjectData::Coin(coin) = &ledger.object(&publication.supply).unwrap().data else {
+        panic!("not a coin");
+    };
+    assert_eq!(coin.value(), 5_000_000_000 * wal::FROST_PER_WAL - 10 - 7);
+}
+
+#[test]
+fn an_abort_in_any_call_changes_nothing() {
+    let publisher = key(1);
+    let (mut ledger, publication, system_id) = genesis(&publisher);
+    let before = ledger.clone();
+    let effects = submit(
+        &mut ledger,
+        &publisher,
+        1,
+        vec![
+            Call::SplitCoin {
+                coin: publication.supply,
+                amounts: vec![100],
+            },
+            Call::ReserveSpace {
+                system: system_id,
+                storage_amount: MIB,
+                epochs_ahead: 0,
+                payment: publication.supply,
+            },
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        effects.status,
+        ExecutionStatus::Aborted {
+            call: 1,
+            abort: system::EInvalidEpochsAhead
+        }
+    );
+    assert!(effects.created.is_empty() && effects.events.is_empty());
+    assert_eq!(ledger, before);
+}
+
+#[test]
+fn too_little_wal_aborts_with_the_contract_code() {
+    let publisher = key(1);
+    let (mut ledger, publication, system_id) = genesis(&publisher);
+    let effects = submit(
+        &mut ledger,
+        &publisher,
+        1,
+        vec![Call::SplitCoin {
+            coin: publication.supply,
+            amounts: vec![3],
+        }],
+    )
+    .unwrap();
+    let small = effects.created[0];
+    let before = ledger.clone();
+    let effects = submit(
+        &mut ledger,
+        &publisher,
+        2,
+        vec![Call::ReserveSpace {
+            system: system_id,
+            storage_amount: MIB,
+            epochs_ahead: 1,
+            payment: small,
+        }],
+    )
+    .unwrap();
+    assert_eq!(
+        effects.status,
+        ExecutionStatus::Aborted {
+            call: 0,
+            abort: system::EInsufficientPayment
+        }
+    );
+    assert_eq!(ledger, before);
+}
+
+#[test]
+fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
+    let publisher = key(1);
+    let stranger = key(2);
+    let (mut ledger, publication, _) = genesis(&publisher);
+    let before = ledger.clone();
+
+    // Signed by the stranger but claiming to be the publisher.
+    let forged = SignedTransaction {
+        data: TransactionData {
+            sender: publisher.address(),
+            calls: vec![Call::TransferObjects {
+                objects: vec![publication.supply],
+                recipient: stranger.address(),
+            }],
+            nonce: 1,
+        },
+        signature: stranger.sign(b"anything").unwrap(),
+    };
+    assert!(matches!(
+        ledger.execute(&forged),
+        Err(TransactionError::InvalidSignature(_))
+    ));
+    let mut tampered = TransactionData {
+        sender: publisher.address(),
+        calls: vec![],
+        nonce: 1,
+    }
+    .sign(&publisher)
+    .unwrap();
+    tampered.data.nonce = 2;
+    assert!(matches!(
+        ledger.execute(&tampered),
+        Err(TransactionError::InvalidSignature(_))
+    ));
+
+    // The stranger cannot spend the publisher's coin.
+    let result = submit(
+        &mut ledger,
+        &stranger,
+        1,
+        vec![Call::SplitCoin {
+            coin: publication.supply,
+            amounts: vec![1],
+        }],
+    );
+    assert!(matches!(result, Err(TransactionError::NotOwner { .. })));
+    // Nor anything that does not exist, or is of another type.
+    let result = submit(
+        &mut ledger,
+        &publisher,
+        1,
+        vec![Call::BurnBlob {
+            blob: Address::new([9; 32]),
+        }],
+    );
+    assert!(matches!(
+        result,
+        Err(TransactionError::ObjectNotFound { .. })
+    ));
+    let result = submit(
+        &mut ledger,
+        &publisher,
+        1,
+        vec![Call::BurnBlob {
+            blob: publication.supply,
+        }],
+    );
+    assert!(matches!(result, Err(TransactionError::WrongType { .. })));
+    let result = submit(
+        &mut ledger,
+        &publisher,
+        1,
+        vec![Call::MergeCoins {
+            target: publication.supply,
+            sources: vec![publication.supply],
+        }],
+    );
+    assert!(matches!(result, Err(TransactionError::UsedTwice { .. })));
+    let result = submit(&mut ledger, &publisher, 1, vec![]);
+    assert_eq!(result, Err(TransactionError::Empty));
+    assert_eq!(ledger, before);
+}
+
+#[test]
+fn objects_can_be_transferred_split_and_merged() {
+    let publisher = key(1);
+    let friend = key(3);
+    let (mut ledger, publication, _) = genesis(&publisher);
+    let effects = submit(
+        &mut ledger,
+        &publisher,
+        1,
+        vec![Call::SplitCoin {
+            coin: publication.supply,
+            amounts: vec![40, 2],
+        }],
+    )
+    .unwrap();
+    let (a, b) = (effects.created[0], effects.created[1]);
+    submit(
+        &mut ledger,
+        &publisher,
+        2,
+        vec![
+            Call::MergeCoins {
+                target: a,
+                sources: vec![b],
+            },
+            Call::TransferObjects {
+                objects: vec![a],
+                recipient: friend.address(),
+            },
+        ],
+    )
+    .unwrap();
+    let object = ledger.object(&a).unwrap();
+    assert_eq!(object.owner, Owner::Address(friend.address()));
+    let ObjectData::Coin(coin) = &object.data else {
+        panic!("not a coin")
+    };
+    assert_eq!(coin.value(), 42);
+    assert!(ledger.object(&b).is_none());
+    let effects = submit(
+        &mut ledger,
+        &friend,
+        1,
+        vec![Call::BurnWal {
+            treasury: publication.treasury,
+            coin: a,
+        }],
+    )
+    .unwrap();
+    assert_eq!(effects.deleted, vec![a]);
+}
