@@ -5,8 +5,8 @@ use sui_sdk_types::Address;
 use walrus_chain::{
     contract::{ObjectId, system, wal},
     ledger::{
-        Call, ExecutionStatus, LedgerState, ObjectData, Owner, Publication, SignedTransaction,
-        TransactionData, TransactionError,
+        Call, ExecutionStatus, LOG_FILE, Ledger, LedgerError, LedgerState, ObjectData, Owner,
+        Publication, SignedTransaction, TransactionData, TransactionError,
     },
 };
 use walrus_core::{BlobId, keys::account::AccountKeyPair, merkle::Digest};
@@ -372,4 +372,153 @@ fn objects_can_be_transferred_split_and_merged() {
     )
     .unwrap();
     assert_eq!(effects.deleted, vec![a]);
+}
+
+fn create_system_call(publication: &Publication) -> Call {
+    let vectors = vectors();
+    let members = vectors["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["node_address"].as_str().unwrap().parse().unwrap(),
+                bytes(&m["public_key"]),
+                m["weight"].as_u64().unwrap() as u16,
+            )
+        })
+        .collect();
+    Call::CreateSystem {
+        init_cap: publication.init_cap,
+        epoch: 1,
+        members,
+        storage_price_per_unit_size: 5,
+        write_price_per_unit_size: 7,
+        total_capacity_size: 1000 * MIB,
+        max_epochs_ahead: 10,
+    }
+}
+
+fn signed(key: &AccountKeyPair, nonce: u64, calls: Vec<Call>) -> SignedTransaction {
+    TransactionData {
+        sender: key.address(),
+        calls,
+        nonce,
+    }
+    .sign(key)
+    .unwrap()
+}
+
+#[test]
+fn the_durable_ledger_replays_to_the_same_state_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = key(1);
+    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let publication = *ledger.publication();
+    let results = ledger
+        .execute_batch(
+            vec![signed(
+                &publisher,
+                0,
+                vec![create_system_call(&publication)],
+            )],
+            1000,
+        )
+        .unwrap();
+    let system = results[0].as_ref().unwrap().created[0];
+    let batch = vec![
+        signed(
+            &publisher,
+            1,
+            vec![Call::ReserveSpace {
+                system,
+                storage_amount: MIB,
+                epochs_ahead: 1,
+                payment: publication.supply,
+            }],
+        ),
+        // Rejected: left out of the checkpoint.
+        signed(
+            &key(2),
+            1,
+            vec![Call::BurnBlob {
+                blob: publication.supply,
+            }],
+        ),
+        // Aborted: recorded with its abort.
+        signed(
+            &publisher,
+            2,
+            vec![Call::ReserveSpace {
+                system,
+                storage_amount: MIB,
+                epochs_ahead: 0,
+                payment: publication.supply,
+            }],
+        ),
+    ];
+    let results = ledger.execute_batch(batch, 2000).unwrap();
+    assert!(results[1].is_err());
+    assert_eq!(ledger.checkpoint_count(), 2);
+    assert_eq!(ledger.checkpoints(1, 10)[0].transactions.len(), 2);
+    let state = ledger.state().clone();
+    let history = ledger.checkpoints(0, 10).to_vec();
+    drop(ledger);
+
+    let reopened = Ledger::open(dir.path(), publisher.address()).unwrap();
+    assert_eq!(reopened.state(), &state);
+    assert_eq!(reopened.checkpoints(0, 10), history.as_slice());
+    assert!(matches!(
+        Ledger::open(dir.path(), key(5).address()),
+        Err(LedgerError::GenesisMismatch { .. })
+    ));
+}
+
+#[test]
+fn a_torn_checkpoint_is_dropped_and_the_ledger_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = key(1);
+    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let publication = *ledger.publication();
+    ledger
+        .execute_batch(
+            vec![signed(
+                &publisher,
+                0,
+                vec![create_system_call(&publication)],
+            )],
+            1,
+        )
+        .unwrap();
+    let state = ledger.state().clone();
+    drop(ledger);
+    // A crash while the second checkpoint was being written.
+    let path = dir.path().join(LOG_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(&[200, 0, 0, 0, 7, 7, 7, 7, 1, 2, 3]);
+    std::fs::write(&path, bytes).unwrap();
+    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    assert_eq!(ledger.state(), &state);
+    assert_eq!(ledger.checkpoint_count(), 1);
+    let results = ledger
+        .execute_batch(
+            vec![signed(
+                &publisher,
+                1,
+                vec![Call::SplitCoin {
+                    coin: publication.supply,
+                    amounts: vec![1],
+                }],
+            )],
+            2,
+        )
+        .unwrap();
+    assert!(results[0].is_ok());
+    drop(ledger);
+    assert_eq!(
+        Ledger::open(dir.path(), publisher.address())
+            .unwrap()
+            .checkpoint_count(),
+        2
+    );
 }

@@ -2,11 +2,15 @@
 //! typed contract calls, and all-or-nothing execution against [`crate::contract`].
 
 mod execution;
+mod history;
+mod log;
 mod object;
 mod transaction;
 
 pub use execution::{
     ExecutionStatus, LedgerState, Publication, TransactionEffects, TransactionError,
 };
+pub use history::{Checkpoint, ExecutedTransaction, LOG_FILE, Ledger, LedgerError};
+pub use log::{LogError, RecordLog};
 pub use object::{Object, ObjectData, Owner};
 pub use transaction::{Call, SignedTransaction, TransactionData, TransactionDigest};
