@@ -2,5 +2,7 @@
 //! `move/wal` and `move/walrus`, module for module, with the same function names, abort codes
 //! and event layouts.
 
+pub mod client;
 pub mod contract;
 pub mod ledger;
+pub mod server;

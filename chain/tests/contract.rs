@@ -103,7 +103,7 @@ fn every_certificate_case_gets_the_answer_the_move_tests_expect() {
             other => panic!("unknown expectation {other}"),
         };
         assert_eq!(
-            result.as_ref().map(|_| ()).map_err(|e| *e),
+            result.as_ref().map(|_| ()).map_err(Clone::clone),
             expected,
             "case {name}"
         );

@@ -27,6 +27,8 @@ enum Command {
     BlobId(commands::blob_id::Args),
     /// Encode a file into sliver pairs, check they decode, and show where each pair goes.
     Encode(commands::encode::Args),
+    /// Run the embedded ledger: the contract, checkpoints and an HTTP API.
+    Ledger(commands::ledger::Args),
     /// Show protocol information.
     Info {
         #[command(subcommand)]
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::BlobId(args) => commands::blob_id::run(args, &output),
         Command::Encode(args) => commands::encode::run(args, &output),
         Command::Info { topic } => commands::info::run(topic, &output),
+        Command::Ledger(args) => commands::ledger::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,13 +1,17 @@
 //! Move aborts: a module and a code, exactly as the Move package raises them.
 
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
 /// An abort of a contract call, as `(module, code)` with the constant's name for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
 #[error("the contract aborted in {module}::{name} (code {code})")]
 pub struct MoveAbort {
     /// The Move module that aborted.
-    pub module: &'static str,
+    pub module: Cow<'static, str>,
     /// The name of the abort constant.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// The abort code.
     pub code: u64,
 }
@@ -24,8 +28,8 @@ macro_rules! abort_codes {
             $(#[$doc])*
             #[allow(non_upper_case_globals)]
             pub const $name: $crate::contract::MoveAbort = $crate::contract::MoveAbort {
-                module: $module,
-                name: stringify!($name),
+                module: std::borrow::Cow::Borrowed($module),
+                name: std::borrow::Cow::Borrowed(stringify!($name)),
                 code: $code,
             };
         )*
@@ -38,7 +42,7 @@ pub(crate) use abort_codes;
 /// constant of any module but the status `ARITHMETIC_ERROR` (4017).
 #[allow(non_upper_case_globals)]
 pub const ArithmeticError: MoveAbort = MoveAbort {
-    module: "vm",
-    name: "ARITHMETIC_ERROR",
+    module: Cow::Borrowed("vm"),
+    name: Cow::Borrowed("ARITHMETIC_ERROR"),
     code: 4017,
 };

@@ -1,6 +1,7 @@
 //! Mirror of `walrus::bls_aggregate`: a committee's BLS keys and shard weights, and the check
 //! of quorum certificates.
 
+use serde::{Deserialize, Serialize};
 use walrus_core::keys::bls::{BlsPublicKey, BlsSignature, aggregate_public_keys};
 
 use super::{
@@ -29,7 +30,7 @@ abort_codes!("group_ops" {
 });
 
 /// One committee member.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlsCommitteeMember {
     node_id: ObjectId,
     public_key: BlsPublicKey,
@@ -37,7 +38,7 @@ pub struct BlsCommitteeMember {
 }
 
 /// The committee of one epoch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlsCommittee {
     members: Vec<BlsCommitteeMember>,
     n_shards: u16,

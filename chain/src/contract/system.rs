@@ -35,7 +35,7 @@ abort_codes!("system" {
 });
 
 /// The system's state, version 1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemStateInnerV1 {
     committee: BlsCommittee,
     storage_price_per_unit_size: u64,
@@ -46,7 +46,7 @@ pub struct SystemStateInnerV1 {
 }
 
 /// The shared system object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct System {
     /// Object id.
     pub id: ObjectId,

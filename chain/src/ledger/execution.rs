@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
 use super::{
@@ -25,7 +26,7 @@ use crate::contract::{
 };
 
 /// How a transaction ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExecutionStatus {
     /// Every call succeeded and the effects were applied.
     Success,
@@ -39,7 +40,7 @@ pub enum ExecutionStatus {
 }
 
 /// What a transaction did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransactionEffects {
     /// The transaction.
     pub digest: TransactionDigest,
@@ -61,6 +62,9 @@ pub enum TransactionError {
     /// The signature is invalid or not the sender's.
     #[error("rejected: {0}")]
     InvalidSignature(String),
+    /// The same transaction was executed before.
+    #[error("rejected: transaction {0} was executed already; change its nonce to send it again")]
+    AlreadyExecuted(TransactionDigest),
     /// The transaction has no calls.
     #[error("rejected: the transaction has no calls")]
     Empty,
@@ -108,6 +112,7 @@ pub enum TransactionError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LedgerState {
     objects: BTreeMap<ObjectId, Object>,
+    executed: BTreeSet<TransactionDigest>,
 }
 
 /// Objects created when the packages are published: the WAL supply and the init cap go to
@@ -176,6 +181,9 @@ impl LedgerState {
             return Err(TransactionError::Empty);
         }
         let digest = transaction.data.digest();
+        if self.executed.contains(&digest) {
+            return Err(TransactionError::AlreadyExecuted(digest));
+        }
         let mut session = Session::new(self, transaction.data.sender, digest);
         for (index, call) in transaction.data.calls.iter().enumerate() {
             session.call = index;
@@ -183,6 +191,7 @@ impl LedgerState {
                 Ok(()) => {}
                 Err(Failure::Rejected(error)) => return Err(error),
                 Err(Failure::Aborted(abort)) => {
+                    self.executed.insert(digest);
                     return Ok(TransactionEffects {
                         digest,
                         status: ExecutionStatus::Aborted { call: index, abort },
@@ -199,6 +208,7 @@ impl LedgerState {
             consumed,
             events,
         } = session.finish();
+        self.executed.insert(digest);
         let mut effects = TransactionEffects {
             digest,
             status: ExecutionStatus::Success,
@@ -394,6 +404,16 @@ impl<'s> Session<'s> {
                     self.working
                         .insert(*id, (Owner::Address(*recipient), data.0));
                 }
+            }
+            Call::SplitAndTransfer {
+                coin,
+                amount,
+                recipient,
+            } => {
+                let mut coin: Coin = self.take(*coin)?;
+                let part = coin.split(*amount, &mut self.ctx);
+                self.put_back(coin);
+                self.create(part?, Owner::Address(*recipient));
             }
             Call::BurnWal { treasury, coin } => {
                 let mut treasury: ProtectedTreasury = self.take(*treasury)?;

@@ -34,7 +34,7 @@ struct CheckpointRecord {
 }
 
 /// A transaction with what it did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExecutedTransaction {
     /// The transaction.
     pub transaction: SignedTransaction,
@@ -43,7 +43,7 @@ pub struct ExecutedTransaction {
 }
 
 /// A sealed checkpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// Position in the history, from 0.
     pub sequence_number: u64,

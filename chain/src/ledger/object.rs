@@ -1,5 +1,6 @@
 //! Ledger objects: contract values with an id, a version and an owner.
 
+use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
 use crate::contract::{
@@ -11,7 +12,7 @@ use crate::contract::{
 };
 
 /// Who may use an object in a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Owner {
     /// Only transactions sent by this address.
     Address(Address),
@@ -20,7 +21,7 @@ pub enum Owner {
 }
 
 /// The contract value an object holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ObjectData {
     /// A `Coin<WAL>`.
     Coin(Coin),
@@ -63,7 +64,7 @@ impl ObjectData {
 }
 
 /// An object in the ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Object {
     /// Bumped each time a transaction writes the object.
     pub version: u64,

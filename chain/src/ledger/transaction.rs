@@ -40,6 +40,15 @@ pub enum Call {
         /// The new owner.
         recipient: Address,
     },
+    /// `pay::split_and_transfer`: a new coin of `amount` from `coin`, sent to `recipient`.
+    SplitAndTransfer {
+        /// The coin to split.
+        coin: ObjectId,
+        /// Amount of the new coin.
+        amount: u64,
+        /// Who receives it.
+        recipient: Address,
+    },
     /// `wal::burn`.
     BurnWal {
         /// The shared treasury.

@@ -3,6 +3,7 @@
 pub mod blob_id;
 pub mod encode;
 pub mod info;
+pub mod ledger;
 
 use clap::Args;
 use walrus_core::EncodingConfig;

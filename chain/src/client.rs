@@ -1,0 +1,118 @@
+//! A client of the ledger process's HTTP API.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use sui_sdk_types::Address;
+
+use crate::{
+    contract::ObjectId,
+    ledger::{Object, SignedTransaction},
+    server::{CheckpointPage, FaucetRequest, Health, Submitted},
+};
+
+/// Why a ledger request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The ledger could not be reached.
+    #[error("cannot reach the ledger at {url}: {source}; is `walrus ledger` running?")]
+    Unreachable {
+        /// The request URL.
+        url: String,
+        /// The cause.
+        source: reqwest::Error,
+    },
+    /// The ledger refused the request.
+    #[error("the ledger answered {status}: {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The ledger's message.
+        message: String,
+    },
+}
+
+/// A client of one ledger.
+#[derive(Debug, Clone)]
+pub struct LedgerClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl LedgerClient {
+    /// A client of the ledger at `base_url` (e.g. `http://127.0.0.1:9180`).
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            base: base_url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn answer<T: DeserializeOwned>(
+        url: String,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let unreachable = |source| ClientError::Unreachable {
+            url: url.clone(),
+            source,
+        };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        if status.is_success() {
+            return response.json().await.map_err(unreachable);
+        }
+        let text = response.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+            .unwrap_or(text);
+        Err(ClientError::Refused {
+            status: status.as_u16(),
+            message,
+        })
+    }
+
+    /// Submits a signed transaction and waits until it is sealed in a checkpoint.
+    pub async fn submit(&self, transaction: &SignedTransaction) -> Result<Submitted, ClientError> {
+        let url = format!("{}/v1/transactions", self.base);
+        Self::answer(url.clone(), self.http.post(&url).json(transaction)).await
+    }
+
+    /// Reads an object.
+    pub async fn object(&self, id: &ObjectId) -> Result<Object, ClientError> {
+        let url = format!("{}/v1/objects/{id}", self.base);
+        Self::answer(url.clone(), self.http.get(&url)).await
+    }
+
+    /// Reads checkpoints from `start`, waiting up to `wait` for one when there is none yet.
+    pub async fn checkpoints(
+        &self,
+        start: u64,
+        limit: usize,
+        wait: Duration,
+    ) -> Result<CheckpointPage, ClientError> {
+        let url = format!(
+            "{}/v1/checkpoints?start={start}&limit={limit}&wait_ms={}",
+            self.base,
+            wait.as_millis()
+        );
+        Self::answer(
+            url.clone(),
+            self.http.get(&url).timeout(wait + Duration::from_secs(10)),
+        )
+        .await
+    }
+
+    /// Asks the devnet faucet for `amount` FROST.
+    pub async fn faucet(&self, recipient: Address, amount: u64) -> Result<Submitted, ClientError> {
+        let url = format!("{}/v1/faucet", self.base);
+        let request = FaucetRequest { recipient, amount };
+        Self::answer(url.clone(), self.http.post(&url).json(&request)).await
+    }
+
+    /// Health and progress.
+    pub async fn health(&self) -> Result<Health, ClientError> {
+        let url = format!("{}/v1/health", self.base);
+        Self::answer(url.clone(), self.http.get(&url)).await
+    }
+}

@@ -1,0 +1,468 @@
+//! The ledger process (`walrus ledger`): the durable [`Ledger`] behind an HTTP API.
+//!
+//! Submissions queue up for one executor task that takes everything waiting (up to
+//! [`MAX_BATCH`]), executes it, seals it into one checkpoint and syncs the log once before
+//! answering: group commit, so that a sync costs once per batch, not per transaction.
+//!
+//! Endpoints: `POST /v1/transactions`, `GET /v1/objects/{id}`, `GET /v1/checkpoints?start=
+//! &limit=&wait_ms=` (long-poll), `POST /v1/faucet`, `GET /v1/health`, `GET /metrics`.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    Json, Router,
+    extract::{Path as UrlPath, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use prometheus::{Encoder, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder};
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
+use tokio::sync::{Mutex, mpsc, oneshot, watch};
+use walrus_core::keys::account::AccountKeyPair;
+
+use crate::{
+    contract::ObjectId,
+    ledger::{
+        Call, Checkpoint, Ledger, LedgerError, Object, SignedTransaction, TransactionData,
+        TransactionEffects,
+    },
+};
+
+/// Most transactions sealed into one checkpoint.
+pub const MAX_BATCH: usize = 1024;
+/// Most checkpoints returned by one read.
+pub const MAX_CHECKPOINTS_PER_READ: usize = 100;
+/// Longest a checkpoint read waits for a new checkpoint.
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
+/// File holding the publisher's (and faucet's) account key, in Sui's `suiprivkey` format.
+pub const PUBLISHER_KEY_FILE: &str = "publisher.key";
+
+/// Why the ledger process could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The ledger could not be opened.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The publisher key could not be read or created.
+    #[error("publisher key {path}: {reason}")]
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The listen address could not be bound or served.
+    #[error("cannot serve on {address}: {source}; is another process using the port?")]
+    Listen {
+        /// The address.
+        address: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A submitted transaction waiting for the executor.
+struct Submission {
+    transaction: SignedTransaction,
+    reply: oneshot::Sender<Result<Submitted, ApiError>>,
+}
+
+/// The answer to an executed transaction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Submitted {
+    /// What it did.
+    pub effects: TransactionEffects,
+    /// The checkpoint it was sealed into.
+    pub checkpoint: u64,
+}
+
+/// A page of checkpoints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckpointPage {
+    /// Checkpoints from the requested start on.
+    pub checkpoints: Vec<Checkpoint>,
+    /// Sealed checkpoints in all; the next to ask for is `start + checkpoints.len()`.
+    pub checkpoint_count: u64,
+}
+
+/// A faucet request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FaucetRequest {
+    /// Who receives the WAL.
+    pub recipient: Address,
+    /// FROST to send.
+    pub amount: u64,
+}
+
+/// Health and progress.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    /// Sealed checkpoints.
+    pub checkpoint_count: u64,
+    /// The publisher and faucet account.
+    pub publisher: Address,
+    /// The coin holding the undistributed WAL supply.
+    pub supply_coin: ObjectId,
+    /// The shared WAL treasury.
+    pub treasury: ObjectId,
+}
+
+/// An error answer: status and message.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(serde_json::json!({ "error": self.message }));
+        (self.status, body).into_response()
+    }
+}
+
+struct Metrics {
+    registry: Registry,
+    executed: IntCounter,
+    rejected: IntCounter,
+    checkpoints: IntGauge,
+    batch_size: Histogram,
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let registry = Registry::new();
+        let executed = IntCounter::new(
+            "ledger_transactions_executed_total",
+            "Transactions executed (successful or aborted)",
+        )
+        .expect("valid metric");
+        let rejected = IntCounter::new(
+            "ledger_transactions_rejected_total",
+            "Transactions rejected before execution",
+        )
+        .expect("valid metric");
+        let checkpoints =
+            IntGauge::new("ledger_checkpoints", "Sealed checkpoints").expect("valid metric");
+        let batch_size = Histogram::with_opts(
+            HistogramOpts::new("ledger_batch_size", "Transactions per executed batch")
+                .buckets(vec![1.0, 4.0, 16.0, 64.0, 256.0, 1024.0]),
+        )
+        .expect("valid metric");
+        for metric in [
+            Box::new(executed.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(rejected.clone()),
+            Box::new(checkpoints.clone()),
+            Box::new(batch_size.clone()),
+        ] {
+            registry
+                .register(metric)
+                .expect("metrics are registered once");
+        }
+        Self {
+            registry,
+            executed,
+            rejected,
+            checkpoints,
+            batch_size,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    ledger: Arc<Mutex<Ledger>>,
+    submissions: mpsc::Sender<Submission>,
+    sealed: watch::Receiver<u64>,
+    metrics: Arc<Metrics>,
+    publisher: Arc<AccountKeyPair>,
+    faucet_nonce: Arc<AtomicU64>,
+}
+
+/// Loads the publisher key from `dir`, creating it on first start.
+fn publisher_key(dir: &Path) -> Result<AccountKeyPair, ServerError> {
+    let path = dir.join(PUBLISHER_KEY_FILE);
+    let key_error = |reason: String| ServerError::Key {
+        path: path.clone(),
+        reason,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            AccountKeyPair::from_suiprivkey(text.trim()).map_err(|e| key_error(e.to_string()))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| key_error(e.to_string()))?;
+            let key = AccountKeyPair::generate(&mut rand_core::OsRng);
+            let text = key.to_suiprivkey().map_err(|e| key_error(e.to_string()))?;
+            std::fs::write(&path, text + "\n").map_err(|e| key_error(e.to_string()))?;
+            Ok(key)
+        }
+        Err(error) => Err(key_error(error.to_string())),
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A bound, ready ledger server.
+pub struct LedgerServer {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    executor: tokio::task::JoinHandle<()>,
+}
+
+impl LedgerServer {
+    /// Opens the ledger in `data_dir` and binds `listen` (port 0 picks a free port).
+    pub async fn bind(data_dir: &Path, listen: SocketAddr) -> Result<Self, ServerError> {
+        let publisher = publisher_key(data_dir)?;
+        let ledger = Ledger::open(data_dir, publisher.address())?;
+        let metrics = Arc::new(Metrics::new());
+        metrics.checkpoints.set(ledger.checkpoint_count() as i64);
+        let (sealed_tx, sealed) = watch::channel(ledger.checkpoint_count());
+        let ledger = Arc::new(Mutex::new(ledger));
+        let (submissions, queue) = mpsc::channel(4 * MAX_BATCH);
+        let executor = tokio::spawn(execute_batches(
+            ledger.clone(),
+            queue,
+            sealed_tx,
+            metrics.clone(),
+        ));
+        let state = AppState {
+            ledger,
+            submissions,
+            sealed,
+            metrics,
+            publisher: Arc::new(publisher),
+            faucet_nonce: Arc::new(AtomicU64::new(now_ms())),
+        };
+        let router = Router::new()
+            .route("/v1/transactions", post(submit_transaction))
+            .route("/v1/objects/{id}", get(read_object))
+            .route("/v1/checkpoints", get(read_checkpoints))
+            .route("/v1/faucet", post(faucet))
+            .route("/v1/health", get(health))
+            .route("/metrics", get(metrics_text))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| ServerError::Listen {
+                address: listen,
+                source,
+            })?;
+        Ok(Self {
+            listener,
+            router,
+            executor,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes; in-flight requests finish first.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let address = self.local_addr();
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.executor.abort();
+        result.map_err(|source| ServerError::Listen { address, source })
+    }
+}
+
+async fn execute_batches(
+    ledger: Arc<Mutex<Ledger>>,
+    mut queue: mpsc::Receiver<Submission>,
+    sealed: watch::Sender<u64>,
+    metrics: Arc<Metrics>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(submission) => batch.push(submission),
+                Err(_) => break,
+            }
+        }
+        let (transactions, replies): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|submission| (submission.transaction, submission.reply))
+            .unzip();
+        metrics.batch_size.observe(transactions.len() as f64);
+        let mut ledger = ledger.lock().await;
+        match ledger.execute_batch(transactions, now_ms()) {
+            Ok(results) => {
+                let checkpoint = ledger.checkpoint_count().saturating_sub(1);
+                sealed.send_replace(ledger.checkpoint_count());
+                metrics.checkpoints.set(ledger.checkpoint_count() as i64);
+                drop(ledger);
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let answer = match result {
+                        Ok(effects) => {
+                            metrics.executed.inc();
+                            Ok(Submitted {
+                                effects,
+                                checkpoint,
+                            })
+                        }
+                        Err(error) => {
+                            metrics.rejected.inc();
+                            Err(ApiError::new(StatusCode::BAD_REQUEST, error.to_string()))
+                        }
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "the ledger cannot write its log; stopping execution");
+                for reply in replies {
+                    let _ = reply.send(Err(ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("the ledger failed: {error}"),
+                    )));
+                }
+            }
+        }
+    }
+}
+
+async fn submit_transaction(
+    State(state): State<AppState>,
+    Json(transaction): Json<SignedTransaction>,
+) -> Result<Json<Submitted>, ApiError> {
+    submit(&state, transaction).await.map(Json)
+}
+
+async fn submit(state: &AppState, transaction: SignedTransaction) -> Result<Submitted, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    let unavailable = || ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the ledger is stopping");
+    state
+        .submissions
+        .send(Submission { transaction, reply })
+        .await
+        .map_err(|_| unavailable())?;
+    answer.await.map_err(|_| unavailable())?
+}
+
+async fn read_object(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<Object>, ApiError> {
+    let id: ObjectId = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{id:?} is not an object id (0x and 64 hex digits)"),
+        )
+    })?;
+    let ledger = state.ledger.lock().await;
+    let object = ledger
+        .state()
+        .object(&id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no object {id}")))?;
+    Ok(Json(object.clone()))
+}
+
+/// Query of `GET /v1/checkpoints`.
+#[derive(Debug, Deserialize)]
+struct CheckpointQuery {
+    #[serde(default)]
+    start: u64,
+    limit: Option<usize>,
+    #[serde(default)]
+    wait_ms: u64,
+}
+
+async fn read_checkpoints(
+    State(state): State<AppState>,
+    Query(query): Query<CheckpointQuery>,
+) -> Json<CheckpointPage> {
+    let mut sealed = state.sealed.clone();
+    let wait = Duration::from_millis(query.wait_ms).min(MAX_WAIT);
+    if *sealed.borrow() <= query.start && !wait.is_zero() {
+        let _ = tokio::time::timeout(wait, sealed.wait_for(|count| *count > query.start)).await;
+    }
+    let limit = query
+        .limit
+        .unwrap_or(MAX_CHECKPOINTS_PER_READ)
+        .min(MAX_CHECKPOINTS_PER_READ);
+    let ledger = state.ledger.lock().await;
+    Json(CheckpointPage {
+        checkpoints: ledger.checkpoints(query.start, limit).to_vec(),
+        checkpoint_count: ledger.checkpoint_count(),
+    })
+}
+
+async fn faucet(
+    State(state): State<AppState>,
+    Json(request): Json<FaucetRequest>,
+) -> Result<Json<Submitted>, ApiError> {
+    let supply = state.ledger.lock().await.publication().supply;
+    let transaction = TransactionData {
+        sender: state.publisher.address(),
+        calls: vec![Call::SplitAndTransfer {
+            coin: supply,
+            amount: request.amount,
+            recipient: request.recipient,
+        }],
+        nonce: state.faucet_nonce.fetch_add(1, Ordering::Relaxed),
+    }
+    .sign(&state.publisher)
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    submit(&state, transaction).await.map(Json)
+}
+
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    let ledger = state.ledger.lock().await;
+    Json(Health {
+        checkpoint_count: ledger.checkpoint_count(),
+        publisher: state.publisher.address(),
+        supply_coin: ledger.publication().supply,
+        treasury: ledger.publication().treasury,
+    })
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let mut buffer = Vec::new();
+    match TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buffer) {
+        Ok(()) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4",
+            )],
+            buffer,
+        )
+            .into_response(),
+        Err(error) => {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
+        }
+    }
+}

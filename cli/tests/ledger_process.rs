@@ -1,0 +1,188 @@
+//! The `walrus ledger` process: HTTP API, bad requests, and SIGKILL under load followed by a
+//! restart that keeps every acknowledged transaction.
+
+use std::{
+    collections::BTreeSet,
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use walrus_chain::{
+    client::{ClientError, LedgerClient},
+    ledger::{Call, ExecutionStatus, ObjectData, TransactionData, TransactionDigest},
+};
+use walrus_core::keys::account::AccountKeyPair;
+
+/// A ledger process, killed when dropped.
+struct LedgerProcess {
+    child: Child,
+    url: String,
+}
+
+impl LedgerProcess {
+    fn start(data_dir: &std::path::Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_walrus"))
+            .args(["ledger", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the walrus binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("ledger listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for LedgerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn account(seed: u8) -> AccountKeyPair {
+    AccountKeyPair::from_secret_bytes(&[seed; 32]).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_4xx_and_the_ledger_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = LedgerProcess::start(dir.path());
+    let http = reqwest::Client::new();
+    let garbage = http
+        .post(format!("{}/v1/transactions", ledger.url))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert!(garbage.status().is_client_error());
+    let bad_id = http
+        .get(format!("{}/v1/objects/xyz", ledger.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_id.status(), 400);
+    let client = LedgerClient::new(&ledger.url);
+    let missing = client.object(&sui_sdk_types::Address::new([7; 32])).await;
+    assert!(matches!(
+        missing,
+        Err(ClientError::Refused { status: 404, .. })
+    ));
+    // A transaction signed by someone else than its sender.
+    let forged = TransactionData {
+        sender: account(1).address(),
+        calls: vec![Call::BurnBlob {
+            blob: sui_sdk_types::Address::new([7; 32]),
+        }],
+        nonce: 0,
+    };
+    let mut signed = forged.sign(&account(2)).unwrap();
+    signed.data.sender = account(1).address();
+    assert!(matches!(
+        client.submit(&signed).await,
+        Err(ClientError::Refused { status: 400, .. })
+    ));
+    let health = client.health().await.unwrap();
+    assert_eq!(health.checkpoint_count, 0);
+    let metrics = http
+        .get(format!("{}/metrics", ledger.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("ledger_transactions_rejected_total 1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_load_keeps_every_acknowledged_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = LedgerProcess::start(dir.path());
+    let client = LedgerClient::new(&ledger.url);
+    let user = account(3);
+    let funded = client.faucet(user.address(), 1_000_000).await.unwrap();
+    assert_eq!(funded.effects.status, ExecutionStatus::Success);
+    let coin = funded.effects.created[0];
+
+    // Four senders of small splits; the ledger is killed while they run.
+    let mut tasks = Vec::new();
+    for worker in 0..4u64 {
+        let client = client.clone();
+        let user = AccountKeyPair::from_secret_bytes(&[3; 32]).unwrap();
+        tasks.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0..1000u64 {
+                let transaction = TransactionData {
+                    sender: user.address(),
+                    calls: vec![Call::SplitCoin {
+                        coin,
+                        amounts: vec![1],
+                    }],
+                    nonce: worker * 1_000_000 + i,
+                }
+                .sign(&user)
+                .unwrap();
+                match client.submit(&transaction).await {
+                    Ok(submitted) => acknowledged.push(submitted.effects.digest),
+                    Err(_) => break,
+                }
+            }
+            acknowledged
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    ledger.kill();
+    let mut acknowledged = BTreeSet::new();
+    for task in tasks {
+        acknowledged.extend(task.await.unwrap());
+    }
+    assert!(
+        !acknowledged.is_empty(),
+        "some transactions were acknowledged before the kill"
+    );
+
+    let ledger = LedgerProcess::start(dir.path());
+    let client = LedgerClient::new(&ledger.url);
+    let mut recorded = BTreeSet::new();
+    let mut start = 0;
+    loop {
+        let page = client
+            .checkpoints(start, 100, Duration::ZERO)
+            .await
+            .unwrap();
+        for (offset, checkpoint) in page.checkpoints.iter().enumerate() {
+            assert_eq!(checkpoint.sequence_number, start + offset as u64);
+            recorded.extend(checkpoint.transactions.iter().map(|t| t.effects.digest));
+        }
+        start += page.checkpoints.len() as u64;
+        if start >= page.checkpoint_count {
+            break;
+        }
+    }
+    let lost: Vec<&TransactionDigest> = acknowledged.difference(&recorded).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    // The coin lost exactly one FROST per recorded split (all but the faucet transaction).
+    let ObjectData::Coin(remaining) = client.object(&coin).await.unwrap().data else {
+        panic!("not a coin");
+    };
+    assert_eq!(remaining.value(), 1_000_000 - (recorded.len() as u64 - 1));
+    // The restarted ledger goes on.
+    let again = client.faucet(user.address(), 5).await.unwrap();
+    assert_eq!(again.effects.status, ExecutionStatus::Success);
+}
