@@ -33,8 +33,8 @@ use walrus_core::keys::account::AccountKeyPair;
 use crate::{
     contract::ObjectId,
     ledger::{
-        Call, Checkpoint, Ledger, LedgerError, Object, SignedTransaction, TransactionData,
-        TransactionEffects,
+        Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, SignedTransaction,
+        TransactionData, TransactionEffects,
     },
 };
 
@@ -61,6 +61,9 @@ pub enum ServerError {
         /// What went wrong.
         reason: String,
     },
+    /// The genesis system could not be created.
+    #[error("cannot create the genesis system: {0}")]
+    Genesis(String),
     /// The listen address could not be bound or served.
     #[error("cannot serve on {address}: {source}; is another process using the port?")]
     Listen {
@@ -104,6 +107,34 @@ pub struct FaucetRequest {
     pub amount: u64,
 }
 
+/// The system to create at the first start: the genesis committee and parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenesisConfig {
+    /// Epoch of the genesis committee.
+    pub epoch: u32,
+    /// The committee.
+    pub members: Vec<GenesisMember>,
+    /// FROST per MiB per epoch.
+    pub storage_price_per_unit_size: u64,
+    /// FROST per MiB written.
+    pub write_price_per_unit_size: u64,
+    /// Bytes sold per epoch.
+    pub total_capacity_size: u64,
+    /// Epochs storage can be bought ahead.
+    pub max_epochs_ahead: u32,
+}
+
+/// A member of the genesis committee.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenesisMember {
+    /// The node's id.
+    pub node_id: ObjectId,
+    /// Its BLS12-381 public key, 48 bytes in hex.
+    pub public_key: String,
+    /// Shards it holds.
+    pub weight: u16,
+}
+
 /// Health and progress.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Health {
@@ -115,6 +146,8 @@ pub struct Health {
     pub supply_coin: ObjectId,
     /// The shared WAL treasury.
     pub treasury: ObjectId,
+    /// The shared system object, once created.
+    pub system: Option<ObjectId>,
 }
 
 /// An error answer: status and message.
@@ -220,6 +253,47 @@ fn publisher_key(dir: &Path) -> Result<AccountKeyPair, ServerError> {
     }
 }
 
+/// Creates the system from the genesis configuration, signed by the publisher.
+fn create_system(
+    ledger: &mut Ledger,
+    publisher: &AccountKeyPair,
+    genesis: &GenesisConfig,
+) -> Result<(), ServerError> {
+    let members = genesis
+        .members
+        .iter()
+        .map(|member| {
+            hex::decode(member.public_key.trim_start_matches("0x"))
+                .map(|key| (member.node_id, key, member.weight))
+                .map_err(|e| ServerError::Genesis(format!("public key of {}: {e}", member.node_id)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let transaction = TransactionData {
+        sender: publisher.address(),
+        calls: vec![Call::CreateSystem {
+            init_cap: ledger.publication().init_cap,
+            epoch: genesis.epoch,
+            members,
+            storage_price_per_unit_size: genesis.storage_price_per_unit_size,
+            write_price_per_unit_size: genesis.write_price_per_unit_size,
+            total_capacity_size: genesis.total_capacity_size,
+            max_epochs_ahead: genesis.max_epochs_ahead,
+        }],
+        nonce: 0,
+    }
+    .sign(publisher)
+    .map_err(|e| ServerError::Genesis(e.to_string()))?;
+    let result = ledger
+        .execute_batch(vec![transaction], now_ms())?
+        .pop()
+        .expect("one result per transaction");
+    match result {
+        Ok(effects) if effects.status == ExecutionStatus::Success => Ok(()),
+        Ok(effects) => Err(ServerError::Genesis(format!("{:?}", effects.status))),
+        Err(error) => Err(ServerError::Genesis(error.to_string())),
+    }
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -234,10 +308,18 @@ pub struct LedgerServer {
 }
 
 impl LedgerServer {
-    /// Opens the ledger in `data_dir` and binds `listen` (port 0 picks a free port).
-    pub async fn bind(data_dir: &Path, listen: SocketAddr) -> Result<Self, ServerError> {
+    /// Opens the ledger in `data_dir` and binds `listen` (port 0 picks a free port). At the
+    /// first start, `genesis` (if given) creates the system.
+    pub async fn bind(
+        data_dir: &Path,
+        listen: SocketAddr,
+        genesis: Option<&GenesisConfig>,
+    ) -> Result<Self, ServerError> {
         let publisher = publisher_key(data_dir)?;
-        let ledger = Ledger::open(data_dir, publisher.address())?;
+        let mut ledger = Ledger::open(data_dir, publisher.address())?;
+        if let (None, Some(genesis)) = (ledger.system(), genesis) {
+            create_system(&mut ledger, &publisher, genesis)?;
+        }
         let metrics = Arc::new(Metrics::new());
         metrics.checkpoints.set(ledger.checkpoint_count() as i64);
         let (sealed_tx, sealed) = watch::channel(ledger.checkpoint_count());
@@ -447,6 +529,7 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
         publisher: state.publisher.address(),
         supply_coin: ledger.publication().supply,
         treasury: ledger.publication().treasury,
+        system: ledger.system(),
     })
 }
 

@@ -186,3 +186,143 @@ async fn sigkill_under_load_keeps_every_acknowledged_transaction() {
     let again = client.faucet(user.address(), 5).await.unwrap();
     assert_eq!(again.effects.status, ExecutionStatus::Success);
 }
+
+fn vectors() -> serde_json::Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/vectors/certificates.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn hex_bytes(value: &serde_json::Value) -> Vec<u8> {
+    hex::decode(value.as_str().unwrap().trim_start_matches("0x")).unwrap()
+}
+
+fn u256(value: &serde_json::Value) -> [u8; 32] {
+    let mut bytes: [u8; 32] = hex_bytes(value).try_into().unwrap();
+    bytes.reverse();
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_is_reserved_registered_and_certified_over_http() {
+    let vectors = vectors();
+    let dir = tempfile::tempdir().unwrap();
+    let genesis = serde_json::json!({
+        "epoch": vectors["epoch"],
+        "members": vectors["members"].as_array().unwrap().iter().map(|m| serde_json::json!({
+            "node_id": m["node_address"],
+            "public_key": m["public_key"],
+            "weight": m["weight"],
+        })).collect::<Vec<_>>(),
+        "storage_price_per_unit_size": 5,
+        "write_price_per_unit_size": 7,
+        "total_capacity_size": 1u64 << 40,
+        "max_epochs_ahead": 10,
+    });
+    let genesis_path = dir.path().join("genesis.json");
+    std::fs::write(&genesis_path, genesis.to_string()).unwrap();
+    let data_dir = dir.path().join("ledger");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_walrus"))
+        .args(["ledger", "--listen", "127.0.0.1:0", "--genesis"])
+        .arg(&genesis_path)
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ledger = LedgerProcess {
+        child,
+        url: line
+            .trim()
+            .strip_prefix("ledger listening on ")
+            .unwrap()
+            .to_owned(),
+    };
+    let client = LedgerClient::new(&ledger.url);
+    let system = client
+        .health()
+        .await
+        .unwrap()
+        .system
+        .expect("genesis created the system");
+    let user = account(4);
+    let coin = client
+        .faucet(user.address(), 1_000_000)
+        .await
+        .unwrap()
+        .effects
+        .created[0];
+    let submit = |nonce: u64, call: Call| {
+        let transaction = TransactionData {
+            sender: user.address(),
+            calls: vec![call],
+            nonce,
+        }
+        .sign(&user)
+        .unwrap();
+        let client = client.clone();
+        async move { client.submit(&transaction).await.unwrap().effects }
+    };
+    let reserved = submit(
+        1,
+        Call::ReserveSpace {
+            system,
+            storage_amount: 1 << 20,
+            epochs_ahead: 3,
+            payment: coin,
+        },
+    )
+    .await;
+    assert_eq!(reserved.status, ExecutionStatus::Success);
+    let certified = &vectors["certified_blob"];
+    let registered = submit(
+        2,
+        Call::RegisterBlob {
+            system,
+            storage: reserved.created[0],
+            blob_id: walrus_core::BlobId(u256(&certified["blob_id_u256"])),
+            root_hash: walrus_core::merkle::Digest(u256(&certified["root_u256"])),
+            size: certified["unencoded_length"].as_u64().unwrap(),
+            encoding_type: 1,
+            deletable: false,
+            payment: coin,
+        },
+    )
+    .await;
+    assert_eq!(registered.status, ExecutionStatus::Success);
+    let blob = registered.created[0];
+    let case = &vectors["cases"][0];
+    let effects = submit(
+        3,
+        Call::CertifyBlob {
+            system,
+            blob,
+            signature: hex_bytes(&case["signature"]),
+            signers: hex_bytes(&case["signers"]),
+            message: hex_bytes(&case["message"]),
+        },
+    )
+    .await;
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    let ObjectData::Blob(blob) = client.object(&blob).await.unwrap().data else {
+        panic!("not a blob");
+    };
+    assert_eq!(blob.certified_epoch(), Some(1));
+    // The certification event reached the checkpoint stream.
+    let page = client.checkpoints(0, 100, Duration::ZERO).await.unwrap();
+    let events: Vec<&str> = page
+        .checkpoints
+        .iter()
+        .flat_map(|c| &c.transactions)
+        .flat_map(|t| &t.effects.events)
+        .map(|e| e.type_name())
+        .collect();
+    assert!(events.contains(&"events::BlobCertified"), "{events:?}");
+}

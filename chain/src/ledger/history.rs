@@ -8,8 +8,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
+use crate::contract::ObjectId;
+
 use super::{
-    LedgerState, Publication, SignedTransaction, TransactionEffects, TransactionError,
+    LedgerState, ObjectData, Publication, SignedTransaction, TransactionEffects, TransactionError,
     log::{LogError, RecordLog},
 };
 
@@ -92,6 +94,7 @@ pub struct Ledger {
     checkpoints: Vec<Checkpoint>,
     log: RecordLog,
     poisoned: bool,
+    system: Option<ObjectId>,
 }
 
 impl Ledger {
@@ -132,6 +135,7 @@ impl Ledger {
             checkpoints: Vec::new(),
             log,
             poisoned: false,
+            system: None,
         };
         for record in records {
             let LogRecord::Checkpoint(record) = record else {
@@ -163,6 +167,7 @@ impl Ledger {
                 .state
                 .execute(&transaction)
                 .map_err(|error| replay_error(error.to_string()))?;
+            self.note_created(&effects);
             transactions.push(ExecutedTransaction {
                 transaction,
                 effects,
@@ -174,6 +179,23 @@ impl Ledger {
             transactions,
         });
         Ok(())
+    }
+
+    /// Remembers the system object when a transaction creates it.
+    fn note_created(&mut self, effects: &TransactionEffects) {
+        if self.system.is_none() {
+            self.system = effects.created.iter().copied().find(|id| {
+                matches!(
+                    self.state.object(id).map(|o| &o.data),
+                    Some(ObjectData::System(_))
+                )
+            });
+        }
+    }
+
+    /// The shared system object, once created.
+    pub fn system(&self) -> Option<ObjectId> {
+        self.system
     }
 
     fn next_sequence_number(&self) -> u64 {
@@ -196,6 +218,7 @@ impl Ledger {
         for transaction in transactions {
             let result = self.state.execute(&transaction);
             if let Ok(effects) = &result {
+                self.note_created(effects);
                 executed.push(ExecutedTransaction {
                     transaction,
                     effects: effects.clone(),

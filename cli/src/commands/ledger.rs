@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::{Context, Result};
-use walrus_chain::server::LedgerServer;
+use walrus_chain::server::{GenesisConfig, LedgerServer};
 
 /// Arguments of `walrus ledger`.
 #[derive(Debug, clap::Args)]
@@ -14,6 +14,10 @@ pub struct Args {
     /// Address to serve the HTTP API on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:9180")]
     pub listen: SocketAddr,
+    /// JSON file with the genesis committee and parameters; the system is created from it
+    /// at the first start (later starts ignore it).
+    #[arg(long)]
+    pub genesis: Option<PathBuf>,
 }
 
 /// Runs the ledger until Ctrl-C or SIGTERM.
@@ -25,9 +29,19 @@ pub fn run(args: Args) -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    let genesis: Option<GenesisConfig> = args
+        .genesis
+        .as_ref()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the genesis file {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a valid genesis file", path.display()))
+        })
+        .transpose()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let server = LedgerServer::bind(&args.data_dir, args.listen)
+        let server = LedgerServer::bind(&args.data_dir, args.listen, genesis.as_ref())
             .await
             .with_context(|| format!("cannot start the ledger in {}", args.data_dir.display()))?;
         // Tests and scripts read this line to find the port.
