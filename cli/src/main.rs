@@ -23,6 +23,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Benchmark whole flows.
+    Bench {
+        #[command(subcommand)]
+        bench: commands::bench::Bench,
+    },
     /// Compute the blob id of a file without storing it.
     BlobId(commands::blob_id::Args),
     /// Encode a file into sliver pairs, check they decode, and show where each pair goes.
@@ -40,6 +45,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let output = report::Output::new(cli.json);
     let result = match cli.command {
+        Command::Bench { bench } => commands::bench::run(bench, &output),
         Command::BlobId(args) => commands::blob_id::run(args, &output),
         Command::Encode(args) => commands::encode::run(args, &output),
         Command::Info { topic } => commands::info::run(topic, &output),

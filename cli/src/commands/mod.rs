@@ -1,5 +1,6 @@
 //! One module per `walrus` subcommand.
 
+pub mod bench;
 pub mod blob_id;
 pub mod encode;
 pub mod info;

@@ -1,0 +1,274 @@
+//! `walrus bench`: whole-flow benchmarks.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail, ensure};
+use clap::Subcommand;
+use serde::Serialize;
+use walrus_chain::ledger::{Call, ExecutionStatus, Ledger, SignedTransaction, TransactionData};
+use walrus_core::{
+    BlobId, EncodingConfig,
+    encoding::compute_metadata,
+    keys::{account::AccountKeyPair, bls::BlsKeyPair},
+    messages::{
+        BlobCertificationBody, BlobPersistenceType, Committee, CommitteeMember, QuorumCertificate,
+        SignedMessage,
+    },
+};
+
+use crate::report::Output;
+
+/// What to measure.
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Transactions per second of the durable ledger (execution, signatures and log syncs,
+    /// in process) for the store flow: reserve space, register a blob, certify it.
+    Ledger {
+        /// Blobs to store; three transactions each.
+        #[arg(long, default_value_t = 1000)]
+        blobs: u32,
+        /// Transactions per checkpoint (one log sync each).
+        #[arg(long, default_value_t = 256)]
+        batch: usize,
+    },
+}
+
+#[derive(Serialize)]
+struct LedgerBenchReport {
+    blobs: u32,
+    transactions: u64,
+    batch: usize,
+    checkpoints: u64,
+    seconds: f64,
+    transactions_per_second: f64,
+    reserve_per_second: f64,
+    register_per_second: f64,
+    certify_per_second: f64,
+}
+
+/// Runs `walrus bench`.
+pub fn run(bench: Bench, output: &Output) -> Result<()> {
+    match bench {
+        Bench::Ledger { blobs, batch } => {
+            ensure!(
+                blobs > 0 && batch > 0,
+                "--blobs and --batch must be positive"
+            );
+            let report = bench_ledger(blobs, batch)?;
+            output.print(&report, |r| {
+                format!(
+                    "{} transactions ({} blobs) in {} checkpoints of up to {}: {:.3} s\n\
+                     {:.0} transactions/s (reserve {:.0}/s, register {:.0}/s, certify {:.0}/s)\n",
+                    r.transactions,
+                    r.blobs,
+                    r.checkpoints,
+                    r.batch,
+                    r.seconds,
+                    r.transactions_per_second,
+                    r.reserve_per_second,
+                    r.register_per_second,
+                    r.certify_per_second
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+fn sign(key: &AccountKeyPair, nonce: u64, call: Call) -> Result<SignedTransaction> {
+    Ok(TransactionData {
+        sender: key.address(),
+        calls: vec![call],
+        nonce,
+    }
+    .sign(key)?)
+}
+
+/// Executes `transactions` in batches; returns the seconds taken and the effects' created ids.
+fn run_batches(
+    ledger: &mut Ledger,
+    transactions: Vec<SignedTransaction>,
+    batch: usize,
+) -> Result<(f64, Vec<Vec<walrus_chain::contract::ObjectId>>)> {
+    let started = Instant::now();
+    let mut created = Vec::with_capacity(transactions.len());
+    let mut transactions = transactions.into_iter().peekable();
+    while transactions.peek().is_some() {
+        let chunk: Vec<_> = transactions.by_ref().take(batch).collect();
+        for result in ledger.execute_batch(chunk, 0)? {
+            let effects = result?;
+            if effects.status != ExecutionStatus::Success {
+                bail!("a benchmark transaction failed: {:?}", effects.status);
+            }
+            created.push(effects.created);
+        }
+    }
+    Ok((started.elapsed().as_secs_f64(), created))
+}
+
+fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
+    let dir = std::env::temp_dir().join(format!("walrus-bench-ledger-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let publisher = AccountKeyPair::from_secret_bytes(&[1; 32])?;
+    let mut ledger = Ledger::open(&dir, publisher.address()).context("opening the ledger")?;
+
+    // A 4-node committee of 12 shards and a certificate of one 1 KiB blob by all of it.
+    let nodes: Vec<BlsKeyPair> = (0..4u8)
+        .map(|i| {
+            let mut secret = [0u8; 32];
+            secret[31] = 10 + i;
+            BlsKeyPair::from_secret_bytes(&secret)
+        })
+        .collect::<Result<_, _>>()?;
+    let members: Vec<CommitteeMember> = nodes
+        .iter()
+        .map(|key| CommitteeMember {
+            public_key: *key.public_key(),
+            weight: 3,
+        })
+        .collect();
+    let committee = Committee::new(1, members.clone())?;
+    let blob = vec![7u8; 1024];
+    let metadata = compute_metadata(&blob, &EncodingConfig::new(12)?)?;
+    let body = BlobCertificationBody {
+        blob_id: *metadata.blob_id(),
+        blob_type: BlobPersistenceType::Permanent,
+    };
+    let confirmations: Vec<_> = nodes
+        .iter()
+        .map(|key| SignedMessage::sign(key, 1, body.clone()))
+        .collect();
+    let certificate = QuorumCertificate::aggregate(&committee, confirmations.iter().enumerate())?;
+
+    let publication = *ledger.publication();
+    let create = sign(
+        &publisher,
+        0,
+        Call::CreateSystem {
+            init_cap: publication.init_cap,
+            epoch: 1,
+            members: members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let mut id = [0u8; 32];
+                    id[0] = i as u8;
+                    (
+                        sui_sdk_types::Address::new(id),
+                        m.public_key.as_bytes().to_vec(),
+                        m.weight,
+                    )
+                })
+                .collect(),
+            storage_price_per_unit_size: 1,
+            write_price_per_unit_size: 1,
+            total_capacity_size: u64::MAX / 4,
+            max_epochs_ahead: 10,
+        },
+    )?;
+    let (_, created) = run_batches(&mut ledger, vec![create], 1)?;
+    let system = created[0][0];
+
+    // One funded account per blob.
+    let users: Vec<AccountKeyPair> = (0..blobs)
+        .map(|i| {
+            let mut seed = [2u8; 32];
+            seed[..4].copy_from_slice(&i.to_le_bytes());
+            AccountKeyPair::from_secret_bytes(&seed)
+        })
+        .collect::<Result<_, _>>()?;
+    let funding = users
+        .iter()
+        .enumerate()
+        .map(|(i, user)| {
+            sign(
+                &publisher,
+                1 + i as u64,
+                Call::SplitAndTransfer {
+                    coin: publication.supply,
+                    amount: 1_000_000,
+                    recipient: user.address(),
+                },
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (_, created) = run_batches(&mut ledger, funding, batch)?;
+    let coins: Vec<_> = created.iter().map(|ids| ids[0]).collect();
+    let checkpoints_before = ledger.checkpoint_count();
+
+    let reserves = users
+        .iter()
+        .zip(&coins)
+        .map(|(user, coin)| {
+            sign(
+                user,
+                1,
+                Call::ReserveSpace {
+                    system,
+                    storage_amount: 1 << 20,
+                    epochs_ahead: 2,
+                    payment: *coin,
+                },
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (reserve_seconds, created) = run_batches(&mut ledger, reserves, batch)?;
+    let registers = users
+        .iter()
+        .zip(&coins)
+        .zip(&created)
+        .map(|((user, coin), storage)| {
+            sign(
+                user,
+                2,
+                Call::RegisterBlob {
+                    system,
+                    storage: storage[0],
+                    blob_id: BlobId(metadata.blob_id().0),
+                    root_hash: metadata.metadata().root(),
+                    size: blob.len() as u64,
+                    encoding_type: 1,
+                    deletable: false,
+                    payment: *coin,
+                },
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (register_seconds, created) = run_batches(&mut ledger, registers, batch)?;
+    let certifies = users
+        .iter()
+        .zip(&created)
+        .map(|(user, blob)| {
+            sign(
+                user,
+                3,
+                Call::CertifyBlob {
+                    system,
+                    blob: blob[0],
+                    signature: certificate.signature.as_bytes().to_vec(),
+                    signers: certificate.signers.clone(),
+                    message: certificate.message.clone(),
+                },
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (certify_seconds, _) = run_batches(&mut ledger, certifies, batch)?;
+    let checkpoints = ledger.checkpoint_count() - checkpoints_before;
+    drop(ledger);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let seconds = reserve_seconds + register_seconds + certify_seconds;
+    let transactions = 3 * u64::from(blobs);
+    let per_second = |seconds: f64| f64::from(blobs) / seconds;
+    Ok(LedgerBenchReport {
+        blobs,
+        transactions,
+        batch,
+        checkpoints,
+        seconds,
+        transactions_per_second: transactions as f64 / seconds,
+        reserve_per_second: per_second(reserve_seconds),
+        register_per_second: per_second(register_seconds),
+        certify_per_second: per_second(certify_seconds),
+    })
+}
