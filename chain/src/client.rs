@@ -22,6 +22,9 @@ pub enum ClientError {
         /// The cause.
         source: reqwest::Error,
     },
+    /// The ledger answered something that breaks the protocol.
+    #[error("unexpected answer from the ledger: {0}")]
+    Protocol(String),
     /// The ledger refused the request.
     #[error("the ledger answered {status}: {message}")]
     Refused {

@@ -6,3 +6,4 @@ pub mod client;
 pub mod contract;
 pub mod ledger;
 pub mod server;
+pub mod source;

@@ -11,6 +11,7 @@ use std::{
 use walrus_chain::{
     client::{ClientError, LedgerClient},
     ledger::{Call, ExecutionStatus, ObjectData, TransactionData, TransactionDigest},
+    source::CheckpointCursor,
 };
 use walrus_core::keys::account::AccountKeyPair;
 
@@ -325,4 +326,26 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
         .map(|e| e.type_name())
         .collect();
     assert!(events.contains(&"events::BlobCertified"), "{events:?}");
+
+    // A cursor reads everything in order, then long-polls for what comes next.
+    let mut cursor = CheckpointCursor::new(client.clone(), 0);
+    let all = cursor.next_batch(Duration::ZERO).await.unwrap();
+    assert_eq!(all.len() as u64, page.checkpoint_count);
+    assert_eq!(cursor.position(), page.checkpoint_count);
+    assert!(
+        cursor
+            .next_batch(Duration::from_millis(50))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let waiting = tokio::spawn(async move {
+        let batch = cursor.next_batch(Duration::from_secs(10)).await.unwrap();
+        (batch, cursor.position())
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    client.faucet(user.address(), 1).await.unwrap();
+    let (batch, position) = waiting.await.unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(position, page.checkpoint_count + 1);
 }
