@@ -92,6 +92,11 @@ fn genesis(publisher: &AccountKeyPair) -> (LedgerState, Publication, ObjectId) {
     (ledger, publication, system)
 }
 
+/// The objects of the ledger, to check that a transaction changed none of them.
+fn objects(ledger: &LedgerState) -> Vec<walrus_chain::ledger::Object> {
+    ledger.objects().cloned().collect()
+}
+
 fn created_of_type(ledger: &LedgerState, ids: &[ObjectId], type_name: &str) -> ObjectId {
     *ids.iter()
         .find(|id| ledger.object(id).unwrap().data.type_name() == type_name)
@@ -170,7 +175,7 @@ fn store_flow_reserves_registers_and_certifies_a_blob() {
 fn an_abort_in_any_call_changes_nothing() {
     let publisher = key(1);
     let (mut ledger, publication, system_id) = genesis(&publisher);
-    let before = ledger.clone();
+    let before = objects(&ledger);
     let effects = submit(
         &mut ledger,
         &publisher,
@@ -197,7 +202,7 @@ fn an_abort_in_any_call_changes_nothing() {
         }
     );
     assert!(effects.created.is_empty() && effects.events.is_empty());
-    assert_eq!(ledger, before);
+    assert_eq!(objects(&ledger), before);
 }
 
 #[test]
@@ -215,7 +220,7 @@ fn too_little_wal_aborts_with_the_contract_code() {
     )
     .unwrap();
     let small = effects.created[0];
-    let before = ledger.clone();
+    let before = objects(&ledger);
     let effects = submit(
         &mut ledger,
         &publisher,
@@ -235,7 +240,7 @@ fn too_little_wal_aborts_with_the_contract_code() {
             abort: system::EInsufficientPayment
         }
     );
-    assert_eq!(ledger, before);
+    assert_eq!(objects(&ledger), before);
 }
 
 #[test]
@@ -243,7 +248,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
     let publisher = key(1);
     let stranger = key(2);
     let (mut ledger, publication, _) = genesis(&publisher);
-    let before = ledger.clone();
+    let before = objects(&ledger);
 
     // Signed by the stranger but claiming to be the publisher.
     let forged = SignedTransaction {
@@ -317,9 +322,30 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
         }],
     );
     assert!(matches!(result, Err(TransactionError::UsedTwice { .. })));
+    assert_eq!(objects(&ledger), before);
     let result = submit(&mut ledger, &publisher, 1, vec![]);
     assert_eq!(result, Err(TransactionError::Empty));
-    assert_eq!(ledger, before);
+    // A transaction is executed once: sending it again is refused.
+    let split = TransactionData {
+        sender: publisher.address(),
+        calls: vec![Call::SplitCoin {
+            coin: publication.supply,
+            amounts: vec![1],
+        }],
+        nonce: 9,
+    }
+    .sign(&publisher)
+    .unwrap();
+    assert_eq!(
+        ledger.execute(&split).unwrap().status,
+        ExecutionStatus::Success
+    );
+    let after_first = objects(&ledger);
+    assert!(matches!(
+        ledger.execute(&split),
+        Err(TransactionError::AlreadyExecuted(_))
+    ));
+    assert_eq!(objects(&ledger), after_first);
 }
 
 #[test]
