@@ -245,6 +245,10 @@ fn aborts_leave_the_answers_the_move_tests_expect() {
         ),
         Err(blob::EWrongPersistence)
     );
+    assert_eq!(
+        system.extend_blob(&mut deletable, 1, &mut payment, ctx),
+        Err(blob::ENotCertified)
+    );
     let returned = system.delete_blob(deletable, ctx).unwrap();
     assert_eq!((returned.size(), returned.end_epoch()), (MIB, 2));
 

@@ -154,8 +154,7 @@ impl Blob {
         current_epoch: u32,
         ctx: &mut TxContext,
     ) -> Result<(), MoveAbort> {
-        ensure(self.is_certified(), ENotCertified)?;
-        ensure(current_epoch < self.storage.end_epoch(), EBlobExpired)?;
+        self.assert_certified_not_expired(current_epoch)?;
         ensure(
             extension.start_epoch() == self.storage.end_epoch()
                 && extension.size() == self.storage.size(),
@@ -164,6 +163,12 @@ impl Blob {
         self.storage.fuse_periods(extension)?;
         self.emit_certified(current_epoch, true, ctx);
         Ok(())
+    }
+
+    /// Aborts unless the blob is certified and still stored in `current_epoch`.
+    pub fn assert_certified_not_expired(&self, current_epoch: u32) -> Result<(), MoveAbort> {
+        ensure(self.is_certified(), ENotCertified)?;
+        ensure(current_epoch < self.storage.end_epoch(), EBlobExpired)
     }
 
     /// Deletes a deletable blob and returns its storage.

@@ -133,7 +133,9 @@ impl System {
         let current = self.epoch()?;
         let inner = self.inner_mut()?;
         ensure(
-            end_epoch > start_epoch && end_epoch - current <= inner.max_epochs_ahead,
+            start_epoch >= current
+                && end_epoch > start_epoch
+                && end_epoch - current <= inner.max_epochs_ahead,
             EInvalidEpochsAhead,
         )?;
         let per_epoch = storage_units(storage_amount)
@@ -262,6 +264,7 @@ impl System {
         payment: &mut Coin,
         ctx: &mut TxContext,
     ) -> Result<(), MoveAbort> {
+        blob.assert_certified_not_expired(self.epoch()?)?;
         let start = blob.end_epoch();
         let end = start.checked_add(extended_epochs).ok_or(ArithmeticError)?;
         let extension = self.sell_storage(blob.storage().size(), start, end, payment, ctx)?;

@@ -144,8 +144,7 @@ public(package) fun certify_with_certified_msg(
 /// Extends a certified, unexpired blob with storage that starts where its storage ends and
 /// has the same size.
 public(package) fun extend_with_resource(self: &mut Blob, extension: Storage, current_epoch: u32) {
-    assert!(self.is_certified(), ENotCertified);
-    assert!(current_epoch < self.storage.end_epoch(), EBlobExpired);
+    self.assert_certified_not_expired(current_epoch);
     assert!(
         extension.start_epoch() == self.storage.end_epoch()
             && extension.size() == self.storage.size(),
@@ -160,6 +159,12 @@ public(package) fun extend_with_resource(self: &mut Blob, extension: Storage, cu
         self.object_id(),
         true,
     );
+}
+
+/// Aborts unless the blob is certified and still stored in `current_epoch`.
+public(package) fun assert_certified_not_expired(self: &Blob, current_epoch: u32) {
+    assert!(self.is_certified(), ENotCertified);
+    assert!(current_epoch < self.storage.end_epoch(), EBlobExpired);
 }
 
 /// Deletes a deletable blob and returns its storage.

@@ -148,7 +148,9 @@ fun sell_storage(
     let current = self.epoch();
     let inner = self.inner_mut();
     assert!(
-        end_epoch > start_epoch && end_epoch - current <= inner.max_epochs_ahead,
+        start_epoch >= current
+            && end_epoch > start_epoch
+            && end_epoch - current <= inner.max_epochs_ahead,
         EInvalidEpochsAhead,
     );
     let per_epoch = storage_units(storage_amount) * inner.storage_price_per_unit_size;
@@ -255,6 +257,7 @@ public fun extend_blob(
     payment: &mut Coin<WAL>,
     ctx: &mut TxContext,
 ) {
+    blob.assert_certified_not_expired(self.epoch());
     let start = blob.end_epoch();
     let extension = self.sell_storage(
         blob.storage().size(),

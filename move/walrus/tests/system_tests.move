@@ -187,3 +187,15 @@ fun storage_smaller_than_the_encoded_blob_is_refused() {
     let _blob = system.register_blob(storage, blob_id, root, size, 1, false, &mut payment, ctx);
     abort
 }
+
+#[test, expected_failure(abort_code = blob::ENotCertified)]
+fun extending_an_uncertified_blob_by_epochs_is_refused() {
+    let ctx = &mut tx_context::dummy();
+    let mut system = system(ctx);
+    let mut payment = wal(1_000_000, ctx);
+    let storage = system.reserve_space(MIB, 1, &mut payment, ctx);
+    let (blob_id, root, size) = certified_blob();
+    let mut blob = system.register_blob(storage, blob_id, root, size, 1, false, &mut payment, ctx);
+    system.extend_blob(&mut blob, 1, &mut payment, ctx);
+    abort
+}
