@@ -98,3 +98,52 @@ public(package) fun emit_blob_deleted(
 public(package) fun emit_invalid_blob_id(epoch: u32, blob_id: u256) {
     emit(InvalidBlobId { epoch, blob_id })
 }
+
+#[test_only]
+/// The BCS bytes of each event with the given fields, for the shared event vectors.
+public fun event_bcs_for_testing(
+    epoch: u32,
+    blob_id: u256,
+    object_id: ID,
+    size: u64,
+    end_epoch: u32,
+    flag: bool,
+): vector<vector<u8>> {
+    vector[
+        sui::bcs::to_bytes(
+            &StorageReserved {
+                epoch,
+                storage_id: object_id,
+                start_epoch: epoch,
+                end_epoch,
+                storage_size: size,
+                price: size / 2,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &BlobRegistered {
+                epoch,
+                blob_id,
+                size,
+                encoding_type: 1,
+                end_epoch,
+                deletable: flag,
+                object_id,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &BlobCertified {
+                epoch,
+                blob_id,
+                end_epoch,
+                deletable: flag,
+                object_id,
+                is_extension: !flag,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &BlobDeleted { epoch, blob_id, end_epoch, object_id, was_certified: flag },
+        ),
+        sui::bcs::to_bytes(&InvalidBlobId { epoch, blob_id }),
+    ]
+}
