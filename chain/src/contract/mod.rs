@@ -4,6 +4,7 @@
 //! call in it succeeded.
 
 mod abort;
+pub mod apportionment;
 pub mod blob;
 pub mod bls_aggregate;
 mod context;
