@@ -11,6 +11,7 @@ mod context;
 pub mod encoding;
 pub mod events;
 pub mod messages;
+pub mod rewards;
 pub mod storage_accounting;
 pub mod storage_resource;
 pub mod system;
