@@ -1,11 +1,16 @@
 //! `walrus bench`: whole-flow benchmarks.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Subcommand;
 use serde::Serialize;
-use walrus_chain::ledger::{Call, ExecutionStatus, Ledger, SignedTransaction, TransactionData};
+use walrus_chain::{
+    client::LedgerClient,
+    ledger::{Call, ExecutionStatus, Ledger, SignedTransaction, TransactionData},
+    server::{LedgerServer, PUBLISHER_KEY_FILE},
+    source::CheckpointCursor,
+};
 use walrus_core::{
     BlobId, EncodingConfig,
     encoding::compute_metadata,
@@ -44,6 +49,11 @@ struct LedgerBenchReport {
     reserve_per_second: f64,
     register_per_second: f64,
     certify_per_second: f64,
+    replay_seconds: f64,
+    replay_transactions_per_second: f64,
+    stream_seconds: f64,
+    stream_checkpoints_per_second: f64,
+    stream_transactions_per_second: f64,
 }
 
 /// Runs `walrus bench`.
@@ -58,7 +68,9 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
             output.print(&report, |r| {
                 format!(
                     "{} transactions ({} blobs) in {} checkpoints of up to {}: {:.3} s\n\
-                     {:.0} transactions/s (reserve {:.0}/s, register {:.0}/s, certify {:.0}/s)\n",
+                     {:.0} transactions/s (reserve {:.0}/s, register {:.0}/s, certify {:.0}/s)\n\
+                     restart replays the log at {:.0} transactions/s ({:.3} s)\n\
+                     checkpoint streaming over HTTP: {:.0} checkpoints/s, {:.0} transactions/s\n",
                     r.transactions,
                     r.blobs,
                     r.checkpoints,
@@ -67,7 +79,11 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
                     r.transactions_per_second,
                     r.reserve_per_second,
                     r.register_per_second,
-                    r.certify_per_second
+                    r.certify_per_second,
+                    r.replay_transactions_per_second,
+                    r.replay_seconds,
+                    r.stream_checkpoints_per_second,
+                    r.stream_transactions_per_second
                 )
             });
         }
@@ -110,6 +126,9 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
     let dir = std::env::temp_dir().join(format!("walrus-bench-ledger-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let publisher = AccountKeyPair::from_secret_bytes(&[1; 32])?;
+    // The ledger process restarted below signs as the publisher whose key is in the directory.
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(PUBLISHER_KEY_FILE), publisher.to_suiprivkey()?)?;
     let mut ledger = Ledger::open(&dir, publisher.address()).context("opening the ledger")?;
 
     // A 4-node committee of 12 shards and a certificate of one 1 KiB blob by all of it.
@@ -254,7 +273,45 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
         .collect::<Result<Vec<_>>>()?;
     let (certify_seconds, _) = run_batches(&mut ledger, certifies, batch)?;
     let checkpoints = ledger.checkpoint_count() - checkpoints_before;
+    let total_transactions: usize = ledger
+        .checkpoints(0, usize::MAX)
+        .iter()
+        .map(|c| c.transactions.len())
+        .sum();
+    let total_checkpoints = ledger.checkpoint_count();
     drop(ledger);
+
+    // Restart: the ledger process replays the whole log, then serves it over HTTP.
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let (replay_seconds, stream_seconds) = runtime.block_on(async {
+        let started = Instant::now();
+        let server = LedgerServer::bind(&dir, "127.0.0.1:0".parse()?, None).await?;
+        let replay_seconds = started.elapsed().as_secs_f64();
+        let client = LedgerClient::new(&format!("http://{}", server.local_addr()));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(server.serve(async {
+            let _ = stopped.await;
+        }));
+        let started = Instant::now();
+        let mut cursor = CheckpointCursor::new(client, 0);
+        let mut streamed = 0;
+        while cursor.position() < total_checkpoints {
+            streamed += cursor
+                .next_batch(Duration::from_secs(5))
+                .await?
+                .iter()
+                .map(|c| c.transactions.len())
+                .sum::<usize>();
+        }
+        let stream_seconds = started.elapsed().as_secs_f64();
+        ensure!(
+            streamed == total_transactions,
+            "streamed {streamed} of {total_transactions} transactions"
+        );
+        let _ = stop.send(());
+        serving.await??;
+        anyhow::Ok((replay_seconds, stream_seconds))
+    })?;
     let _ = std::fs::remove_dir_all(&dir);
 
     let seconds = reserve_seconds + register_seconds + certify_seconds;
@@ -270,5 +327,10 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
         reserve_per_second: per_second(reserve_seconds),
         register_per_second: per_second(register_seconds),
         certify_per_second: per_second(certify_seconds),
+        replay_seconds,
+        replay_transactions_per_second: total_transactions as f64 / replay_seconds,
+        stream_seconds,
+        stream_checkpoints_per_second: total_checkpoints as f64 / stream_seconds,
+        stream_transactions_per_second: total_transactions as f64 / stream_seconds,
     })
 }
