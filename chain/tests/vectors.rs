@@ -953,7 +953,7 @@ fn render_reward_tests(vectors: &RewardVectors) -> String {
     out.push_str("}\n\n#[test]\nfun splits_match_the_rust_mirror() {\n");
     for case in &vectors.splits {
         out.push_str(&format!(
-            "    let (rewards, leftover) = rewards::split_rewards(\n        {},\n        {},\n        {},\n        {},\n    );\n    assert!(rewards == {} && leftover == {});\n",
+            "    let (amounts, leftover) = rewards::split_rewards(\n        {},\n        {},\n        {},\n        {},\n    );\n    assert!(amounts == {} && leftover == {});\n",
             case.total,
             move_vector(&case.shards),
             move_vector(&case.scores),

@@ -70,7 +70,8 @@ public struct BlobIdDerivation has drop {
 /// `blake2b256(BCS(encoding_type, size, root_hash))` read as a little-endian u256.
 public fun derive_blob_id(root_hash: u256, encoding_type: u8, size: u64): u256 {
     let preimage = bcs::to_bytes(&BlobIdDerivation { encoding_type, size, root_hash });
-    bcs::new(hash::blake2b256(&preimage)).peel_u256()
+    let mut digest = bcs::new(hash::blake2b256(&preimage));
+    digest.peel_u256()
 }
 
 /// Registers a blob on `storage`, after checking its id and that the storage is large enough

@@ -88,7 +88,3 @@ fun uleb128_length(mut value: u64): u64 {
     };
     length
 }
-
-#[test_only]
-/// Abort code of an invalid shard count, for tests of other modules.
-public fun invalid_shard_count_code(): u64 { EInvalidShardCount }

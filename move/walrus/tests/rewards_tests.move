@@ -22,17 +22,17 @@ fun the_median_needs_half_of_the_weight() {
 
 #[test]
 fun rewards_follow_shards_and_scores() {
-    let (rewards, left) = rewards::split_rewards(
+    let (amounts, left) = rewards::split_rewards(
         1000,
         vector[3, 3, 2, 2],
         vector[10_000, 10_000, 4999, 10_000],
         5000,
     );
-    assert!(rewards == vector[375, 375, 0, 250] && left == 0);
-    let (rewards, left) = rewards::split_rewards(10, vector[1, 1, 1], vector[10_000, 10_000, 10_000], 0);
-    assert!(rewards == vector[3, 3, 3] && left == 1);
-    let (rewards, left) = rewards::split_rewards(7, vector[1], vector[0], 1);
-    assert!(rewards == vector[0] && left == 7);
+    assert!(amounts == vector[375, 375, 0, 250] && left == 0);
+    let (amounts, left) = rewards::split_rewards(10, vector[1, 1, 1], vector[10_000, 10_000, 10_000], 0);
+    assert!(amounts == vector[3, 3, 3] && left == 1);
+    let (amounts, left) = rewards::split_rewards(7, vector[1], vector[0], 1);
+    assert!(amounts == vector[0] && left == 7);
     assert!(rewards::commission(1000, 1500) == 150);
 }
 

@@ -63,13 +63,13 @@ fun medians_match_the_rust_mirror() {
 
 #[test]
 fun splits_match_the_rust_mirror() {
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         131810888121399432,
         vector[80, 171, 26, 180, 183, 26, 105],
         vector[3938, 182, 4488, 6029, 3801, 3925, 6912],
         2126,
     );
-    assert!(rewards == vector[13658238399497187, 0, 5058889418361248, 47048608036764656, 30156292663272764, 4424273834016911, 31464585769486663] && leftover == 3);
+    assert!(amounts == vector[13658238399497187, 0, 5058889418361248, 47048608036764656, 30156292663272764, 4424273834016911, 31464585769486663] && leftover == 3);
     assert!(rewards::commission(13658238399497187, 3082) == 4209469074725033);
     assert!(rewards::commission(0, 3082) == 0);
     assert!(rewards::commission(5058889418361248, 3082) == 1559149718738936);
@@ -77,80 +77,80 @@ fun splits_match_the_rust_mirror() {
     assert!(rewards::commission(30156292663272764, 3082) == 9294169398820665);
     assert!(rewards::commission(4424273834016911, 3082) == 1363561195644011);
     assert!(rewards::commission(31464585769486663, 3082) == 9697385334155789);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         761180451275754614,
         vector[183, 23, 129, 175, 51],
         vector[9460, 5286, 3479, 348, 1348],
         635,
     );
-    assert!(rewards == vector[555938928176325950, 39042700937985279, 144121574599511027, 0, 22077247561932356] && leftover == 2);
+    assert!(amounts == vector[555938928176325950, 39042700937985279, 144121574599511027, 0, 22077247561932356] && leftover == 2);
     assert!(rewards::commission(555938928176325950, 7525) == 418344043452685277);
     assert!(rewards::commission(39042700937985279, 7525) == 29379632455833922);
     assert!(rewards::commission(144121574599511027, 7525) == 108451484886132047);
     assert!(rewards::commission(0, 7525) == 0);
     assert!(rewards::commission(22077247561932356, 7525) == 16613128790354097);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         80521682828905091,
         vector[94, 40, 139, 44, 60],
         vector[2056, 3418, 9706, 8190, 2036],
         2549,
     );
-    assert!(rewards == vector[0, 5962973131158091, 58841791927529550, 15716917770217449, 0] && leftover == 1);
+    assert!(amounts == vector[0, 5962973131158091, 58841791927529550, 15716917770217449, 0] && leftover == 1);
     assert!(rewards::commission(0, 4293) == 0);
     assert!(rewards::commission(5962973131158091, 4293) == 2559904365206168);
     assert!(rewards::commission(58841791927529550, 4293) == 25260781274488435);
     assert!(rewards::commission(15716917770217449, 4293) == 6747272798754350);
     assert!(rewards::commission(0, 4293) == 0);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         441631786724272170,
         vector[31, 157],
         vector[5977, 4957],
         6958,
     );
-    assert!(rewards == vector[0, 0] && leftover == 441631786724272170);
+    assert!(amounts == vector[0, 0] && leftover == 441631786724272170);
     assert!(rewards::commission(0, 4363) == 0);
     assert!(rewards::commission(0, 4363) == 0);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         250786266910134270,
         vector[76, 7, 28, 83, 172, 195],
         vector[696, 2583, 3082, 6712, 5920, 8632],
         172,
     );
-    assert!(rewards == vector[3883541214637550, 1327478612784738, 6335716739609083, 40901113061662901, 74757581034341716, 123580836247098278] && leftover == 4);
+    assert!(amounts == vector[3883541214637550, 1327478612784738, 6335716739609083, 40901113061662901, 74757581034341716, 123580836247098278] && leftover == 4);
     assert!(rewards::commission(3883541214637550, 1013) == 393402725042783);
     assert!(rewards::commission(1327478612784738, 1013) == 134473583475093);
     assert!(rewards::commission(6335716739609083, 1013) == 641808105722400);
     assert!(rewards::commission(40901113061662901, 1013) == 4143282753146451);
     assert!(rewards::commission(74757581034341716, 1013) == 7572942958778815);
     assert!(rewards::commission(123580836247098278, 1013) == 12518738711831055);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         269893279130144510,
         vector[156, 88, 51],
         vector[7607, 8669, 2842],
         6599,
     );
-    assert!(rewards == vector[164282985938142809, 105610293192001700, 0] && leftover == 1);
+    assert!(amounts == vector[164282985938142809, 105610293192001700, 0] && leftover == 1);
     assert!(rewards::commission(164282985938142809, 1990) == 32692314201690418);
     assert!(rewards::commission(105610293192001700, 1990) == 21016448345208338);
     assert!(rewards::commission(0, 1990) == 0);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         118279455388854359,
         vector[127, 63, 100, 50],
         vector[7117, 8115, 6781, 7324],
         4494,
     );
-    assert!(rewards == vector[43469047894658426, 24587168342523166, 32611681000430242, 17611558151242523] && leftover == 2);
+    assert!(amounts == vector[43469047894658426, 24587168342523166, 32611681000430242, 17611558151242523] && leftover == 2);
     assert!(rewards::commission(43469047894658426, 7344) == 31923668773837148);
     assert!(rewards::commission(24587168342523166, 7344) == 18056816430749013);
     assert!(rewards::commission(32611681000430242, 7344) == 23950018526715969);
     assert!(rewards::commission(17611558151242523, 7344) == 12933928306272508);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         930862456509612926,
         vector[88, 124, 125, 93, 112, 77, 78, 41, 89],
         vector[1904, 8413, 7992, 5726, 985, 5720, 8033, 2083, 8633],
         2711,
     );
-    assert!(rewards == vector[0, 220197063269428910, 210864969158866540, 112401793439981273, 0, 92966333349680860, 132254761947695339, 0, 162177535343960001] && leftover == 3);
+    assert!(amounts == vector[0, 220197063269428910, 210864969158866540, 112401793439981273, 0, 92966333349680860, 132254761947695339, 0, 162177535343960001] && leftover == 3);
     assert!(rewards::commission(0, 5774) == 0);
     assert!(rewards::commission(220197063269428910, 5774) == 127141784331768252);
     assert!(rewards::commission(210864969158866540, 5774) == 121753433192329540);
@@ -160,13 +160,13 @@ fun splits_match_the_rust_mirror() {
     assert!(rewards::commission(132254761947695339, 5774) == 76363899548599288);
     assert!(rewards::commission(0, 5774) == 0);
     assert!(rewards::commission(162177535343960001, 5774) == 93641308907602504);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         28698386171421908,
         vector[175, 171, 18, 10, 13, 158, 156, 139, 122, 0],
         vector[7081, 8340, 2122, 5400, 7051, 1654, 1486, 3255, 2875, 961],
         7371,
     );
-    assert!(rewards == vector[0, 28698386171421908, 0, 0, 0, 0, 0, 0, 0, 0] && leftover == 0);
+    assert!(amounts == vector[0, 28698386171421908, 0, 0, 0, 0, 0, 0, 0, 0] && leftover == 0);
     assert!(rewards::commission(0, 6720) == 0);
     assert!(rewards::commission(28698386171421908, 6720) == 19285315507195522);
     assert!(rewards::commission(0, 6720) == 0);
@@ -177,26 +177,26 @@ fun splits_match_the_rust_mirror() {
     assert!(rewards::commission(0, 6720) == 0);
     assert!(rewards::commission(0, 6720) == 0);
     assert!(rewards::commission(0, 6720) == 0);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         48712739957648059,
         vector[131, 150, 73, 149, 156, 100],
         vector[170, 5206, 4724, 5212, 4837, 2043],
         6895,
     );
-    assert!(rewards == vector[0, 0, 0, 0, 0, 0] && leftover == 48712739957648059);
+    assert!(amounts == vector[0, 0, 0, 0, 0, 0] && leftover == 48712739957648059);
     assert!(rewards::commission(0, 410) == 0);
     assert!(rewards::commission(0, 410) == 0);
     assert!(rewards::commission(0, 410) == 0);
     assert!(rewards::commission(0, 410) == 0);
     assert!(rewards::commission(0, 410) == 0);
     assert!(rewards::commission(0, 410) == 0);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         530188961163100538,
         vector[106, 44, 65, 99, 65, 115, 189],
         vector[2138, 316, 345, 3936, 6259, 5920, 6505],
         6121,
     );
-    assert!(rewards == vector[0, 0, 0, 0, 131823053520662727, 0, 398365907642437810] && leftover == 1);
+    assert!(amounts == vector[0, 0, 0, 0, 131823053520662727, 0, 398365907642437810] && leftover == 1);
     assert!(rewards::commission(0, 8604) == 0);
     assert!(rewards::commission(0, 8604) == 0);
     assert!(rewards::commission(0, 8604) == 0);
@@ -204,13 +204,13 @@ fun splits_match_the_rust_mirror() {
     assert!(rewards::commission(131823053520662727, 8604) == 113420555249178210);
     assert!(rewards::commission(0, 8604) == 0);
     assert!(rewards::commission(398365907642437810, 8604) == 342754026935553491);
-    let (rewards, leftover) = rewards::split_rewards(
+    let (amounts, leftover) = rewards::split_rewards(
         491201637430164294,
         vector[163, 82],
         vector[7191, 1148],
         198,
     );
-    assert!(rewards == vector[454685101574729196, 36516535855435097] && leftover == 1);
+    assert!(amounts == vector[454685101574729196, 36516535855435097] && leftover == 1);
     assert!(rewards::commission(454685101574729196, 2841) == 129176037357380564);
     assert!(rewards::commission(36516535855435097, 2841) == 10374347836529111);
 }
