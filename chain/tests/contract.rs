@@ -1,6 +1,9 @@
 //! The contract mirror against the shared vectors (the same certificates the Move tests
 //! check) and the flows of `move/walrus/tests/system_tests.move`.
 
+mod common;
+
+use common::{bytes, certificates, u256};
 use serde_json::Value;
 use sui_sdk_types::Address;
 use walrus_chain::contract::{
@@ -17,39 +20,10 @@ const STORAGE_PRICE: u64 = 5;
 const WRITE_PRICE: u64 = 7;
 const CAPACITY: u64 = 1_000 * MIB;
 
-fn certificates() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/vectors/certificates.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn bytes(value: &Value) -> Vec<u8> {
-    hex::decode(value.as_str().unwrap().trim_start_matches("0x")).unwrap()
-}
-
-/// A `0x` big-endian u256 as the little-endian bytes Rust keeps.
-fn u256(value: &Value) -> [u8; 32] {
-    let mut bytes: [u8; 32] = bytes(value).try_into().unwrap();
-    bytes.reverse();
-    bytes
-}
-
 fn committee(vectors: &Value) -> BlsCommittee {
-    let members = vectors["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            let address: Address = m["node_address"].as_str().unwrap().parse().unwrap();
-            bls_aggregate::new_member(
-                address,
-                &bytes(&m["public_key"]),
-                m["weight"].as_u64().unwrap() as u16,
-            )
-            .unwrap()
-        })
+    let members = common::members(vectors)
+        .into_iter()
+        .map(|(node_id, key, weight)| bls_aggregate::new_member(node_id, &key, weight).unwrap())
         .collect();
     bls_aggregate::new_committee(vectors["epoch"].as_u64().unwrap() as u32, members).unwrap()
 }

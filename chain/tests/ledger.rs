@@ -1,6 +1,8 @@
 //! The ledger core: signed transactions of contract calls, executed all or nothing.
 
-use serde_json::Value;
+mod common;
+
+use common::{bytes, certificates, u256};
 use sui_sdk_types::Address;
 use walrus_chain::{
     contract::{ObjectId, system, wal},
@@ -12,24 +14,6 @@ use walrus_chain::{
 use walrus_core::{BlobId, keys::account::AccountKeyPair, merkle::Digest};
 
 const MIB: u64 = 1_048_576;
-
-fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/vectors/certificates.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn bytes(value: &Value) -> Vec<u8> {
-    hex::decode(value.as_str().unwrap().trim_start_matches("0x")).unwrap()
-}
-
-fn u256(value: &Value) -> [u8; 32] {
-    let mut bytes: [u8; 32] = bytes(value).try_into().unwrap();
-    bytes.reverse();
-    bytes
-}
 
 fn key(seed: u8) -> AccountKeyPair {
     AccountKeyPair::from_secret_bytes(&[seed; 32]).unwrap()
@@ -55,34 +39,13 @@ fn submit(
 /// A ledger with the packages published by `publisher` and the system created with the
 /// vectors' committee; returns the publication and the system id.
 fn genesis(publisher: &AccountKeyPair) -> (LedgerState, Publication, ObjectId) {
-    let vectors = vectors();
     let mut ledger = LedgerState::new();
     let publication = ledger.publish(publisher.address(), [0; 32]);
-    let members = vectors["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["node_address"].as_str().unwrap().parse().unwrap(),
-                bytes(&m["public_key"]),
-                m["weight"].as_u64().unwrap() as u16,
-            )
-        })
-        .collect();
     let effects = submit(
         &mut ledger,
         publisher,
         0,
-        vec![Call::CreateSystem {
-            init_cap: publication.init_cap,
-            epoch: 1,
-            members,
-            storage_price_per_unit_size: 5,
-            write_price_per_unit_size: 7,
-            total_capacity_size: 1000 * MIB,
-            max_epochs_ahead: 10,
-        }],
+        vec![create_system_call(&publication)],
     )
     .unwrap();
     assert_eq!(effects.status, ExecutionStatus::Success);
@@ -107,7 +70,7 @@ fn created_of_type(ledger: &LedgerState, ids: &[ObjectId], type_name: &str) -> O
 fn store_flow_reserves_registers_and_certifies_a_blob() {
     let publisher = key(1);
     let (mut ledger, publication, system_id) = genesis(&publisher);
-    let vectors = vectors();
+    let vectors = certificates();
     let certified = &vectors["certified_blob"];
 
     let effects = submit(
@@ -401,23 +364,10 @@ fn objects_can_be_transferred_split_and_merged() {
 }
 
 fn create_system_call(publication: &Publication) -> Call {
-    let vectors = vectors();
-    let members = vectors["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["node_address"].as_str().unwrap().parse().unwrap(),
-                bytes(&m["public_key"]),
-                m["weight"].as_u64().unwrap() as u16,
-            )
-        })
-        .collect();
     Call::CreateSystem {
         init_cap: publication.init_cap,
         epoch: 1,
-        members,
+        members: common::members(&certificates()),
         storage_price_per_unit_size: 5,
         write_price_per_unit_size: 7,
         total_capacity_size: 1000 * MIB,
