@@ -20,8 +20,19 @@ pub fn dhondt(stakes: &[u64], n_shards: u16, cap: u16) -> Result<Vec<u16>, MoveA
         !stakes.is_empty() && total > 0 && capacity >= u64::from(n_shards),
         EInvalidApportionment,
     )?;
-    let mut shards = vec![0u16; stakes.len()];
-    for _ in 0..n_shards {
+    // D'Hondt gives every member at least the floor of its quota n * stake / total, and those
+    // seats' quotients are all at least total / n, which no seat beyond the floors beats: so
+    // starting from the floors (capped) and going on greedily gives the same result as
+    // starting from zero, in at most one step per member.
+    let mut shards: Vec<u16> = stakes
+        .iter()
+        .map(|stake| {
+            let quota = u128::from(n_shards) * u128::from(*stake) / total;
+            quota.min(u128::from(cap)) as u16
+        })
+        .collect();
+    let placed: u16 = shards.iter().sum();
+    for _ in placed..n_shards {
         // The member with the largest quotient stake / (shards + 1) that is under the cap:
         // compare a / b > c / d as a * d > c * b.
         let mut best: Option<usize> = None;
@@ -60,15 +71,16 @@ pub fn reassign(previous: &[Vec<u16>], counts: &[u16]) -> Result<Vec<Vec<u16>>, 
     }
     ensure(seen.iter().all(|s| *s), EInvalidAssignment)?;
     let mut assignment: Vec<Vec<u16>> = previous.to_vec();
-    let mut released = Vec::new();
+    let mut is_released = vec![false; n_shards];
     for (shards, count) in assignment.iter_mut().zip(counts) {
         shards.sort_unstable();
         while shards.len() > usize::from(*count) {
-            released.push(shards.pop().expect("longer than count"));
+            is_released[usize::from(shards.pop().expect("longer than count"))] = true;
         }
     }
-    released.sort_unstable();
-    let mut released = released.into_iter();
+    let mut released = (0..n_shards)
+        .filter(|shard| is_released[*shard])
+        .map(|shard| shard as u16);
     for (shards, count) in assignment.iter_mut().zip(counts) {
         while shards.len() < usize::from(*count) {
             shards.push(
@@ -95,6 +107,49 @@ mod tests {
         assert_eq!(dhondt(&[], 1, 1), Err(EInvalidApportionment));
         assert_eq!(dhondt(&[0, 0], 1, 1), Err(EInvalidApportionment));
         assert_eq!(dhondt(&[1, 1], 5, 2), Err(EInvalidApportionment));
+    }
+
+    /// D'Hondt from zero, one shard at a time: the definition the fast path must match.
+    fn dhondt_by_definition(stakes: &[u64], n_shards: u16, cap: u16) -> Vec<u16> {
+        let mut shards = vec![0u16; stakes.len()];
+        for _ in 0..n_shards {
+            let winner = (0..stakes.len())
+                .filter(|i| shards[*i] < cap)
+                .reduce(|best, i| {
+                    let left = u128::from(stakes[i]) * (u128::from(shards[best]) + 1);
+                    let right = u128::from(stakes[best]) * (u128::from(shards[i]) + 1);
+                    if left > right { i } else { best }
+                })
+                .unwrap();
+            shards[winner] += 1;
+        }
+        shards
+    }
+
+    #[test]
+    fn starting_from_the_quotas_gives_the_same_shards() {
+        let mut state = 12345u64;
+        let mut next = |bound: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % bound
+        };
+        for _ in 0..2000 {
+            let members = 1 + next(12) as usize;
+            let n_shards = 1 + next(300) as u16;
+            let cap = 1 + next(u64::from(n_shards)) as u16;
+            // Small stakes make ties and exact quotas common.
+            let stakes: Vec<u64> = (0..members).map(|_| next(6)).collect();
+            let Ok(fast) = dhondt(&stakes, n_shards, cap) else {
+                continue;
+            };
+            assert_eq!(
+                fast,
+                dhondt_by_definition(&stakes, n_shards, cap),
+                "{stakes:?} {n_shards} {cap}"
+            );
+        }
     }
 
     #[test]

@@ -21,8 +21,17 @@ public fun dhondt(stakes: &vector<u64>, n_shards: u16, cap: u16): vector<u16> {
         n_members > 0 && total > 0 && n_members * (cap as u64) >= (n_shards as u64),
         EInvalidApportionment,
     );
-    let mut shards = vector::tabulate!(n_members, |_| 0u16);
-    n_shards.do!(|_| {
+    // Every member gets at least the floor of its quota n * stake / total, and those seats'
+    // quotients are at least total / n, which no seat beyond the floors beats: starting from
+    // the (capped) floors gives the same result as starting from zero, in at most one more
+    // step per member.
+    let mut shards = stakes.map_ref!(|stake| {
+        let quota = (n_shards as u128) * (*stake as u128) / total;
+        quota.min(cap as u128) as u16
+    });
+    let mut placed = 0u16;
+    shards.do_ref!(|s| placed = placed + *s);
+    (n_shards - placed).do!(|_| {
         let mut best = n_members;
         n_members.do!(|i| {
             if (shards[i] < cap) {
@@ -53,15 +62,19 @@ public fun reassign(previous: vector<vector<u16>>, counts: &vector<u16>): vector
     }));
     assert!(seen.all!(|s| *s), EInvalidAssignment);
     let mut assignment = previous.map!(|shards| sorted(shards));
-    let mut released = vector[];
+    let mut is_released = vector::tabulate!(n_shards, |_| false);
     assignment.length().do!(|i| {
         let shards = &mut assignment[i];
         while (shards.length() > (counts[i] as u64)) {
-            released.push_back(shards.pop_back());
+            *&mut is_released[shards.pop_back() as u64] = true;
         };
     });
-    released = sorted(released);
-    released.reverse();
+    // Released shard ids, highest first, so that popping gives the lowest.
+    let mut released = vector[];
+    n_shards.do!(|k| {
+        let shard = n_shards - 1 - k;
+        if (is_released[shard]) released.push_back(shard as u16);
+    });
     assignment.length().do!(|i| {
         let shards = &mut assignment[i];
         while (shards.length() < (counts[i] as u64)) {

@@ -54,7 +54,7 @@ fun reserve_register_certify_extend_and_burn_a_blob() {
 
     system.extend_blob(&mut blob, 3, &mut payment, ctx);
     assert!(blob.end_epoch() == 6);
-    assert!(system.used_capacity_size(5) == 3 * MIB);
+    assert!(system.used_capacity_size(4) == 3 * MIB && system.used_capacity_size(5) == 0);
 
     blob.insert_or_update_attribute(string::utf8(b"content-type"), string::utf8(b"text/plain"));
     assert!(blob.attribute(&string::utf8(b"content-type")) == option::some(string::utf8(b"text/plain")));
