@@ -553,6 +553,17 @@ fn render_certificate_tests(vectors: &CertificateVectors) -> String {
             ));
         }
     }
+    out.push_str(
+        "\n/// Member `i`'s node address, public key and proof of possession (epoch 1).\n\
+         public fun proof_of_possession(i: u64): (address, vector<u8>, vector<u8>) {\n",
+    );
+    for (i, pop) in vectors.proofs_of_possession.iter().enumerate() {
+        out.push_str(&format!(
+            "    if (i == {i}) return (@{}, x\"{}\", x\"{}\");\n",
+            pop.sui_address, pop.public_key, pop.signature
+        ));
+    }
+    out.push_str("    abort\n}\n");
     out.push_str("\n#[test]\nfun proofs_of_possession_verify() {\n");
     for pop in &vectors.proofs_of_possession {
         out.push_str(&format!(

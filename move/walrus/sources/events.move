@@ -2,6 +2,7 @@
 // the interface: the indexer and the Rust mirror decode them field by field.
 module walrus::events;
 
+use std::string::String;
 use sui::event::emit;
 
 /// Storage was bought.
@@ -49,6 +50,77 @@ public struct BlobDeleted has copy, drop {
 public struct InvalidBlobId has copy, drop {
     epoch: u32,
     blob_id: u256,
+}
+
+/// A storage node registered as a candidate, with its staking pool.
+public struct NodeRegistered has copy, drop {
+    epoch: u32,
+    node_id: ID,
+    name: String,
+    network_address: String,
+    public_key: vector<u8>,
+    commission_rate: u16,
+}
+
+/// WAL was staked with a node; it joins the pool at `activation_epoch`.
+public struct Staked has copy, drop {
+    epoch: u32,
+    staked_wal_id: ID,
+    node_id: ID,
+    amount: u64,
+    activation_epoch: u32,
+}
+
+/// A staker asked to withdraw; the stake leaves the pool at `withdraw_epoch`.
+public struct WithdrawRequested has copy, drop {
+    epoch: u32,
+    staked_wal_id: ID,
+    node_id: ID,
+    amount: u64,
+    withdraw_epoch: u32,
+}
+
+/// A staker withdrew `amount` (principal and rewards, or less after penalties).
+public struct Withdrawn has copy, drop {
+    epoch: u32,
+    staked_wal_id: ID,
+    node_id: ID,
+    amount: u64,
+}
+
+public(package) fun emit_node_registered(
+    epoch: u32,
+    node_id: ID,
+    name: String,
+    network_address: String,
+    public_key: vector<u8>,
+    commission_rate: u16,
+) {
+    emit(NodeRegistered { epoch, node_id, name, network_address, public_key, commission_rate })
+}
+
+public(package) fun emit_staked(
+    epoch: u32,
+    staked_wal_id: ID,
+    node_id: ID,
+    amount: u64,
+    activation_epoch: u32,
+) {
+    emit(Staked { epoch, staked_wal_id, node_id, amount, activation_epoch })
+}
+
+public(package) fun emit_withdraw_requested(
+    epoch: u32,
+    staked_wal_id: ID,
+    node_id: ID,
+    amount: u64,
+    withdraw_epoch: u32,
+) {
+    emit(WithdrawRequested { epoch, staked_wal_id, node_id, amount, withdraw_epoch })
+}
+
+public(package) fun emit_withdrawn(epoch: u32, staked_wal_id: ID, node_id: ID, amount: u64) {
+    emit(Withdrawn { epoch, staked_wal_id, node_id, amount })
 }
 
 public(package) fun emit_storage_reserved(
@@ -145,5 +217,36 @@ public fun event_bcs_for_testing(
             &BlobDeleted { epoch, blob_id, end_epoch, object_id, was_certified: flag },
         ),
         sui::bcs::to_bytes(&InvalidBlobId { epoch, blob_id }),
+        sui::bcs::to_bytes(
+            &NodeRegistered {
+                epoch,
+                node_id: object_id,
+                name: std::string::utf8(b"node-1"),
+                network_address: std::string::utf8(b"127.0.0.1:9185"),
+                public_key: x"0102",
+                commission_rate: 500,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &Staked {
+                epoch,
+                staked_wal_id: object_id,
+                node_id: object_id,
+                amount: size,
+                activation_epoch: end_epoch,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &WithdrawRequested {
+                epoch,
+                staked_wal_id: object_id,
+                node_id: object_id,
+                amount: size,
+                withdraw_epoch: end_epoch,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &Withdrawn { epoch, staked_wal_id: object_id, node_id: object_id, amount: size },
+        ),
     ]
 }

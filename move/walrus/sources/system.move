@@ -12,6 +12,7 @@ use walrus::bls_aggregate::BlsCommittee;
 use walrus::encoding;
 use walrus::events;
 use walrus::messages;
+use walrus::staking;
 use walrus::storage_accounting::{Self, FutureAccountingRingBuffer};
 use walrus::storage_resource::{Self, Storage};
 
@@ -59,8 +60,8 @@ fun init(ctx: &mut TxContext) {
     transfer::public_transfer(InitCap { id: object::new(ctx) }, ctx.sender());
 }
 
-/// Creates and shares the system with its genesis committee and parameters, consuming the
-/// init cap so that it happens once.
+/// Creates and shares the system with its genesis committee and parameters, and the staking
+/// registry, consuming the init cap so that it happens once.
 public fun create_system(
     cap: InitCap,
     committee: BlsCommittee,
@@ -72,6 +73,7 @@ public fun create_system(
 ) {
     let InitCap { id } = cap;
     id.delete();
+    staking::create_and_share(committee.epoch(), ctx);
     transfer::share_object(
         new(
             committee,

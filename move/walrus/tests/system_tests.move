@@ -106,6 +106,9 @@ fun init_hands_out_the_init_cap_and_create_system_shares_the_system() {
     assert!(system.total_capacity_size() == CAPACITY);
     assert!(system.max_epochs_ahead() == 10);
     assert!(system.committee().n_shards() == 10);
+    let staking = scenario.take_shared<walrus::staking::Staking>();
+    assert!(staking.epoch() == 1 && staking.node_ids().is_empty());
+    sui::test_scenario::return_shared(staking);
     sui::test_scenario::return_shared(system);
     scenario.end();
 }

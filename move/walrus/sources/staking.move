@@ -1,0 +1,212 @@
+// `Staking`: the shared registry of storage nodes and their staking pools. Nodes register as
+// candidates with a proof of possession of their BLS key; anyone stakes WAL with any node and
+// withdraws it; operators set their commission and collect it with their `StorageNodeCap`.
+// Committee selection and epoch changes read the pools kept here.
+module walrus::staking;
+
+use std::string::String;
+use sui::bls12381::bls12381_min_pk_verify;
+use sui::coin::{Self, Coin};
+use sui::object_table::{Self, ObjectTable};
+use wal::wal::WAL;
+use walrus::events;
+use walrus::messages;
+use walrus::staking_pool::{Self, StakingPool, StakedWal};
+
+/// Longest node name, in bytes.
+const MAX_NODE_NAME_LENGTH: u64 = 100;
+/// Longest network address, in bytes.
+const MAX_NETWORK_ADDRESS_LENGTH: u64 = 100;
+
+// Abort codes (1100..1199).
+/// The proof of possession does not verify for the sender, key and epoch.
+const EInvalidProofOfPossession: u64 = 1100;
+/// The node name is longer than 100 bytes.
+const ENameTooLong: u64 = 1101;
+/// The network address is longer than 100 bytes.
+const ENetworkAddressTooLong: u64 = 1102;
+/// No node has this id.
+const EUnknownNode: u64 = 1103;
+
+/// What a node tells the network about itself.
+public struct NodeInfo has copy, drop, store {
+    name: String,
+    network_address: String,
+    public_key: vector<u8>,
+}
+
+/// The operator's right to manage a node's pool.
+public struct StorageNodeCap has key, store {
+    id: UID,
+    node_id: ID,
+}
+
+/// A registered node: its information and its pool.
+public struct Node has key, store {
+    id: UID,
+    info: NodeInfo,
+    pool: StakingPool,
+}
+
+/// The shared registry of nodes.
+public struct Staking has key {
+    id: UID,
+    epoch: u32,
+    nodes: ObjectTable<ID, Node>,
+    node_ids: vector<ID>,
+}
+
+/// Creates and shares the registry at `epoch`.
+public(package) fun create_and_share(epoch: u32, ctx: &mut TxContext) {
+    transfer::share_object(new(epoch, ctx));
+}
+
+fun new(epoch: u32, ctx: &mut TxContext): Staking {
+    Staking { id: object::new(ctx), epoch, nodes: object_table::new(ctx), node_ids: vector[] }
+}
+
+/// Registers the sender's node: its name, network address, BLS public key (48 bytes) with a
+/// proof of possession for the sender and the current epoch, and its commission rate.
+public fun register_candidate(
+    self: &mut Staking,
+    name: String,
+    network_address: String,
+    public_key: vector<u8>,
+    proof_of_possession: vector<u8>,
+    commission_rate: u16,
+    ctx: &mut TxContext,
+): StorageNodeCap {
+    assert!(name.length() <= MAX_NODE_NAME_LENGTH, ENameTooLong);
+    assert!(network_address.length() <= MAX_NETWORK_ADDRESS_LENGTH, ENetworkAddressTooLong);
+    let message = messages::proof_of_possession_message(self.epoch, ctx.sender(), public_key);
+    assert!(
+        bls12381_min_pk_verify(&proof_of_possession, &public_key, &message),
+        EInvalidProofOfPossession,
+    );
+    let pool = staking_pool::new(commission_rate, self.epoch, ctx);
+    let node_id = object::id(&pool);
+    let info = NodeInfo { name, network_address, public_key };
+    events::emit_node_registered(
+        self.epoch,
+        node_id,
+        name,
+        network_address,
+        public_key,
+        commission_rate,
+    );
+    self.nodes.add(node_id, Node { id: object::new(ctx), info, pool });
+    self.node_ids.push_back(node_id);
+    StorageNodeCap { id: object::new(ctx), node_id }
+}
+
+fun pool_mut(self: &mut Staking, node_id: ID): &mut StakingPool {
+    assert!(self.nodes.contains(node_id), EUnknownNode);
+    &mut self.nodes.borrow_mut(node_id).pool
+}
+
+/// Stakes `to_stake` with node `node_id`; it joins the pool at the next epoch.
+public fun stake_with_pool(
+    self: &mut Staking,
+    to_stake: Coin<WAL>,
+    node_id: ID,
+    ctx: &mut TxContext,
+): StakedWal {
+    let epoch = self.epoch;
+    let staked = self.pool_mut(node_id).stake(to_stake.into_balance(), ctx);
+    events::emit_staked(
+        epoch,
+        object::id(&staked),
+        node_id,
+        staked.principal(),
+        staked.activation_epoch(),
+    );
+    staked
+}
+
+/// Asks to withdraw active stake; it leaves the pool at the next epoch.
+public fun request_withdraw_stake(self: &mut Staking, staked: &mut StakedWal) {
+    let epoch = self.epoch;
+    self.pool_mut(staked.node_id()).request_withdraw(staked);
+    events::emit_withdraw_requested(
+        epoch,
+        object::id(staked),
+        staked.node_id(),
+        staked.principal(),
+        staked.withdraw_epoch().destroy_some(),
+    );
+}
+
+/// Withdraws stake that is not active yet, or whose withdrawal epoch has come.
+public fun withdraw_stake(self: &mut Staking, staked: StakedWal, ctx: &mut TxContext): Coin<WAL> {
+    let epoch = self.epoch;
+    let (staked_wal_id, node_id) = (object::id(&staked), staked.node_id());
+    let withdrawn = self.pool_mut(node_id).withdraw(staked);
+    events::emit_withdrawn(epoch, staked_wal_id, node_id, withdrawn.value());
+    coin::from_balance(withdrawn, ctx)
+}
+
+/// Sets the node's commission from the next epoch on.
+public fun set_next_commission(self: &mut Staking, cap: &StorageNodeCap, rate: u16) {
+    self.pool_mut(cap.node_id).set_next_commission(rate);
+}
+
+/// Collects the node's commission.
+public fun collect_commission(
+    self: &mut Staking,
+    cap: &StorageNodeCap,
+    ctx: &mut TxContext,
+): Coin<WAL> {
+    coin::from_balance(self.pool_mut(cap.node_id).collect_commission(), ctx)
+}
+
+/// The current epoch.
+public fun epoch(self: &Staking): u32 { self.epoch }
+
+/// Ids of the registered nodes, in registration order.
+public fun node_ids(self: &Staking): &vector<ID> { &self.node_ids }
+
+/// A node's information.
+public fun node_info(self: &Staking, node_id: ID): NodeInfo {
+    assert!(self.nodes.contains(node_id), EUnknownNode);
+    self.nodes.borrow(node_id).info
+}
+
+/// A node's pool.
+public fun pool(self: &Staking, node_id: ID): &StakingPool {
+    assert!(self.nodes.contains(node_id), EUnknownNode);
+    &self.nodes.borrow(node_id).pool
+}
+
+/// The node a cap manages.
+public fun cap_node_id(cap: &StorageNodeCap): ID { cap.node_id }
+
+/// Name of a node.
+public fun name(info: &NodeInfo): String { info.name }
+
+/// Network address of a node.
+public fun network_address(info: &NodeInfo): String { info.network_address }
+
+/// BLS public key of a node.
+public fun public_key(info: &NodeInfo): vector<u8> { info.public_key }
+
+#[test_only]
+/// A registry at `epoch`, not shared, for tests.
+public fun new_for_testing(epoch: u32, ctx: &mut TxContext): Staking {
+    new(epoch, ctx)
+}
+
+#[test_only]
+/// Advances the registry and every pool to the next epoch without rewards, for tests.
+public fun advance_epoch_for_testing(self: &mut Staking) {
+    let new_epoch = self.epoch + 1;
+    self.node_ids.do_ref!(|id| {
+        self.nodes.borrow_mut(*id).pool.advance_epoch(sui::balance::zero(), new_epoch)
+    });
+    self.epoch = new_epoch;
+}
+
+#[test_only]
+/// Destroys a registry in tests.
+public fun destroy_for_testing(self: Staking) {
+    sui::test_utils::destroy(self)
+}
