@@ -49,6 +49,7 @@ fn system(ctx: &mut TxContext) -> System {
         ctx,
     )
     .unwrap()
+    .0
 }
 
 #[test]

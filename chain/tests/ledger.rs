@@ -50,7 +50,7 @@ fn genesis(publisher: &AccountKeyPair) -> (LedgerState, Publication, ObjectId) {
     .unwrap();
     assert_eq!(effects.status, ExecutionStatus::Success);
     assert_eq!(effects.deleted, vec![publication.init_cap]);
-    let system = effects.created[0];
+    let system = created_of_type(&ledger, &effects.created, "system::System");
     assert_eq!(ledger.object(&system).unwrap().owner, Owner::Shared);
     (ledger, publication, system)
 }
@@ -497,4 +497,124 @@ fn a_torn_checkpoint_is_dropped_and_the_ledger_goes_on() {
             .checkpoint_count(),
         2
     );
+}
+
+#[test]
+fn a_node_registers_and_is_staked_with_through_the_ledger() {
+    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
+
+    let publisher = key(1);
+    let (mut ledger, publication, system) = genesis(&publisher);
+    let staking = ledger
+        .objects()
+        .find(|o| o.data.type_name() == "staking::Staking")
+        .map(|o| o.id())
+        .unwrap();
+    assert_ne!(staking, system);
+    let operator = key(6);
+    let node_key = BlsKeyPair::from_secret_bytes(&[8; 32]).unwrap();
+    let proof = ProofOfPossession::create(&node_key, 1, operator.address());
+    let effects = submit(
+        &mut ledger,
+        &operator,
+        1,
+        vec![Call::RegisterCandidate {
+            staking,
+            name: "node-6".to_owned(),
+            network_address: "127.0.0.1:9186".to_owned(),
+            public_key: node_key.public_key().as_bytes().to_vec(),
+            proof_of_possession: proof.signature.as_bytes().to_vec(),
+            commission_rate: 300,
+        }],
+    )
+    .unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    let cap = created_of_type(&ledger, &effects.created, "staking::StorageNodeCap");
+    let ObjectData::StorageNodeCap(cap_object) = &ledger.object(&cap).unwrap().data else {
+        panic!("not a cap");
+    };
+    let node_id = cap_object.node_id();
+
+    // The publisher funds a staker, who stakes and takes the stake back before it activates.
+    let staker = key(7);
+    let effects = submit(
+        &mut ledger,
+        &publisher,
+        1,
+        vec![Call::SplitAndTransfer {
+            coin: publication.supply,
+            amount: 5_000,
+            recipient: staker.address(),
+        }],
+    )
+    .unwrap();
+    let coin = effects.created[0];
+    let effects = submit(
+        &mut ledger,
+        &staker,
+        1,
+        vec![Call::StakeWithPool {
+            staking,
+            coin,
+            node_id,
+        }],
+    )
+    .unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    let staked = created_of_type(&ledger, &effects.created, "staking_pool::StakedWal");
+    // Not active yet: a withdrawal request aborts, a withdrawal pays back at once.
+    let effects = submit(
+        &mut ledger,
+        &staker,
+        2,
+        vec![Call::RequestWithdrawStake {
+            staking,
+            staked_wal: staked,
+        }],
+    )
+    .unwrap();
+    assert_eq!(
+        effects.status,
+        ExecutionStatus::Aborted {
+            call: 0,
+            abort: walrus_chain::contract::staking_pool::ENotWithdrawable
+        }
+    );
+    let effects = submit(
+        &mut ledger,
+        &staker,
+        3,
+        vec![Call::WithdrawStake {
+            staking,
+            staked_wal: staked,
+        }],
+    )
+    .unwrap();
+    let ObjectData::Coin(back) = &ledger.object(&effects.created[0]).unwrap().data else {
+        panic!("not a coin");
+    };
+    assert_eq!(back.value(), 5_000);
+    // Only the operator's cap manages the pool.
+    let effects = submit(
+        &mut ledger,
+        &operator,
+        2,
+        vec![
+            Call::SetNextCommission {
+                staking,
+                cap,
+                rate: 700,
+            },
+            Call::CollectCommission { staking, cap },
+        ],
+    )
+    .unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    let result = submit(
+        &mut ledger,
+        &staker,
+        4,
+        vec![Call::CollectCommission { staking, cap }],
+    );
+    assert!(matches!(result, Err(TransactionError::NotOwner { .. })));
 }

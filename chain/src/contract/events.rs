@@ -83,6 +83,66 @@ pub struct InvalidBlobId {
     pub blob_id: BlobId,
 }
 
+/// A storage node registered as a candidate, with its staking pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeRegistered {
+    /// Epoch of registration.
+    pub epoch: u32,
+    /// The node (its pool's id).
+    pub node_id: ObjectId,
+    /// Its name.
+    pub name: String,
+    /// Where its API is.
+    pub network_address: String,
+    /// Its BLS public key.
+    pub public_key: Vec<u8>,
+    /// Its commission in basis points.
+    pub commission_rate: u16,
+}
+
+/// WAL was staked with a node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staked {
+    /// Epoch of the stake.
+    pub epoch: u32,
+    /// The `StakedWal` object.
+    pub staked_wal_id: ObjectId,
+    /// The node.
+    pub node_id: ObjectId,
+    /// FROST staked.
+    pub amount: u64,
+    /// Epoch it joins the pool.
+    pub activation_epoch: u32,
+}
+
+/// A staker asked to withdraw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawRequested {
+    /// Epoch of the request.
+    pub epoch: u32,
+    /// The `StakedWal` object.
+    pub staked_wal_id: ObjectId,
+    /// The node.
+    pub node_id: ObjectId,
+    /// Its principal.
+    pub amount: u64,
+    /// Epoch it leaves the pool.
+    pub withdraw_epoch: u32,
+}
+
+/// A staker withdrew.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawn {
+    /// Epoch of the withdrawal.
+    pub epoch: u32,
+    /// The `StakedWal` object.
+    pub staked_wal_id: ObjectId,
+    /// The node.
+    pub node_id: ObjectId,
+    /// FROST paid out.
+    pub amount: u64,
+}
+
 /// Any event of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -96,6 +156,14 @@ pub enum Event {
     BlobDeleted(BlobDeleted),
     /// See [`InvalidBlobId`].
     InvalidBlobId(InvalidBlobId),
+    /// See [`NodeRegistered`].
+    NodeRegistered(NodeRegistered),
+    /// See [`Staked`].
+    Staked(Staked),
+    /// See [`WithdrawRequested`].
+    WithdrawRequested(WithdrawRequested),
+    /// See [`Withdrawn`].
+    Withdrawn(Withdrawn),
 }
 
 impl Event {
@@ -107,6 +175,10 @@ impl Event {
             Self::BlobCertified(_) => "events::BlobCertified",
             Self::BlobDeleted(_) => "events::BlobDeleted",
             Self::InvalidBlobId(_) => "events::InvalidBlobId",
+            Self::NodeRegistered(_) => "events::NodeRegistered",
+            Self::Staked(_) => "events::Staked",
+            Self::WithdrawRequested(_) => "events::WithdrawRequested",
+            Self::Withdrawn(_) => "events::Withdrawn",
         }
     }
 
@@ -118,6 +190,10 @@ impl Event {
             Self::BlobCertified(e) => bcs::to_bytes(e),
             Self::BlobDeleted(e) => bcs::to_bytes(e),
             Self::InvalidBlobId(e) => bcs::to_bytes(e),
+            Self::NodeRegistered(e) => bcs::to_bytes(e),
+            Self::Staked(e) => bcs::to_bytes(e),
+            Self::WithdrawRequested(e) => bcs::to_bytes(e),
+            Self::Withdrawn(e) => bcs::to_bytes(e),
         }
         .expect("events serialize")
     }
@@ -138,5 +214,9 @@ into_event!(
     BlobRegistered,
     BlobCertified,
     BlobDeleted,
-    InvalidBlobId
+    InvalidBlobId,
+    NodeRegistered,
+    Staked,
+    WithdrawRequested,
+    Withdrawn
 );

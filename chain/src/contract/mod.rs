@@ -12,6 +12,7 @@ pub mod encoding;
 pub mod events;
 pub mod messages;
 pub mod rewards;
+pub mod staking;
 pub mod staking_pool;
 pub mod storage_accounting;
 pub mod storage_resource;

@@ -11,6 +11,7 @@ use super::{
     bls_aggregate::BlsCommittee,
     encoding, ensure,
     events::{InvalidBlobId, StorageReserved},
+    staking::{self, Staking},
     storage_accounting::{self, FutureAccountingRingBuffer},
     storage_resource::{self, Storage},
     wal::Coin,
@@ -66,7 +67,8 @@ pub fn init(ctx: &mut TxContext) -> InitCap {
     InitCap { id: ctx.fresh_id() }
 }
 
-/// Creates the system with its genesis committee and parameters, consuming the init cap.
+/// Creates the system with its genesis committee and parameters, and the staking registry,
+/// consuming the init cap.
 pub fn create_system(
     _cap: InitCap,
     committee: BlsCommittee,
@@ -75,7 +77,8 @@ pub fn create_system(
     total_capacity_size: u64,
     max_epochs_ahead: u32,
     ctx: &mut TxContext,
-) -> Result<System, MoveAbort> {
+) -> Result<(System, Staking), MoveAbort> {
+    let staking = staking::new(committee.epoch(), ctx);
     ensure(max_epochs_ahead > 0, EInvalidEpochsAhead)?;
     encoding::max_faulty(committee.n_shards())?;
     let inner = SystemStateInnerV1 {
@@ -86,11 +89,12 @@ pub fn create_system(
         total_capacity_size,
         max_epochs_ahead,
     };
-    Ok(System {
+    let system = System {
         id: ctx.fresh_id(),
         version: VERSION,
         inner,
-    })
+    };
+    Ok((system, staking))
 }
 
 fn storage_units(size: u64) -> u64 {

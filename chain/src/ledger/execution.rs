@@ -20,6 +20,8 @@ use crate::contract::{
     blob::Blob,
     bls_aggregate::{new_committee, new_member},
     events::Event,
+    staking::{Staking, StorageNodeCap},
+    staking_pool::StakedWal,
     storage_resource::Storage,
     system::{self, InitCap, System},
     wal::{self, Coin, ProtectedTreasury},
@@ -435,7 +437,7 @@ impl<'s> Session<'s> {
                     .iter()
                     .map(|(node_id, key, weight)| new_member(*node_id, key, *weight))
                     .collect::<Result<Vec<_>, _>>()?;
-                let system = system::create_system(
+                let (system, staking) = system::create_system(
                     cap,
                     new_committee(*epoch, members)?,
                     *storage_price_per_unit_size,
@@ -445,6 +447,7 @@ impl<'s> Session<'s> {
                     &mut self.ctx,
                 )?;
                 self.create(system, Owner::Shared);
+                self.create(staking, Owner::Shared);
             }
             Call::ReserveSpace {
                 system,
@@ -567,6 +570,74 @@ impl<'s> Session<'s> {
                 let result = blob.remove_attribute(key);
                 self.put_back(blob);
                 result?;
+            }
+            Call::RegisterCandidate {
+                staking,
+                name,
+                network_address,
+                public_key,
+                proof_of_possession,
+                commission_rate,
+            } => {
+                let mut staking: Staking = self.take(*staking)?;
+                let cap = staking.register_candidate(
+                    name.clone(),
+                    network_address.clone(),
+                    public_key.clone(),
+                    proof_of_possession,
+                    *commission_rate,
+                    &mut self.ctx,
+                );
+                self.put_back(staking);
+                self.create(cap?, owned);
+            }
+            Call::StakeWithPool {
+                staking,
+                coin,
+                node_id,
+            } => {
+                let mut staking: Staking = self.take(*staking)?;
+                let coin: Coin = self.take(*coin)?;
+                let staked = staking.stake_with_pool(coin, *node_id, &mut self.ctx);
+                self.put_back(staking);
+                self.create(staked?, owned);
+            }
+            Call::RequestWithdrawStake {
+                staking,
+                staked_wal,
+            } => {
+                let mut staking: Staking = self.take(*staking)?;
+                let mut staked: StakedWal = self.take(*staked_wal)?;
+                let result = staking.request_withdraw_stake(&mut staked, &mut self.ctx);
+                self.put_back(staking);
+                self.put_back(staked);
+                result?;
+            }
+            Call::WithdrawStake {
+                staking,
+                staked_wal,
+            } => {
+                let mut staking: Staking = self.take(*staking)?;
+                let staked: StakedWal = self.take(*staked_wal)?;
+                let coin = staking.withdraw_stake(staked, &mut self.ctx);
+                self.put_back(staking);
+                self.create(coin?, owned);
+            }
+            Call::SetNextCommission { staking, cap, rate } => {
+                let mut staking: Staking = self.take(*staking)?;
+                let cap: StorageNodeCap = self.take(*cap)?;
+                let result = staking.set_next_commission(&cap, *rate);
+                self.put_back(staking);
+                self.put_back(cap);
+                result?;
+            }
+            Call::CollectCommission { staking, cap } => {
+                let mut staking: Staking = self.take(*staking)?;
+                let cap: StorageNodeCap = self.take(*cap)?;
+                let coin = staking.collect_commission(&cap, &mut self.ctx);
+                self.put_back(staking);
+                self.put_back(cap);
+                self.create(coin?, owned);
             }
             Call::SplitStorageByEpoch { storage, epoch } => {
                 let mut storage: Storage = self.take(*storage)?;

@@ -6,6 +6,8 @@ use sui_sdk_types::Address;
 use crate::contract::{
     ObjectId,
     blob::Blob,
+    staking::{Staking, StorageNodeCap},
+    staking_pool::StakedWal,
     storage_resource::Storage,
     system::{InitCap, System},
     wal::{Coin, ProtectedTreasury},
@@ -35,6 +37,12 @@ pub enum ObjectData {
     Storage(Storage),
     /// A registered blob.
     Blob(Box<Blob>),
+    /// The staking registry.
+    Staking(Box<Staking>),
+    /// A staker's stake.
+    StakedWal(StakedWal),
+    /// A node operator's cap.
+    StorageNodeCap(StorageNodeCap),
 }
 
 impl ObjectData {
@@ -47,6 +55,9 @@ impl ObjectData {
             Self::System(o) => o.id,
             Self::Storage(o) => o.id,
             Self::Blob(o) => o.id,
+            Self::Staking(o) => o.id,
+            Self::StakedWal(o) => o.id,
+            Self::StorageNodeCap(o) => o.id,
         }
     }
 
@@ -59,6 +70,9 @@ impl ObjectData {
             Self::System(_) => "system::System",
             Self::Storage(_) => "storage_resource::Storage",
             Self::Blob(_) => "blob::Blob",
+            Self::Staking(_) => "staking::Staking",
+            Self::StakedWal(_) => "staking_pool::StakedWal",
+            Self::StorageNodeCap(_) => "staking::StorageNodeCap",
         }
     }
 }
@@ -132,3 +146,6 @@ object_kind!(InitCap, InitCap, "system::InitCap");
 object_kind!(System, System, "system::System", boxed);
 object_kind!(Storage, Storage, "storage_resource::Storage");
 object_kind!(Blob, Blob, "blob::Blob", boxed);
+object_kind!(Staking, Staking, "staking::Staking", boxed);
+object_kind!(StakedWal, StakedWal, "staking_pool::StakedWal");
+object_kind!(StorageNodeCap, StorageNodeCap, "staking::StorageNodeCap");

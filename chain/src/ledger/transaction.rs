@@ -175,6 +175,60 @@ pub enum Call {
         /// Attribute key.
         key: String,
     },
+    /// `staking::register_candidate`; the cap goes to the sender.
+    RegisterCandidate {
+        /// The staking registry.
+        staking: ObjectId,
+        /// Node name (at most 100 bytes).
+        name: String,
+        /// Where the node's API is (at most 100 bytes).
+        network_address: String,
+        /// The node's BLS public key, 48 bytes.
+        public_key: Vec<u8>,
+        /// Its proof of possession for the sender and the current epoch.
+        proof_of_possession: Vec<u8>,
+        /// Commission in basis points.
+        commission_rate: u16,
+    },
+    /// `staking::stake_with_pool`; the `StakedWal` goes to the sender.
+    StakeWithPool {
+        /// The staking registry.
+        staking: ObjectId,
+        /// The coin to stake, consumed.
+        coin: ObjectId,
+        /// The node.
+        node_id: ObjectId,
+    },
+    /// `staking::request_withdraw_stake`.
+    RequestWithdrawStake {
+        /// The staking registry.
+        staking: ObjectId,
+        /// The stake.
+        staked_wal: ObjectId,
+    },
+    /// `staking::withdraw_stake`; the coin goes to the sender.
+    WithdrawStake {
+        /// The staking registry.
+        staking: ObjectId,
+        /// The stake, consumed.
+        staked_wal: ObjectId,
+    },
+    /// `staking::set_next_commission`.
+    SetNextCommission {
+        /// The staking registry.
+        staking: ObjectId,
+        /// The node's cap.
+        cap: ObjectId,
+        /// Commission in basis points from the next epoch on.
+        rate: u16,
+    },
+    /// `staking::collect_commission`; the coin goes to the sender.
+    CollectCommission {
+        /// The staking registry.
+        staking: ObjectId,
+        /// The node's cap.
+        cap: ObjectId,
+    },
     /// `storage_resource::split_by_epoch`.
     SplitStorageByEpoch {
         /// The storage.

@@ -25,4 +25,12 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     assert!(bytes[3] == x"070000000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2013000000abababababababababababababababababababababababababababababababab01");
     // events::InvalidBlobId
     assert!(bytes[4] == x"070000000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
+    // events::NodeRegistered
+    assert!(bytes[5] == x"07000000abababababababababababababababababababababababababababababababab066e6f64652d310e3132372e302e302e313a39313835020102f401");
+    // events::Staked
+    assert!(bytes[6] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab15cd5b070000000013000000");
+    // events::WithdrawRequested
+    assert!(bytes[7] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab15cd5b070000000013000000");
+    // events::Withdrawn
+    assert!(bytes[8] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab15cd5b0700000000");
 }
