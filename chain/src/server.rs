@@ -148,6 +148,8 @@ pub struct Health {
     pub treasury: ObjectId,
     /// The shared system object, once created.
     pub system: Option<ObjectId>,
+    /// The shared staking registry, once created.
+    pub staking: Option<ObjectId>,
 }
 
 /// An error answer: status and message.
@@ -542,6 +544,7 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
         supply_coin: ledger.publication().supply,
         treasury: ledger.publication().treasury,
         system: ledger.system(),
+        staking: ledger.staking(),
     })
 }
 

@@ -95,6 +95,7 @@ pub struct Ledger {
     log: RecordLog,
     poisoned: bool,
     system: Option<ObjectId>,
+    staking: Option<ObjectId>,
 }
 
 impl Ledger {
@@ -136,6 +137,7 @@ impl Ledger {
             log,
             poisoned: false,
             system: None,
+            staking: None,
         };
         for record in records {
             let LogRecord::Checkpoint(record) = record else {
@@ -181,21 +183,25 @@ impl Ledger {
         Ok(())
     }
 
-    /// Remembers the system object when a transaction creates it.
+    /// Remembers the system and staking objects when a transaction creates them.
     fn note_created(&mut self, effects: &TransactionEffects) {
-        if self.system.is_none() {
-            self.system = effects.created.iter().copied().find(|id| {
-                matches!(
-                    self.state.object(id).map(|o| &o.data),
-                    Some(ObjectData::System(_))
-                )
-            });
+        for id in &effects.created {
+            match self.state.object(id).map(|o| &o.data) {
+                Some(ObjectData::System(_)) => self.system = Some(*id),
+                Some(ObjectData::Staking(_)) => self.staking = Some(*id),
+                _ => {}
+            }
         }
     }
 
     /// The shared system object, once created.
     pub fn system(&self) -> Option<ObjectId> {
         self.system
+    }
+
+    /// The shared staking registry, once created.
+    pub fn staking(&self) -> Option<ObjectId> {
+        self.staking
     }
 
     fn next_sequence_number(&self) -> u64 {
