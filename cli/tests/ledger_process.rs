@@ -247,12 +247,12 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
             .to_owned(),
     };
     let client = LedgerClient::new(&ledger.url);
-    let system = client
-        .health()
-        .await
-        .unwrap()
-        .system
-        .expect("genesis created the system");
+    let health = client.health().await.unwrap();
+    let system = health.system.expect("genesis created the system");
+    assert!(
+        health.staking.is_some(),
+        "genesis created the staking registry"
+    );
     let user = account(4);
     let coin = client
         .faucet(user.address(), 1_000_000)
