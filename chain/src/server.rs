@@ -150,6 +150,8 @@ pub struct Health {
     pub system: Option<ObjectId>,
     /// The shared staking registry, once created.
     pub staking: Option<ObjectId>,
+    /// Digest of every object (hex): equal digests, equal states.
+    pub state_digest: String,
 }
 
 /// An error answer: status and message.
@@ -545,6 +547,7 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
         treasury: ledger.publication().treasury,
         system: ledger.system(),
         staking: ledger.staking(),
+        state_digest: hex::encode(ledger.state().state_digest()),
     })
 }
 

@@ -170,6 +170,18 @@ impl LedgerState {
         self.objects.values()
     }
 
+    /// A digest of every object (id order, BCS, blake2b256): equal digests mean equal
+    /// object states, so two ledgers (or one before and after a transaction) compare in 32
+    /// bytes.
+    pub fn state_digest(&self) -> [u8; 32] {
+        use blake2::{Blake2b, Digest as _, digest::consts::U32};
+        let mut hasher = Blake2b::<U32>::new();
+        for object in self.objects.values() {
+            hasher.update(bcs::to_bytes(object).expect("objects serialize"));
+        }
+        hasher.finalize().into()
+    }
+
     /// Executes a signed transaction. Rejected transactions change nothing and are not
     /// recorded; executed ones (successful or aborted) return their effects.
     pub fn execute(
