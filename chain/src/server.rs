@@ -122,6 +122,20 @@ pub struct GenesisConfig {
     pub total_capacity_size: u64,
     /// Epochs storage can be bought ahead.
     pub max_epochs_ahead: u32,
+    /// How long an epoch lasts at least, in ms (default one minute).
+    #[serde(default = "default_epoch_duration_ms")]
+    pub epoch_duration_ms: u64,
+    /// Most nodes in a committee (default 100).
+    #[serde(default = "default_max_committee_size")]
+    pub max_committee_size: u16,
+}
+
+fn default_epoch_duration_ms() -> u64 {
+    60_000
+}
+
+fn default_max_committee_size() -> u16 {
+    100
 }
 
 /// A member of the genesis committee.
@@ -282,6 +296,8 @@ fn create_system(
             write_price_per_unit_size: genesis.write_price_per_unit_size,
             total_capacity_size: genesis.total_capacity_size,
             max_epochs_ahead: genesis.max_epochs_ahead,
+            epoch_duration_ms: genesis.epoch_duration_ms,
+            max_committee_size: genesis.max_committee_size,
         }],
         nonce: 0,
     }

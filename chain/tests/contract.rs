@@ -10,7 +10,8 @@ use walrus_chain::contract::{
     MoveAbort, TxContext, blob,
     bls_aggregate::{self, BlsCommittee},
     events::Event,
-    system::{self, System},
+    staking::Staking,
+    system::{self, System, SystemParameters},
     wal::{Balance, Coin},
 };
 use walrus_core::{BlobId, merkle::Digest};
@@ -37,19 +38,26 @@ fn wal(amount: u64, ctx: &mut TxContext) -> Coin {
     supply.split(amount, ctx).unwrap()
 }
 
-fn system(ctx: &mut TxContext) -> System {
+fn system_and_staking(ctx: &mut TxContext) -> (System, Staking) {
     let vectors = certificates();
     system::create_system(
         system::init(ctx),
         committee(&vectors),
-        STORAGE_PRICE,
-        WRITE_PRICE,
-        CAPACITY,
-        10,
+        SystemParameters {
+            storage_price_per_unit_size: STORAGE_PRICE,
+            write_price_per_unit_size: WRITE_PRICE,
+            total_capacity_size: CAPACITY,
+            max_epochs_ahead: 10,
+            epoch_duration_ms: 60_000,
+            max_committee_size: 100,
+        },
         ctx,
     )
     .unwrap()
-    .0
+}
+
+fn system(ctx: &mut TxContext) -> System {
+    system_and_staking(ctx).0
 }
 
 #[test]
@@ -243,5 +251,89 @@ fn aborts_leave_the_answers_the_move_tests_expect() {
             )
             .unwrap(),
         blob_id
+    );
+}
+
+#[test]
+fn an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
+    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
+
+    let operator = Address::new([0xa0; 32]);
+    let mut ctx = TxContext::new(operator, [9; 32]);
+    let (mut system, mut staking) = system_and_staking(&mut ctx);
+    assert_eq!(
+        system.shards().unwrap(),
+        &[vec![0, 1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9]]
+    );
+    let node_key = BlsKeyPair::from_secret_bytes(&[4; 32]).unwrap();
+    let proof = ProofOfPossession::create(&node_key, 1, operator);
+    let cap = staking
+        .register_candidate(
+            "node-0".to_owned(),
+            "127.0.0.1:9185".to_owned(),
+            node_key.public_key().as_bytes().to_vec(),
+            proof.signature.as_bytes(),
+            1000,
+            &mut ctx,
+        )
+        .unwrap();
+    let node_id = cap.node_id();
+    let stake = wal(1_000_000, &mut ctx);
+    let _staked = staking.stake_with_pool(stake, node_id, &mut ctx).unwrap();
+    let mut payment = wal(1_000_000, &mut ctx);
+    system
+        .reserve_space(10 * MIB, 2, &mut payment, &mut ctx)
+        .unwrap();
+
+    let mut early = TxContext::new(operator, [10; 32]).at(59_999);
+    assert_eq!(
+        system
+            .clone()
+            .initiate_epoch_change(&mut staking.clone(), &mut early),
+        Err(system::EEpochNotOver)
+    );
+    let mut at_one_minute = TxContext::new(operator, [11; 32]).at(60_000);
+    system
+        .initiate_epoch_change(&mut staking, &mut at_one_minute)
+        .unwrap();
+    assert_eq!((system.epoch().unwrap(), staking.epoch()), (2, 2));
+    let committee = system.committee().unwrap();
+    assert_eq!(committee.members().len(), 1);
+    assert_eq!(committee.members()[0].node_id(), node_id);
+    assert_eq!(system.shards().unwrap()[0].len(), 10);
+    assert_eq!(system.future_rewards(0).unwrap(), 100);
+    assert_eq!(staking.pool(node_id).unwrap().wal_balance(), 1_000_000);
+    let kinds: Vec<&str> = at_one_minute
+        .events()
+        .iter()
+        .map(Event::type_name)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["events::RewardsDistributed", "events::CommitteeSelected"]
+    );
+
+    let mut at_two_minutes = TxContext::new(operator, [12; 32]).at(120_000);
+    system
+        .initiate_epoch_change(&mut staking, &mut at_two_minutes)
+        .unwrap();
+    assert_eq!(staking.pool(node_id).unwrap().wal_balance(), 1_000_090);
+    let commission = staking.collect_commission(&cap, &mut ctx).unwrap();
+    assert_eq!(commission.value(), 10);
+}
+
+#[test]
+fn without_staked_nodes_the_committee_stays() {
+    let mut ctx = TxContext::new(Address::new([1; 32]), [13; 32]);
+    let (mut system, mut staking) = system_and_staking(&mut ctx);
+    let mut later = TxContext::new(Address::new([1; 32]), [14; 32]).at(60_000);
+    system
+        .initiate_epoch_change(&mut staking, &mut later)
+        .unwrap();
+    assert_eq!(system.epoch().unwrap(), 2);
+    assert_eq!(system.committee().unwrap().members().len(), 4);
+    assert_eq!(
+        system.shards().unwrap(),
+        &[vec![0, 1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9]]
     );
 }

@@ -33,7 +33,7 @@ fn submit(
     }
     .sign(key)
     .unwrap();
-    ledger.execute(&transaction)
+    ledger.execute(&transaction, 0)
 }
 
 /// A ledger with the packages published by `publisher` and the system created with the
@@ -226,7 +226,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
         signature: stranger.sign(b"anything").unwrap(),
     };
     assert!(matches!(
-        ledger.execute(&forged),
+        ledger.execute(&forged, 0),
         Err(TransactionError::InvalidSignature(_))
     ));
     let mut tampered = TransactionData {
@@ -238,7 +238,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
     .unwrap();
     tampered.data.nonce = 2;
     assert!(matches!(
-        ledger.execute(&tampered),
+        ledger.execute(&tampered, 0),
         Err(TransactionError::InvalidSignature(_))
     ));
 
@@ -300,13 +300,13 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
     .sign(&publisher)
     .unwrap();
     assert_eq!(
-        ledger.execute(&split).unwrap().status,
+        ledger.execute(&split, 0).unwrap().status,
         ExecutionStatus::Success
     );
     let after_first = objects(&ledger);
     assert_ne!(after_first, before, "the split changed the objects");
     assert!(matches!(
-        ledger.execute(&split),
+        ledger.execute(&split, 0),
         Err(TransactionError::AlreadyExecuted(_))
     ));
     assert_eq!(objects(&ledger), after_first);
@@ -373,6 +373,8 @@ fn create_system_call(publication: &Publication) -> Call {
         write_price_per_unit_size: 7,
         total_capacity_size: 1000 * MIB,
         max_epochs_ahead: 10,
+        epoch_duration_ms: 60_000,
+        max_committee_size: 100,
     }
 }
 
@@ -618,4 +620,55 @@ fn a_node_registers_and_is_staked_with_through_the_ledger() {
         vec![Call::CollectCommission { staking, cap }],
     );
     assert!(matches!(result, Err(TransactionError::NotOwner { .. })));
+}
+
+#[test]
+fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = key(1);
+    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let publication = *ledger.publication();
+    ledger
+        .execute_batch(
+            vec![signed(
+                &publisher,
+                0,
+                vec![create_system_call(&publication)],
+            )],
+            1_000,
+        )
+        .unwrap();
+    let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
+    let change = |nonce| {
+        signed(
+            &key(2),
+            nonce,
+            vec![Call::InitiateEpochChange { system, staking }],
+        )
+    };
+    let early = ledger.execute_batch(vec![change(1)], 30_000).unwrap();
+    assert_eq!(
+        early[0].as_ref().unwrap().status,
+        ExecutionStatus::Aborted {
+            call: 0,
+            abort: walrus_chain::contract::system::EEpochNotOver
+        }
+    );
+    let on_time = ledger.execute_batch(vec![change(2)], 61_000).unwrap();
+    let effects = on_time[0].as_ref().unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success);
+    let kinds: Vec<&str> = effects.events.iter().map(|e| e.type_name()).collect();
+    assert_eq!(
+        kinds,
+        ["events::RewardsDistributed", "events::CommitteeSelected"]
+    );
+    let ObjectData::System(system_object) = &ledger.state().object(&system).unwrap().data else {
+        panic!("not the system");
+    };
+    assert_eq!(system_object.epoch().unwrap(), 2);
+    assert_eq!(system_object.epoch_start_ms().unwrap(), 61_000);
+    let digest = ledger.state().state_digest();
+    drop(ledger);
+    let replayed = Ledger::open(dir.path(), publisher.address()).unwrap();
+    assert_eq!(replayed.state().state_digest(), digest);
 }

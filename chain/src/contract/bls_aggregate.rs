@@ -87,6 +87,11 @@ impl BlsCommitteeMember {
         self.weight
     }
 
+    /// The member's public key, 48 compressed bytes.
+    pub fn public_key_bytes(&self) -> Vec<u8> {
+        self.public_key.as_bytes().to_vec()
+    }
+
     /// The member's public key.
     pub fn public_key(&self) -> &BlsPublicKey {
         &self.public_key

@@ -12,6 +12,7 @@ pub struct TxContext {
     sender: Address,
     digest: [u8; 32],
     ids_created: u64,
+    timestamp_ms: u64,
     events: Vec<Event>,
 }
 
@@ -22,8 +23,21 @@ impl TxContext {
             sender,
             digest,
             ids_created: 0,
+            timestamp_ms: 0,
             events: Vec::new(),
         }
+    }
+
+    /// The same context, at `timestamp_ms` (what `sui::clock::Clock` reads).
+    pub fn at(mut self, timestamp_ms: u64) -> Self {
+        self.timestamp_ms = timestamp_ms;
+        self
+    }
+
+    /// The time of the transaction, in ms since the Unix epoch (the ledger's checkpoint
+    /// time, so that replaying gives the same answer).
+    pub fn timestamp_ms(&self) -> u64 {
+        self.timestamp_ms
     }
 
     /// The sender of the transaction.

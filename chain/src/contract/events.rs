@@ -143,6 +143,28 @@ pub struct Withdrawn {
     pub amount: u64,
 }
 
+/// The committee of an epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitteeSelected {
+    /// The epoch.
+    pub epoch: u32,
+    /// Its nodes.
+    pub node_ids: Vec<ObjectId>,
+    /// Their shard counts.
+    pub shards: Vec<u16>,
+}
+
+/// The rewards of an epoch, paid to its committee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardsDistributed {
+    /// The epoch that earned them.
+    pub epoch: u32,
+    /// Its committee's nodes.
+    pub node_ids: Vec<ObjectId>,
+    /// FROST per node.
+    pub amounts: Vec<u64>,
+}
+
 /// Any event of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -164,6 +186,10 @@ pub enum Event {
     WithdrawRequested(WithdrawRequested),
     /// See [`Withdrawn`].
     Withdrawn(Withdrawn),
+    /// See [`CommitteeSelected`].
+    CommitteeSelected(CommitteeSelected),
+    /// See [`RewardsDistributed`].
+    RewardsDistributed(RewardsDistributed),
 }
 
 impl Event {
@@ -179,6 +205,8 @@ impl Event {
             Self::Staked(_) => "events::Staked",
             Self::WithdrawRequested(_) => "events::WithdrawRequested",
             Self::Withdrawn(_) => "events::Withdrawn",
+            Self::CommitteeSelected(_) => "events::CommitteeSelected",
+            Self::RewardsDistributed(_) => "events::RewardsDistributed",
         }
     }
 
@@ -194,6 +222,8 @@ impl Event {
             Self::Staked(e) => bcs::to_bytes(e),
             Self::WithdrawRequested(e) => bcs::to_bytes(e),
             Self::Withdrawn(e) => bcs::to_bytes(e),
+            Self::CommitteeSelected(e) => bcs::to_bytes(e),
+            Self::RewardsDistributed(e) => bcs::to_bytes(e),
         }
         .expect("events serialize")
     }
@@ -218,5 +248,7 @@ into_event!(
     NodeRegistered,
     Staked,
     WithdrawRequested,
-    Withdrawn
+    Withdrawn,
+    CommitteeSelected,
+    RewardsDistributed
 );

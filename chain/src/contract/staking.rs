@@ -10,7 +10,7 @@ use super::{
     events::{NodeRegistered, Staked, WithdrawRequested, Withdrawn},
     messages::proof_of_possession_message,
     staking_pool::{self, StakedWal, StakingPool},
-    wal::Coin,
+    wal::{Balance, Coin},
 };
 
 /// Longest node name, in bytes.
@@ -224,6 +224,51 @@ impl Staking {
     ) -> Result<Coin, MoveAbort> {
         let commission = self.pool_mut(cap.node_id)?.collect_commission();
         Ok(Coin::from_balance(commission, ctx))
+    }
+
+    /// Advances every pool to `new_epoch`, paying each node its reward; returns the rewards
+    /// of nodes that have no pool here (the genesis committee's).
+    pub fn advance_epoch(
+        &mut self,
+        mut rewards: Vec<(ObjectId, Balance)>,
+        new_epoch: u32,
+    ) -> Result<Balance, MoveAbort> {
+        for (id, node) in &mut self.nodes {
+            let reward = match rewards.iter().position(|(node_id, _)| node_id == id) {
+                Some(index) => rewards.remove(index).1,
+                None => Balance::zero(),
+            };
+            node.pool.advance_epoch(reward, new_epoch)?;
+        }
+        self.epoch = new_epoch;
+        let mut leftover = Balance::zero();
+        for (_, reward) in rewards {
+            leftover.join(reward);
+        }
+        Ok(leftover)
+    }
+
+    /// Up to `max` nodes with stake, the most staked first (the earlier registered on a
+    /// tie), with their stake and public key.
+    pub fn candidates(&self, max: usize) -> (Vec<ObjectId>, Vec<u64>, Vec<Vec<u8>>) {
+        let mut ranked: Vec<(ObjectId, u64, Vec<u8>)> = self
+            .nodes
+            .iter()
+            .filter(|(_, node)| node.pool.wal_balance() > 0)
+            .map(|(id, node)| (*id, node.pool.wal_balance(), node.info.public_key.clone()))
+            .collect();
+        // Stable: ties keep registration order.
+        ranked.sort_by_key(|candidate| std::cmp::Reverse(candidate.1));
+        ranked.truncate(max);
+        let mut ids = Vec::new();
+        let mut stakes = Vec::new();
+        let mut keys = Vec::new();
+        for (id, stake, key) in ranked {
+            ids.push(id);
+            stakes.push(stake);
+            keys.push(key);
+        }
+        (ids, stakes, keys)
     }
 
     /// The current epoch.

@@ -7,10 +7,12 @@ use walrus_core::{BlobId, merkle::Digest};
 use super::{
     ArithmeticError, MoveAbort, ObjectId, TxContext,
     abort::abort_codes,
+    apportionment,
     blob::{self, Blob},
-    bls_aggregate::BlsCommittee,
+    bls_aggregate::{self, BlsCommittee},
     encoding, ensure,
-    events::{InvalidBlobId, StorageReserved},
+    events::{CommitteeSelected, InvalidBlobId, RewardsDistributed, StorageReserved},
+    rewards,
     staking::{self, Staking},
     storage_accounting::{self, FutureAccountingRingBuffer},
     storage_resource::{self, Storage},
@@ -19,6 +21,8 @@ use super::{
 
 /// Version of the inner state.
 pub const VERSION: u64 = 1;
+/// The full audit score (every node has it until audits exist).
+pub const FULL_SCORE: u16 = 10_000;
 /// Storage prices are per 1 MiB per epoch.
 pub const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
 
@@ -33,6 +37,8 @@ abort_codes!("system" {
     EWrongVersion = 703,
     /// A storage size of zero.
     EInvalidStorageSize = 704,
+    /// The epoch has not lasted its duration yet.
+    EEpochNotOver = 705,
 });
 
 /// The system's state, version 1.
@@ -44,6 +50,11 @@ pub struct SystemStateInnerV1 {
     total_capacity_size: u64,
     max_epochs_ahead: u32,
     future_accounting: FutureAccountingRingBuffer,
+    epoch_duration_ms: u64,
+    epoch_start_ms: u64,
+    max_committee_size: u16,
+    /// Shard ids held by each committee member, in member order.
+    shards: Vec<Vec<u16>>,
 }
 
 /// The shared system object.
@@ -67,20 +78,52 @@ pub fn init(ctx: &mut TxContext) -> InitCap {
     InitCap { id: ctx.fresh_id() }
 }
 
+/// The parameters of a new system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemParameters {
+    /// FROST per MiB per epoch.
+    pub storage_price_per_unit_size: u64,
+    /// FROST per MiB written.
+    pub write_price_per_unit_size: u64,
+    /// Bytes sold per epoch.
+    pub total_capacity_size: u64,
+    /// Epochs storage can be bought ahead.
+    pub max_epochs_ahead: u32,
+    /// How long an epoch lasts at least, in ms.
+    pub epoch_duration_ms: u64,
+    /// Most nodes in a committee.
+    pub max_committee_size: u16,
+}
+
 /// Creates the system with its genesis committee and parameters, and the staking registry,
-/// consuming the init cap.
+/// consuming the init cap; the first epoch starts at the transaction's time.
 pub fn create_system(
     _cap: InitCap,
     committee: BlsCommittee,
-    storage_price_per_unit_size: u64,
-    write_price_per_unit_size: u64,
-    total_capacity_size: u64,
-    max_epochs_ahead: u32,
+    parameters: SystemParameters,
     ctx: &mut TxContext,
 ) -> Result<(System, Staking), MoveAbort> {
+    let SystemParameters {
+        storage_price_per_unit_size,
+        write_price_per_unit_size,
+        total_capacity_size,
+        max_epochs_ahead,
+        epoch_duration_ms,
+        max_committee_size,
+    } = parameters;
     let staking = staking::new(committee.epoch(), ctx);
     ensure(max_epochs_ahead > 0, EInvalidEpochsAhead)?;
     encoding::max_faulty(committee.n_shards())?;
+    let mut next = 0u16;
+    let shards = committee
+        .members()
+        .iter()
+        .map(|member| {
+            let first = next;
+            next += member.weight();
+            (first..next).collect()
+        })
+        .collect();
     let inner = SystemStateInnerV1 {
         future_accounting: storage_accounting::new(committee.epoch(), max_epochs_ahead),
         committee,
@@ -88,6 +131,10 @@ pub fn create_system(
         write_price_per_unit_size,
         total_capacity_size,
         max_epochs_ahead,
+        epoch_duration_ms,
+        epoch_start_ms: ctx.timestamp_ms(),
+        max_committee_size,
+        shards,
     };
     let system = System {
         id: ctx.fresh_id(),
@@ -278,6 +325,118 @@ impl System {
     /// Deletes a deletable blob and returns its storage.
     pub fn delete_blob(&self, blob: Blob, ctx: &mut TxContext) -> Result<Storage, MoveAbort> {
         blob.delete(self.epoch()?, ctx)
+    }
+
+    /// Ends the current epoch once it has lasted its duration (at the transaction's time):
+    /// rewards to its committee by shards, pools advanced, and the next committee elected
+    /// (see `system::initiate_epoch_change` in Move).
+    pub fn initiate_epoch_change(
+        &mut self,
+        staking: &mut Staking,
+        ctx: &mut TxContext,
+    ) -> Result<(), MoveAbort> {
+        let now = ctx.timestamp_ms();
+        let inner = self.inner_mut()?;
+        ensure(
+            now >= inner.epoch_start_ms.saturating_add(inner.epoch_duration_ms),
+            EEpochNotOver,
+        )?;
+        let ended = inner.committee.epoch();
+        let new_epoch = ended + 1;
+        let n_shards = inner.committee.n_shards();
+
+        let (_, _, mut rewards) = inner.future_accounting.pop_current();
+        let members = inner.committee.members().to_vec();
+        let node_ids: Vec<ObjectId> = members.iter().map(|m| m.node_id()).collect();
+        let weights: Vec<u16> = members.iter().map(|m| m.weight()).collect();
+        let scores = vec![FULL_SCORE; members.len()];
+        let (amounts, _) = rewards::split_rewards(rewards.value(), &weights, &scores, 0)?;
+        let mut paid = Vec::with_capacity(node_ids.len());
+        for (id, amount) in node_ids.iter().zip(&amounts) {
+            paid.push((*id, rewards.split(*amount)?));
+        }
+        ctx.emit(RewardsDistributed {
+            epoch: ended,
+            node_ids: node_ids.clone(),
+            amounts,
+        });
+        rewards.join(staking.advance_epoch(paid, new_epoch)?);
+        inner
+            .future_accounting
+            .ring_lookup_mut(0)?
+            .add_rewards(rewards);
+
+        let (candidates, stakes, keys) = staking.candidates(usize::from(inner.max_committee_size));
+        let (next_ids, next_weights, next_keys) = if candidates.is_empty() {
+            let keys = members.iter().map(|m| m.public_key_bytes()).collect();
+            (node_ids.clone(), weights, keys)
+        } else {
+            let cap =
+                encoding::max_faulty(n_shards)?.max(n_shards.div_ceil(candidates.len() as u16));
+            (
+                candidates,
+                apportionment::dhondt(&stakes, n_shards, cap)?,
+                keys,
+            )
+        };
+        let mut previous: Vec<Vec<u16>> = next_ids
+            .iter()
+            .map(|id| match node_ids.iter().position(|old| old == id) {
+                Some(index) => inner.shards[index].clone(),
+                None => Vec::new(),
+            })
+            .collect();
+        let departed: Vec<u16> = node_ids
+            .iter()
+            .zip(&inner.shards)
+            .filter(|(id, _)| !next_ids.contains(id))
+            .flat_map(|(_, shards)| shards.iter().copied())
+            .collect();
+        previous.push(departed);
+        let mut counts = next_weights.clone();
+        counts.push(0);
+        let mut assignment = apportionment::reassign(&previous, &counts)?;
+        assignment.pop();
+        let mut committee_ids = Vec::new();
+        let mut committee_weights = Vec::new();
+        let mut committee_members = Vec::new();
+        let mut committee_shards = Vec::new();
+        for (i, id) in next_ids.iter().enumerate() {
+            if next_weights[i] > 0 {
+                committee_ids.push(*id);
+                committee_weights.push(next_weights[i]);
+                committee_members.push(bls_aggregate::new_member(
+                    *id,
+                    &next_keys[i],
+                    next_weights[i],
+                )?);
+                committee_shards.push(assignment[i].clone());
+            }
+        }
+        inner.committee = bls_aggregate::new_committee(new_epoch, committee_members)?;
+        inner.shards = committee_shards;
+        inner.epoch_start_ms = now;
+        ctx.emit(CommitteeSelected {
+            epoch: new_epoch,
+            node_ids: committee_ids,
+            shards: committee_weights,
+        });
+        Ok(())
+    }
+
+    /// Shard ids held by each committee member, in member order.
+    pub fn shards(&self) -> Result<&[Vec<u16>], MoveAbort> {
+        Ok(&self.inner()?.shards)
+    }
+
+    /// When the current epoch started, in ms.
+    pub fn epoch_start_ms(&self) -> Result<u64, MoveAbort> {
+        Ok(self.inner()?.epoch_start_ms)
+    }
+
+    /// How long an epoch lasts at least, in ms.
+    pub fn epoch_duration_ms(&self) -> Result<u64, MoveAbort> {
+        Ok(self.inner()?.epoch_duration_ms)
     }
 
     /// The current epoch.

@@ -23,7 +23,7 @@ use crate::contract::{
     staking::{Staking, StorageNodeCap},
     staking_pool::StakedWal,
     storage_resource::Storage,
-    system::{self, InitCap, System},
+    system::{self, InitCap, System, SystemParameters},
     wal::{self, Coin, ProtectedTreasury},
 };
 
@@ -182,11 +182,13 @@ impl LedgerState {
         hasher.finalize().into()
     }
 
-    /// Executes a signed transaction. Rejected transactions change nothing and are not
-    /// recorded; executed ones (successful or aborted) return their effects.
+    /// Executes a signed transaction at `timestamp_ms` (what the contract's clock reads).
+    /// Rejected transactions change nothing and are not recorded; executed ones (successful
+    /// or aborted) return their effects.
     pub fn execute(
         &mut self,
         transaction: &SignedTransaction,
+        timestamp_ms: u64,
     ) -> Result<TransactionEffects, TransactionError> {
         transaction
             .verify_signature()
@@ -198,7 +200,7 @@ impl LedgerState {
         if self.executed.contains(&digest) {
             return Err(TransactionError::AlreadyExecuted(digest));
         }
-        let mut session = Session::new(self, transaction.data.sender, digest);
+        let mut session = Session::new(self, transaction.data.sender, digest, timestamp_ms);
         for (index, call) in transaction.data.calls.iter().enumerate() {
             session.call = index;
             match session.run(call) {
@@ -295,11 +297,16 @@ struct Session<'s> {
 }
 
 impl<'s> Session<'s> {
-    fn new(state: &'s LedgerState, sender: Address, digest: TransactionDigest) -> Self {
+    fn new(
+        state: &'s LedgerState,
+        sender: Address,
+        digest: TransactionDigest,
+        timestamp_ms: u64,
+    ) -> Self {
         Self {
             state,
             sender,
-            ctx: TxContext::new(sender, digest.0),
+            ctx: TxContext::new(sender, digest.0).at(timestamp_ms),
             call: 0,
             working: BTreeMap::new(),
             checked_out: BTreeMap::new(),
@@ -443,6 +450,8 @@ impl<'s> Session<'s> {
                 write_price_per_unit_size,
                 total_capacity_size,
                 max_epochs_ahead,
+                epoch_duration_ms,
+                max_committee_size,
             } => {
                 let cap: InitCap = self.take(*init_cap)?;
                 let members = members
@@ -452,14 +461,26 @@ impl<'s> Session<'s> {
                 let (system, staking) = system::create_system(
                     cap,
                     new_committee(*epoch, members)?,
-                    *storage_price_per_unit_size,
-                    *write_price_per_unit_size,
-                    *total_capacity_size,
-                    *max_epochs_ahead,
+                    SystemParameters {
+                        storage_price_per_unit_size: *storage_price_per_unit_size,
+                        write_price_per_unit_size: *write_price_per_unit_size,
+                        total_capacity_size: *total_capacity_size,
+                        max_epochs_ahead: *max_epochs_ahead,
+                        epoch_duration_ms: *epoch_duration_ms,
+                        max_committee_size: *max_committee_size,
+                    },
                     &mut self.ctx,
                 )?;
                 self.create(system, Owner::Shared);
                 self.create(staking, Owner::Shared);
+            }
+            Call::InitiateEpochChange { system, staking } => {
+                let mut system: System = self.take(*system)?;
+                let mut staking: Staking = self.take(*staking)?;
+                let result = system.initiate_epoch_change(&mut staking, &mut self.ctx);
+                self.put_back(system);
+                self.put_back(staking);
+                result?;
             }
             Call::ReserveSpace {
                 system,

@@ -167,7 +167,7 @@ impl Ledger {
         for transaction in record.transactions {
             let effects = self
                 .state
-                .execute(&transaction)
+                .execute(&transaction, record.timestamp_ms)
                 .map_err(|error| replay_error(error.to_string()))?;
             self.note_created(&effects);
             transactions.push(ExecutedTransaction {
@@ -222,7 +222,7 @@ impl Ledger {
         let mut results = Vec::with_capacity(transactions.len());
         let mut executed = Vec::new();
         for transaction in transactions {
-            let result = self.state.execute(&transaction);
+            let result = self.state.execute(&transaction, timestamp_ms);
             if let Ok(effects) = &result {
                 self.note_created(effects);
                 executed.push(ExecutedTransaction {

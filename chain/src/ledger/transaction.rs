@@ -72,6 +72,17 @@ pub enum Call {
         total_capacity_size: u64,
         /// Epochs storage can be bought ahead.
         max_epochs_ahead: u32,
+        /// How long an epoch lasts at least, in ms.
+        epoch_duration_ms: u64,
+        /// Most nodes in a committee.
+        max_committee_size: u16,
+    },
+    /// `system::initiate_epoch_change`, at the checkpoint's time.
+    InitiateEpochChange {
+        /// The system.
+        system: ObjectId,
+        /// The staking registry.
+        staking: ObjectId,
     },
     /// `system::reserve_space`.
     ReserveSpace {

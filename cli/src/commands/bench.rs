@@ -183,6 +183,8 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
             write_price_per_unit_size: 1,
             total_capacity_size: u64::MAX / 4,
             max_epochs_ahead: 10,
+            epoch_duration_ms: 60_000,
+            max_committee_size: 100,
         },
     )?;
     run_batches(&mut ledger, vec![create], 1)?;

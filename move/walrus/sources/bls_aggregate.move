@@ -59,6 +59,11 @@ public fun members(self: &BlsCommittee): &vector<BlsCommitteeMember> { &self.mem
 /// Node id of a member.
 public fun node_id(self: &BlsCommitteeMember): ID { self.node_id }
 
+/// The member's public key, 48 compressed bytes.
+public fun public_key_bytes(self: &BlsCommitteeMember): vector<u8> {
+    *sui::group_ops::bytes(&self.public_key)
+}
+
 /// Shard weight of a member.
 public fun weight(self: &BlsCommitteeMember): u16 { self.weight }
 

@@ -88,6 +88,32 @@ public struct Withdrawn has copy, drop {
     amount: u64,
 }
 
+/// The committee of `epoch`: its nodes and their shards.
+public struct CommitteeSelected has copy, drop {
+    epoch: u32,
+    node_ids: vector<ID>,
+    shards: vector<u16>,
+}
+
+/// The rewards of `epoch`, paid to its committee at the epoch change.
+public struct RewardsDistributed has copy, drop {
+    epoch: u32,
+    node_ids: vector<ID>,
+    amounts: vector<u64>,
+}
+
+public(package) fun emit_committee_selected(epoch: u32, node_ids: vector<ID>, shards: vector<u16>) {
+    emit(CommitteeSelected { epoch, node_ids, shards })
+}
+
+public(package) fun emit_rewards_distributed(
+    epoch: u32,
+    node_ids: vector<ID>,
+    amounts: vector<u64>,
+) {
+    emit(RewardsDistributed { epoch, node_ids, amounts })
+}
+
 public(package) fun emit_node_registered(
     epoch: u32,
     node_id: ID,
@@ -247,6 +273,12 @@ public fun event_bcs_for_testing(
         ),
         sui::bcs::to_bytes(
             &Withdrawn { epoch, staked_wal_id: object_id, node_id: object_id, amount: size },
+        ),
+        sui::bcs::to_bytes(
+            &CommitteeSelected { epoch, node_ids: vector[object_id], shards: vector[3] },
+        ),
+        sui::bcs::to_bytes(
+            &RewardsDistributed { epoch, node_ids: vector[object_id], amounts: vector[size] },
         ),
     ]
 }

@@ -6,8 +6,10 @@ module walrus::staking;
 
 use std::string::String;
 use sui::bls12381::bls12381_min_pk_verify;
+use sui::balance::{Self, Balance};
 use sui::coin::{Self, Coin};
 use sui::object_table::{Self, ObjectTable};
+use sui::vec_map::VecMap;
 use wal::wal::WAL;
 use walrus::events;
 use walrus::messages;
@@ -159,6 +161,52 @@ public fun collect_commission(
     coin::from_balance(self.pool_mut(cap.node_id).collect_commission(), ctx)
 }
 
+/// Advances every pool to `new_epoch`, paying each node its reward from `rewards`; returns
+/// the rewards of nodes that have no pool here (the genesis committee's).
+public(package) fun advance_epoch(
+    self: &mut Staking,
+    mut rewards: VecMap<ID, Balance<WAL>>,
+    new_epoch: u32,
+): Balance<WAL> {
+    self.node_ids.do_ref!(|id| {
+        let reward = if (rewards.contains(id)) {
+            let (_, reward) = rewards.remove(id);
+            reward
+        } else {
+            balance::zero()
+        };
+        self.nodes.borrow_mut(*id).pool.advance_epoch(reward, new_epoch);
+    });
+    self.epoch = new_epoch;
+    let (_, unclaimed) = rewards.into_keys_values();
+    let mut leftover = balance::zero();
+    unclaimed.do!(|reward| { leftover.join(reward); });
+    leftover
+}
+
+/// Up to `max` nodes with stake, the most staked first (the earlier registered on a tie),
+/// with their stake and public key: the candidates for the next committee.
+public(package) fun candidates(self: &Staking, max: u64): (vector<ID>, vector<u64>, vector<vector<u8>>) {
+    let mut ids = vector[];
+    let mut stakes = vector[];
+    self.node_ids.do_ref!(|id| {
+        let stake = self.nodes.borrow(*id).pool.wal_balance();
+        if (stake > 0) {
+            // Insert keeping the order: by stake, descending, stable.
+            let mut position = ids.length();
+            while (position > 0 && stakes[position - 1] < stake) position = position - 1;
+            ids.insert(*id, position);
+            stakes.insert(stake, position);
+        }
+    });
+    while (ids.length() > max) {
+        ids.pop_back();
+        stakes.pop_back();
+    };
+    let keys = ids.map_ref!(|id| self.nodes.borrow(*id).info.public_key);
+    (ids, stakes, keys)
+}
+
 /// The current epoch.
 public fun epoch(self: &Staking): u32 { self.epoch }
 
@@ -199,10 +247,7 @@ public fun new_for_testing(epoch: u32, ctx: &mut TxContext): Staking {
 /// Advances the registry and every pool to the next epoch without rewards, for tests.
 public fun advance_epoch_for_testing(self: &mut Staking) {
     let new_epoch = self.epoch + 1;
-    self.node_ids.do_ref!(|id| {
-        self.nodes.borrow_mut(*id).pool.advance_epoch(sui::balance::zero(), new_epoch)
-    });
-    self.epoch = new_epoch;
+    self.advance_epoch(sui::vec_map::empty(), new_epoch).destroy_zero();
 }
 
 #[test_only]

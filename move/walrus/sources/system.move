@@ -4,20 +4,27 @@
 // committee selection and epoch changes replace it through package functions.
 module walrus::system;
 
+use sui::clock::Clock;
 use sui::coin::Coin;
+use sui::vec_map;
 use sui::versioned::{Self, Versioned};
 use wal::wal::WAL;
+use walrus::apportionment;
 use walrus::blob::{Self, Blob};
-use walrus::bls_aggregate::BlsCommittee;
+use walrus::bls_aggregate::{Self, BlsCommittee};
 use walrus::encoding;
 use walrus::events;
 use walrus::messages;
-use walrus::staking;
+use walrus::rewards;
+use walrus::staking::{Self, Staking};
 use walrus::storage_accounting::{Self, FutureAccountingRingBuffer};
 use walrus::storage_resource::{Self, Storage};
 
 /// Version of the inner state this package reads and writes.
 const VERSION: u64 = 1;
+
+/// The full audit score (every node has it until audits exist).
+const FULL_SCORE: u16 = 10_000;
 
 /// Storage prices are per unit of this many bytes (1 MiB) per epoch.
 const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
@@ -33,6 +40,8 @@ const EInsufficientPayment: u64 = 702;
 const EWrongVersion: u64 = 703;
 /// A storage size of zero.
 const EInvalidStorageSize: u64 = 704;
+/// The epoch has not lasted its duration yet.
+const EEpochNotOver: u64 = 705;
 
 /// The right to create the system, given to the publisher.
 public struct InitCap has key, store {
@@ -54,6 +63,11 @@ public struct SystemStateInnerV1 has store {
     total_capacity_size: u64,
     max_epochs_ahead: u32,
     future_accounting: FutureAccountingRingBuffer,
+    epoch_duration_ms: u64,
+    epoch_start_ms: u64,
+    max_committee_size: u16,
+    /// Shard ids held by each committee member, in the committee's member order.
+    shards: vector<vector<u16>>,
 }
 
 fun init(ctx: &mut TxContext) {
@@ -69,6 +83,9 @@ public fun create_system(
     write_price_per_unit_size: u64,
     total_capacity_size: u64,
     max_epochs_ahead: u32,
+    epoch_duration_ms: u64,
+    max_committee_size: u16,
+    clock: &Clock,
     ctx: &mut TxContext,
 ) {
     let InitCap { id } = cap;
@@ -81,6 +98,9 @@ public fun create_system(
             write_price_per_unit_size,
             total_capacity_size,
             max_epochs_ahead,
+            epoch_duration_ms,
+            max_committee_size,
+            clock.timestamp_ms(),
             ctx,
         ),
     );
@@ -92,10 +112,20 @@ fun new(
     write_price_per_unit_size: u64,
     total_capacity_size: u64,
     max_epochs_ahead: u32,
+    epoch_duration_ms: u64,
+    max_committee_size: u16,
+    epoch_start_ms: u64,
     ctx: &mut TxContext,
 ): System {
     assert!(max_epochs_ahead > 0, EInvalidEpochsAhead);
     encoding::max_faulty(committee.n_shards());
+    // The genesis committee holds the shards in order, as many as its weight each.
+    let mut next = 0u16;
+    let shards = committee.members().map_ref!(|member| {
+        let first = next;
+        next = next + member.weight();
+        vector::tabulate!((member.weight() as u64), |i| first + (i as u16))
+    });
     let inner = SystemStateInnerV1 {
         future_accounting: storage_accounting::new(committee.epoch(), max_epochs_ahead),
         committee,
@@ -103,6 +133,10 @@ fun new(
         write_price_per_unit_size,
         total_capacity_size,
         max_epochs_ahead,
+        epoch_duration_ms,
+        epoch_start_ms,
+        max_committee_size,
+        shards,
     };
     System { id: object::new(ctx), version: VERSION, inner: versioned::create(VERSION, inner, ctx) }
 }
@@ -276,6 +310,84 @@ public fun delete_blob(self: &System, blob: Blob): Storage {
     blob.delete(self.epoch())
 }
 
+/// Ends the current epoch once it has lasted its duration; anyone may call it. The epoch's
+/// rewards go to its committee by shards (and, once audits exist, by score), each pool
+/// advances, and the next committee is the most staked nodes (at most `max_committee_size`)
+/// with shards by D'Hondt, no node above `f` shards while the candidates allow it, moving as
+/// few shards as possible. With no staked node the committee stays as it is.
+public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock: &Clock) {
+    let now = clock.timestamp_ms();
+    let inner = self.inner_mut();
+    assert!(now >= inner.epoch_start_ms + inner.epoch_duration_ms, EEpochNotOver);
+    let ended = inner.committee.epoch();
+    let new_epoch = ended + 1;
+    let n_shards = inner.committee.n_shards();
+
+    // Rewards of the ended epoch, by shards and score.
+    let (_, _, mut rewards) = inner.future_accounting.pop_current();
+    let members = *inner.committee.members();
+    let node_ids = members.map_ref!(|m| m.node_id());
+    let weights = members.map_ref!(|m| m.weight());
+    let scores = members.map_ref!(|_| FULL_SCORE);
+    let (amounts, _) = rewards::split_rewards(rewards.value(), weights, scores, 0);
+    let mut paid = vec_map::empty();
+    node_ids.length().do!(|i| paid.insert(node_ids[i], rewards.split(amounts[i])));
+    events::emit_rewards_distributed(ended, node_ids, amounts);
+    rewards.join(staking.advance_epoch(paid, new_epoch));
+    inner.future_accounting.ring_lookup_mut(0).add_rewards(rewards);
+
+    // The next committee.
+    let (candidates, stakes, keys) = staking.candidates(inner.max_committee_size as u64);
+    let (next_ids, next_weights, next_keys) = if (candidates.is_empty()) {
+        (node_ids, weights, members.map_ref!(|m| m.public_key_bytes()))
+    } else {
+        let cap = encoding::max_faulty(n_shards).max(n_shards.divide_and_round_up(candidates.length() as u16));
+        (candidates, apportionment::dhondt(&stakes, n_shards, cap), keys)
+    };
+    // Shards move from the previous holders as little as possible; nodes leaving the
+    // committee give theirs to a last, empty bucket.
+    let mut previous = next_ids.map_ref!(|id| {
+        let index = node_ids.find_index!(|old| old == id);
+        if (index.is_some()) inner.shards[index.destroy_some()] else vector[]
+    });
+    let mut departed = vector[];
+    node_ids.length().do!(|i| {
+        if (!next_ids.contains(&node_ids[i])) departed.append(inner.shards[i]);
+    });
+    previous.push_back(departed);
+    let mut counts = next_weights;
+    counts.push_back(0);
+    let mut assignment = apportionment::reassign(previous, &counts);
+    assignment.pop_back();
+    let mut committee_ids = vector[];
+    let mut committee_weights = vector[];
+    let mut committee_members = vector[];
+    let mut committee_shards = vector[];
+    next_ids.length().do!(|i| {
+        if (next_weights[i] > 0) {
+            committee_ids.push_back(next_ids[i]);
+            committee_weights.push_back(next_weights[i]);
+            committee_members.push_back(
+                bls_aggregate::new_member(next_ids[i], next_keys[i], next_weights[i]),
+            );
+            committee_shards.push_back(assignment[i]);
+        }
+    });
+    inner.committee = bls_aggregate::new_committee(new_epoch, committee_members);
+    inner.shards = committee_shards;
+    inner.epoch_start_ms = now;
+    events::emit_committee_selected(new_epoch, committee_ids, committee_weights);
+}
+
+/// Shard ids held by each committee member, in member order.
+public fun shards(self: &System): &vector<vector<u16>> { &self.inner().shards }
+
+/// When the current epoch started, in ms since the Unix epoch.
+public fun epoch_start_ms(self: &System): u64 { self.inner().epoch_start_ms }
+
+/// How long an epoch lasts at least, in ms.
+public fun epoch_duration_ms(self: &System): u64 { self.inner().epoch_duration_ms }
+
 /// The current epoch.
 public fun epoch(self: &System): u32 { self.inner().committee.epoch() }
 
@@ -327,6 +439,9 @@ public fun new_for_testing(
         write_price_per_unit_size,
         total_capacity_size,
         max_epochs_ahead,
+        60_000,
+        100,
+        0,
         ctx,
     )
 }

@@ -98,7 +98,20 @@ fun init_hands_out_the_init_cap_and_create_system_shares_the_system() {
     system::init_for_testing(scenario.ctx());
     scenario.next_tx(@0xA);
     let cap = scenario.take_from_sender<system::InitCap>();
-    system::create_system(cap, committee(), STORAGE_PRICE, WRITE_PRICE, CAPACITY, 10, scenario.ctx());
+    let clock = sui::clock::create_for_testing(scenario.ctx());
+    system::create_system(
+        cap,
+        committee(),
+        STORAGE_PRICE,
+        WRITE_PRICE,
+        CAPACITY,
+        10,
+        60_000,
+        100,
+        &clock,
+        scenario.ctx(),
+    );
+    clock.destroy_for_testing();
     scenario.next_tx(@0xA);
     let system = scenario.take_shared<System>();
     assert!(system.storage_price_per_unit_size() == STORAGE_PRICE);
@@ -200,5 +213,85 @@ fun extending_an_uncertified_blob_by_epochs_is_refused() {
     let (blob_id, root, size) = certified_blob();
     let mut blob = system.register_blob(storage, blob_id, root, size, 1, false, &mut payment, ctx);
     system.extend_blob(&mut blob, 1, &mut payment, ctx);
+    abort
+}
+
+#[test]
+fun an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
+    let (operator, public_key, proof) = walrus::generated_certificates::proof_of_possession(0);
+    let mut scenario = sui::test_scenario::begin(operator);
+    let mut clock = sui::clock::create_for_testing(scenario.ctx());
+    let mut system = system(scenario.ctx());
+    let mut staking = walrus::staking::new_for_testing(1, scenario.ctx());
+    assert!(system.shards() == &vector[vector[0, 1, 2], vector[3, 4, 5], vector[6, 7], vector[8, 9]]);
+    let cap = staking.register_candidate(
+        std::string::utf8(b"node-0"),
+        std::string::utf8(b"127.0.0.1:9185"),
+        public_key,
+        proof,
+        1000,
+        scenario.ctx(),
+    );
+    let node_id = cap.cap_node_id();
+    let staked = staking.stake_with_pool(wal(1_000_000, scenario.ctx()), node_id, scenario.ctx());
+    // 10 MiB for epochs 1 and 2: 50 FROST of rewards in each.
+    let mut payment = wal(1_000_000, scenario.ctx());
+    let storage = system.reserve_space(10 * MIB, 2, &mut payment, scenario.ctx());
+
+    clock.set_for_testing(60_000);
+    system.initiate_epoch_change(&mut staking, &clock);
+    assert!(system.epoch() == 2 && staking.epoch() == 2);
+    assert!(system.epoch_start_ms() == 60_000 && system.epoch_duration_ms() == 60_000);
+    // The only staked node holds every shard; the genesis committee had no pools, so the
+    // rewards of epoch 1 carry over to epoch 2.
+    assert!(system.committee().members().length() == 1);
+    assert!(system.committee().members()[0].node_id() == node_id);
+    assert!(system.shards()[0].length() == 10);
+    assert!(system.future_rewards(0) == 100);
+    assert!(staking.pool(node_id).wal_balance() == 1_000_000);
+
+    clock.set_for_testing(120_000);
+    system.initiate_epoch_change(&mut staking, &clock);
+    // Epoch 2's 100 FROST: 10 % commission, 90 to the stakers.
+    assert!(staking.pool(node_id).wal_balance() == 1_000_090);
+    let commission = staking.collect_commission(&cap, scenario.ctx());
+    assert!(commission.value() == 10);
+
+    sui::test_utils::destroy(commission);
+    sui::test_utils::destroy(staked);
+    sui::test_utils::destroy(storage);
+    sui::test_utils::destroy(cap);
+    payment.burn_for_testing();
+    clock.destroy_for_testing();
+    staking.destroy_for_testing();
+    system.destroy_for_testing();
+    scenario.end();
+}
+
+#[test]
+fun without_staked_nodes_the_committee_stays() {
+    let mut scenario = sui::test_scenario::begin(@0xA);
+    let mut clock = sui::clock::create_for_testing(scenario.ctx());
+    let mut system = system(scenario.ctx());
+    let mut staking = walrus::staking::new_for_testing(1, scenario.ctx());
+    clock.set_for_testing(60_000);
+    system.initiate_epoch_change(&mut staking, &clock);
+    assert!(system.epoch() == 2 && system.committee().n_shards() == 10);
+    assert!(system.committee().members().length() == 4);
+    assert!(system.shards() == &vector[vector[0, 1, 2], vector[3, 4, 5], vector[6, 7], vector[8, 9]]);
+    clock.destroy_for_testing();
+    staking.destroy_for_testing();
+    system.destroy_for_testing();
+    scenario.end();
+}
+
+#[test, expected_failure(abort_code = system::EEpochNotOver)]
+fun an_epoch_cannot_end_early() {
+    let mut scenario = sui::test_scenario::begin(@0xA);
+    let mut clock = sui::clock::create_for_testing(scenario.ctx());
+    let mut system = system(scenario.ctx());
+    let mut staking = walrus::staking::new_for_testing(1, scenario.ctx());
+    clock.set_for_testing(59_999);
+    system.initiate_epoch_change(&mut staking, &clock);
     abort
 }

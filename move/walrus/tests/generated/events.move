@@ -33,4 +33,8 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     assert!(bytes[7] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab15cd5b070000000013000000");
     // events::Withdrawn
     assert!(bytes[8] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab15cd5b0700000000");
+    // events::CommitteeSelected
+    assert!(bytes[9] == x"0700000001abababababababababababababababababababababababababababababababab010300");
+    // events::RewardsDistributed
+    assert!(bytes[10] == x"0700000001abababababababababababababababababababababababababababababababab0115cd5b0700000000");
 }
