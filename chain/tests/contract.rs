@@ -10,7 +10,7 @@ use walrus_chain::contract::{
     MoveAbort, TxContext, blob,
     bls_aggregate::{self, BlsCommittee},
     events::Event,
-    staking::Staking,
+    staking::{Staking, StorageNodeCap},
     system::{self, System, SystemParameters},
     wal::{Balance, Coin},
 };
@@ -335,5 +335,125 @@ fn without_staked_nodes_the_committee_stays() {
     assert_eq!(
         system.shards().unwrap(),
         &[vec![0, 1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9]]
+    );
+}
+
+/// Nodes A and B (equal stake) form the committee of epoch 2; storage is paid for epochs 1
+/// to 9 (500 FROST each).
+fn two_node_network() -> (TxContext, System, Staking, Vec<StorageNodeCap>) {
+    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
+
+    let mut ctx = TxContext::new(Address::new([1; 32]), [20; 32]);
+    let (mut system, mut staking) = system_and_staking(&mut ctx);
+    let mut caps = Vec::new();
+    for i in 0..2u8 {
+        let operator = Address::new([0xb0 + i; 32]);
+        let mut node_ctx = TxContext::new(operator, [30 + i; 32]);
+        let key = BlsKeyPair::from_secret_bytes(&[40 + i; 32]).unwrap();
+        let proof = ProofOfPossession::create(&key, 1, operator);
+        let cap = staking
+            .register_candidate(
+                format!("node-{i}"),
+                "127.0.0.1:1".to_owned(),
+                key.public_key().as_bytes().to_vec(),
+                proof.signature.as_bytes(),
+                0,
+                &mut node_ctx,
+            )
+            .unwrap();
+        let stake = wal(1_000_000, &mut ctx);
+        staking
+            .stake_with_pool(stake, cap.node_id(), &mut ctx)
+            .unwrap();
+        caps.push(cap);
+    }
+    let mut payment = wal(1_000_000, &mut ctx);
+    system
+        .reserve_space(100 * MIB, 9, &mut payment, &mut ctx)
+        .unwrap();
+    end_epoch(&mut system, &mut staking, 60_000);
+    (ctx, system, staking, caps)
+}
+
+fn end_epoch(system: &mut System, staking: &mut Staking, at: u64) -> Vec<Event> {
+    let mut ctx = TxContext::new(Address::new([2; 32]), [(at / 1000) as u8; 32]).at(at);
+    system.initiate_epoch_change(staking, &mut ctx).unwrap();
+    ctx.into_events()
+}
+
+#[test]
+fn a_node_scored_under_the_bar_gets_nothing_and_is_penalized_after_three_epochs() {
+    let (mut ctx, mut system, mut staking, caps) = two_node_network();
+    let (a, b) = (caps[0].node_id(), caps[1].node_id());
+    assert_eq!(system.committee().unwrap().members()[0].weight(), 5);
+    system
+        .submit_audit_scores(&caps[0], vec![10_000, 0], &mut ctx)
+        .unwrap();
+    system
+        .submit_audit_scores(&caps[1], vec![10_000, 10_000], &mut ctx)
+        .unwrap();
+    end_epoch(&mut system, &mut staking, 120_000);
+    assert_eq!(staking.pool(a).unwrap().wal_balance(), 1_001_000);
+    assert_eq!(staking.pool(b).unwrap().wal_balance(), 1_000_000);
+    system
+        .submit_audit_scores(&caps[0], vec![10_000, 0], &mut ctx)
+        .unwrap();
+    end_epoch(&mut system, &mut staking, 180_000);
+    system
+        .submit_audit_scores(&caps[0], vec![10_000, 0], &mut ctx)
+        .unwrap();
+    let events = end_epoch(&mut system, &mut staking, 240_000);
+    assert_eq!(staking.pool(b).unwrap().wal_balance(), 900_000);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.type_name() == "events::NodePenalized")
+    );
+}
+
+#[test]
+fn nodes_nobody_reported_keep_the_full_score_and_bad_reports_are_refused() {
+    let (mut ctx, mut system, mut staking, caps) = two_node_network();
+    assert_eq!(
+        system.submit_audit_scores(&caps[0], vec![0], &mut ctx),
+        Err(system::EInvalidScores)
+    );
+    assert_eq!(
+        system.submit_audit_scores(&caps[0], vec![10_001, 0], &mut ctx),
+        Err(system::EInvalidScores)
+    );
+    end_epoch(&mut system, &mut staking, 120_000);
+    assert_eq!(
+        staking.pool(caps[0].node_id()).unwrap().wal_balance(),
+        1_000_500
+    );
+    assert_eq!(
+        staking.pool(caps[1].node_id()).unwrap().wal_balance(),
+        1_000_500
+    );
+    assert_eq!(system.score_bar().unwrap(), 5_000);
+}
+
+#[test]
+fn only_committee_members_audit() {
+    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
+
+    let mut ctx = TxContext::new(Address::new([0xc0; 32]), [50; 32]);
+    let (mut system, mut staking) = system_and_staking(&mut ctx);
+    let key = BlsKeyPair::from_secret_bytes(&[51; 32]).unwrap();
+    let proof = ProofOfPossession::create(&key, 1, Address::new([0xc0; 32]));
+    let outsider = staking
+        .register_candidate(
+            "outsider".to_owned(),
+            "127.0.0.1:1".to_owned(),
+            key.public_key().as_bytes().to_vec(),
+            proof.signature.as_bytes(),
+            0,
+            &mut ctx,
+        )
+        .unwrap();
+    assert_eq!(
+        system.submit_audit_scores(&outsider, vec![0; 4], &mut ctx),
+        Err(system::ENotCommitteeMember)
     );
 }

@@ -165,6 +165,28 @@ pub struct RewardsDistributed {
     pub amounts: Vec<u64>,
 }
 
+/// A committee member's audit scores for the members (in member order) this epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditScoresSubmitted {
+    /// The epoch.
+    pub epoch: u32,
+    /// The auditing node.
+    pub auditor: ObjectId,
+    /// One score per member.
+    pub scores: Vec<u16>,
+}
+
+/// A node stayed under the score bar for too long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodePenalized {
+    /// The epoch that ended.
+    pub epoch: u32,
+    /// The node.
+    pub node_id: ObjectId,
+    /// FROST of its pool's stake taken.
+    pub burned: u64,
+}
+
 /// Any event of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -190,6 +212,10 @@ pub enum Event {
     CommitteeSelected(CommitteeSelected),
     /// See [`RewardsDistributed`].
     RewardsDistributed(RewardsDistributed),
+    /// See [`AuditScoresSubmitted`].
+    AuditScoresSubmitted(AuditScoresSubmitted),
+    /// See [`NodePenalized`].
+    NodePenalized(NodePenalized),
 }
 
 impl Event {
@@ -207,6 +233,8 @@ impl Event {
             Self::Withdrawn(_) => "events::Withdrawn",
             Self::CommitteeSelected(_) => "events::CommitteeSelected",
             Self::RewardsDistributed(_) => "events::RewardsDistributed",
+            Self::AuditScoresSubmitted(_) => "events::AuditScoresSubmitted",
+            Self::NodePenalized(_) => "events::NodePenalized",
         }
     }
 
@@ -224,6 +252,8 @@ impl Event {
             Self::Withdrawn(e) => bcs::to_bytes(e),
             Self::CommitteeSelected(e) => bcs::to_bytes(e),
             Self::RewardsDistributed(e) => bcs::to_bytes(e),
+            Self::AuditScoresSubmitted(e) => bcs::to_bytes(e),
+            Self::NodePenalized(e) => bcs::to_bytes(e),
         }
         .expect("events serialize")
     }
@@ -250,5 +280,7 @@ into_event!(
     WithdrawRequested,
     Withdrawn,
     CommitteeSelected,
-    RewardsDistributed
+    RewardsDistributed,
+    AuditScoresSubmitted,
+    NodePenalized
 );

@@ -271,6 +271,15 @@ impl Staking {
         (ids, stakes, keys)
     }
 
+    /// Takes `share` basis points of node `node_id`'s stake as a penalty; returns the FROST
+    /// taken (0 for a node without a pool here).
+    pub fn slash(&mut self, node_id: ObjectId, share: u16) -> Result<u64, MoveAbort> {
+        match self.pool_mut(node_id) {
+            Ok(pool) => pool.slash(share),
+            Err(_) => Ok(0),
+        }
+    }
+
     /// The current epoch.
     pub fn epoch(&self) -> u32 {
         self.epoch

@@ -11,9 +11,12 @@ use super::{
     blob::{self, Blob},
     bls_aggregate::{self, BlsCommittee},
     encoding, ensure,
-    events::{CommitteeSelected, InvalidBlobId, RewardsDistributed, StorageReserved},
+    events::{
+        AuditScoresSubmitted, CommitteeSelected, InvalidBlobId, NodePenalized, RewardsDistributed,
+        StorageReserved,
+    },
     rewards,
-    staking::{self, Staking},
+    staking::{self, Staking, StorageNodeCap},
     storage_accounting::{self, FutureAccountingRingBuffer},
     storage_resource::{self, Storage},
     wal::Coin,
@@ -21,8 +24,14 @@ use super::{
 
 /// Version of the inner state.
 pub const VERSION: u64 = 1;
-/// The full audit score (every node has it until audits exist).
+/// The full audit score.
 pub const FULL_SCORE: u16 = 10_000;
+/// A node scored under this gets no rewards.
+pub const DEFAULT_SCORE_BAR: u16 = 5_000;
+/// Share of its stake, in basis points, a node loses after too many epochs under the bar.
+pub const DEFAULT_PENALTY_SHARE: u16 = 1_000;
+/// Consecutive epochs under the bar that bring the penalty.
+pub const DEFAULT_PENALTY_EPOCHS: u16 = 3;
 /// Storage prices are per 1 MiB per epoch.
 pub const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
 
@@ -39,6 +48,10 @@ abort_codes!("system" {
     EInvalidStorageSize = 704,
     /// The epoch has not lasted its duration yet.
     EEpochNotOver = 705,
+    /// The auditor is not in the current committee.
+    ENotCommitteeMember = 706,
+    /// Scores not one per committee member, or above 10,000.
+    EInvalidScores = 707,
 });
 
 /// The system's state, version 1.
@@ -55,6 +68,13 @@ pub struct SystemStateInnerV1 {
     max_committee_size: u16,
     /// Shard ids held by each committee member, in member order.
     shards: Vec<Vec<u16>>,
+    score_bar: u16,
+    penalty_share: u16,
+    penalty_epochs: u16,
+    /// This epoch's audit scores by auditor, in submission order (`VecMap`).
+    audit_reports: Vec<(ObjectId, Vec<u16>)>,
+    /// Consecutive epochs each node ended under the score bar.
+    strikes: Vec<(ObjectId, u16)>,
 }
 
 /// The shared system object.
@@ -135,6 +155,11 @@ pub fn create_system(
         epoch_start_ms: ctx.timestamp_ms(),
         max_committee_size,
         shards,
+        score_bar: DEFAULT_SCORE_BAR,
+        penalty_share: DEFAULT_PENALTY_SHARE,
+        penalty_epochs: DEFAULT_PENALTY_EPOCHS,
+        audit_reports: Vec::new(),
+        strikes: Vec::new(),
     };
     let system = System {
         id: ctx.fresh_id(),
@@ -146,6 +171,60 @@ pub fn create_system(
 
 fn storage_units(size: u64) -> u64 {
     size.div_ceil(BYTES_PER_UNIT_SIZE)
+}
+
+impl SystemStateInnerV1 {
+    /// Each member's score this epoch: the shard-weighted median of what the other members
+    /// reported for it; the full score when nobody did.
+    fn epoch_scores(&self) -> Result<Vec<u16>, MoveAbort> {
+        let members = self.committee.members();
+        (0..members.len())
+            .map(|j| {
+                let mut reported = Vec::new();
+                let mut weights = Vec::new();
+                for (a, auditor) in members.iter().enumerate() {
+                    if a == j {
+                        continue;
+                    }
+                    if let Some((_, scores)) = self
+                        .audit_reports
+                        .iter()
+                        .find(|(id, _)| *id == auditor.node_id())
+                    {
+                        reported.push(scores[j]);
+                        weights.push(auditor.weight());
+                    }
+                }
+                rewards::weighted_median(&reported, &weights)
+            })
+            .collect()
+    }
+
+    /// Counts an epoch under the bar for `node_id` and, at the limit, takes the penalty from
+    /// its pool; returns the FROST taken.
+    fn strike(
+        &mut self,
+        staking: &mut Staking,
+        node_id: ObjectId,
+        score: u16,
+    ) -> Result<u64, MoveAbort> {
+        let position = self.strikes.iter().position(|(id, _)| *id == node_id);
+        if score >= self.score_bar {
+            if let Some(index) = position {
+                self.strikes.remove(index);
+            }
+            return Ok(0);
+        }
+        let strikes = match position {
+            Some(index) => self.strikes.remove(index).1 + 1,
+            None => 1,
+        };
+        if strikes < self.penalty_epochs {
+            self.strikes.push((node_id, strikes));
+            return Ok(0);
+        }
+        staking.slash(node_id, self.penalty_share)
+    }
 }
 
 impl System {
@@ -349,8 +428,20 @@ impl System {
         let members = inner.committee.members().to_vec();
         let node_ids: Vec<ObjectId> = members.iter().map(|m| m.node_id()).collect();
         let weights: Vec<u16> = members.iter().map(|m| m.weight()).collect();
-        let scores = vec![FULL_SCORE; members.len()];
-        let (amounts, _) = rewards::split_rewards(rewards.value(), &weights, &scores, 0)?;
+        let scores = inner.epoch_scores()?;
+        let (amounts, _) =
+            rewards::split_rewards(rewards.value(), &weights, &scores, inner.score_bar)?;
+        inner.audit_reports.clear();
+        for (node_id, score) in node_ids.iter().zip(&scores) {
+            let burned = inner.strike(staking, *node_id, *score)?;
+            if burned > 0 {
+                ctx.emit(NodePenalized {
+                    epoch: ended,
+                    node_id: *node_id,
+                    burned,
+                });
+            }
+        }
         let mut paid = Vec::with_capacity(node_ids.len());
         for (id, amount) in node_ids.iter().zip(&amounts) {
             paid.push((*id, rewards.split(*amount)?));
@@ -422,6 +513,47 @@ impl System {
             shards: committee_weights,
         });
         Ok(())
+    }
+
+    /// A committee member (through its operator's cap) submits its audit scores of this
+    /// epoch, one per member in member order (its own is ignored); a later submission
+    /// replaces it.
+    pub fn submit_audit_scores(
+        &mut self,
+        cap: &StorageNodeCap,
+        scores: Vec<u16>,
+        ctx: &mut TxContext,
+    ) -> Result<(), MoveAbort> {
+        let inner = self.inner_mut()?;
+        let auditor = cap.node_id();
+        let members = inner.committee.members();
+        ensure(
+            members.iter().any(|m| m.node_id() == auditor),
+            ENotCommitteeMember,
+        )?;
+        ensure(
+            scores.len() == members.len() && scores.iter().all(|s| *s <= FULL_SCORE),
+            EInvalidScores,
+        )?;
+        match inner
+            .audit_reports
+            .iter_mut()
+            .find(|(id, _)| *id == auditor)
+        {
+            Some((_, existing)) => *existing = scores.clone(),
+            None => inner.audit_reports.push((auditor, scores.clone())),
+        }
+        ctx.emit(AuditScoresSubmitted {
+            epoch: inner.committee.epoch(),
+            auditor,
+            scores,
+        });
+        Ok(())
+    }
+
+    /// A node scored under this gets no rewards.
+    pub fn score_bar(&self) -> Result<u16, MoveAbort> {
+        Ok(self.inner()?.score_bar)
     }
 
     /// Shard ids held by each committee member, in member order.

@@ -474,6 +474,18 @@ impl<'s> Session<'s> {
                 self.create(system, Owner::Shared);
                 self.create(staking, Owner::Shared);
             }
+            Call::SubmitAuditScores {
+                system,
+                cap,
+                scores,
+            } => {
+                let mut system: System = self.take(*system)?;
+                let cap: StorageNodeCap = self.take(*cap)?;
+                let result = system.submit_audit_scores(&cap, scores.clone(), &mut self.ctx);
+                self.put_back(system);
+                self.put_back(cap);
+                result?;
+            }
             Call::InitiateEpochChange { system, staking } => {
                 let mut system: System = self.take(*system)?;
                 let mut staking: Staking = self.take(*staking)?;

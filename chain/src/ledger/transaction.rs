@@ -77,6 +77,15 @@ pub enum Call {
         /// Most nodes in a committee.
         max_committee_size: u16,
     },
+    /// `system::submit_audit_scores`.
+    SubmitAuditScores {
+        /// The system.
+        system: ObjectId,
+        /// The auditing node's cap.
+        cap: ObjectId,
+        /// One score (0..=10000) per committee member, in member order.
+        scores: Vec<u16>,
+    },
     /// `system::initiate_epoch_change`, at the checkpoint's time.
     InitiateEpochChange {
         /// The system.

@@ -102,6 +102,28 @@ public struct RewardsDistributed has copy, drop {
     amounts: vector<u64>,
 }
 
+/// A committee member's audit scores for the members (in member order) this epoch.
+public struct AuditScoresSubmitted has copy, drop {
+    epoch: u32,
+    auditor: ID,
+    scores: vector<u16>,
+}
+
+/// A node stayed under the score bar for too long: `burned` FROST of its pool's stake went.
+public struct NodePenalized has copy, drop {
+    epoch: u32,
+    node_id: ID,
+    burned: u64,
+}
+
+public(package) fun emit_audit_scores_submitted(epoch: u32, auditor: ID, scores: vector<u16>) {
+    emit(AuditScoresSubmitted { epoch, auditor, scores })
+}
+
+public(package) fun emit_node_penalized(epoch: u32, node_id: ID, burned: u64) {
+    emit(NodePenalized { epoch, node_id, burned })
+}
+
 public(package) fun emit_committee_selected(epoch: u32, node_ids: vector<ID>, shards: vector<u16>) {
     emit(CommitteeSelected { epoch, node_ids, shards })
 }
@@ -280,5 +302,9 @@ public fun event_bcs_for_testing(
         sui::bcs::to_bytes(
             &RewardsDistributed { epoch, node_ids: vector[object_id], amounts: vector[size] },
         ),
+        sui::bcs::to_bytes(
+            &AuditScoresSubmitted { epoch, auditor: object_id, scores: vector[10_000, 0] },
+        ),
+        sui::bcs::to_bytes(&NodePenalized { epoch, node_id: object_id, burned: size }),
     ]
 }

@@ -207,6 +207,13 @@ public(package) fun candidates(self: &Staking, max: u64): (vector<ID>, vector<u6
     (ids, stakes, keys)
 }
 
+/// Takes `share` basis points of node `node_id`'s stake as a penalty; returns the FROST taken
+/// (0 for a node without a pool here).
+public(package) fun slash(self: &mut Staking, node_id: ID, share: u16): u64 {
+    if (!self.nodes.contains(node_id)) return 0;
+    self.nodes.borrow_mut(node_id).pool.slash(share)
+}
+
 /// The current epoch.
 public fun epoch(self: &Staking): u32 { self.epoch }
 

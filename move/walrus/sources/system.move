@@ -6,7 +6,7 @@ module walrus::system;
 
 use sui::clock::Clock;
 use sui::coin::Coin;
-use sui::vec_map;
+use sui::vec_map::{Self, VecMap};
 use sui::versioned::{Self, Versioned};
 use wal::wal::WAL;
 use walrus::apportionment;
@@ -16,15 +16,21 @@ use walrus::encoding;
 use walrus::events;
 use walrus::messages;
 use walrus::rewards;
-use walrus::staking::{Self, Staking};
+use walrus::staking::{Self, Staking, StorageNodeCap};
 use walrus::storage_accounting::{Self, FutureAccountingRingBuffer};
 use walrus::storage_resource::{Self, Storage};
 
 /// Version of the inner state this package reads and writes.
 const VERSION: u64 = 1;
 
-/// The full audit score (every node has it until audits exist).
+/// The full audit score.
 const FULL_SCORE: u16 = 10_000;
+/// A node scored under this gets no rewards.
+const DEFAULT_SCORE_BAR: u16 = 5_000;
+/// Share of its stake, in basis points, a node loses after too many epochs under the bar.
+const DEFAULT_PENALTY_SHARE: u16 = 1_000;
+/// Consecutive epochs under the bar that bring the penalty.
+const DEFAULT_PENALTY_EPOCHS: u16 = 3;
 
 /// Storage prices are per unit of this many bytes (1 MiB) per epoch.
 const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
@@ -42,6 +48,10 @@ const EWrongVersion: u64 = 703;
 const EInvalidStorageSize: u64 = 704;
 /// The epoch has not lasted its duration yet.
 const EEpochNotOver: u64 = 705;
+/// The auditor is not in the current committee.
+const ENotCommitteeMember: u64 = 706;
+/// Scores not one per committee member, or above 10,000.
+const EInvalidScores: u64 = 707;
 
 /// The right to create the system, given to the publisher.
 public struct InitCap has key, store {
@@ -68,6 +78,13 @@ public struct SystemStateInnerV1 has store {
     max_committee_size: u16,
     /// Shard ids held by each committee member, in the committee's member order.
     shards: vector<vector<u16>>,
+    score_bar: u16,
+    penalty_share: u16,
+    penalty_epochs: u16,
+    /// This epoch's audit scores by auditor, each one per member in member order.
+    audit_reports: VecMap<ID, vector<u16>>,
+    /// Consecutive epochs each node ended under the score bar.
+    strikes: VecMap<ID, u16>,
 }
 
 fun init(ctx: &mut TxContext) {
@@ -137,6 +154,11 @@ fun new(
         epoch_start_ms,
         max_committee_size,
         shards,
+        score_bar: DEFAULT_SCORE_BAR,
+        penalty_share: DEFAULT_PENALTY_SHARE,
+        penalty_epochs: DEFAULT_PENALTY_EPOCHS,
+        audit_reports: vec_map::empty(),
+        strikes: vec_map::empty(),
     };
     System { id: object::new(ctx), version: VERSION, inner: versioned::create(VERSION, inner, ctx) }
 }
@@ -328,8 +350,13 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
     let members = *inner.committee.members();
     let node_ids = members.map_ref!(|m| m.node_id());
     let weights = members.map_ref!(|m| m.weight());
-    let scores = members.map_ref!(|_| FULL_SCORE);
-    let (amounts, _) = rewards::split_rewards(rewards.value(), weights, scores, 0);
+    let scores = inner.epoch_scores();
+    let (amounts, _) = rewards::split_rewards(rewards.value(), weights, scores, inner.score_bar);
+    inner.audit_reports = vec_map::empty();
+    node_ids.length().do!(|i| {
+        let burned = inner.strike(staking, node_ids[i], scores[i]);
+        if (burned > 0) events::emit_node_penalized(ended, node_ids[i], burned);
+    });
     let mut paid = vec_map::empty();
     node_ids.length().do!(|i| paid.insert(node_ids[i], rewards.split(amounts[i])));
     events::emit_rewards_distributed(ended, node_ids, amounts);
@@ -378,6 +405,68 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
     inner.epoch_start_ms = now;
     events::emit_committee_selected(new_epoch, committee_ids, committee_weights);
 }
+
+/// A committee member (through its operator's cap) submits its audit scores of this epoch,
+/// one per member in member order (its own is ignored); a later submission replaces it.
+public fun submit_audit_scores(self: &mut System, cap: &StorageNodeCap, scores: vector<u16>) {
+    let inner = self.inner_mut();
+    let auditor = cap.cap_node_id();
+    let members = inner.committee.members();
+    assert!(members.any!(|m| m.node_id() == auditor), ENotCommitteeMember);
+    assert!(
+        scores.length() == members.length() && scores.all!(|s| *s <= FULL_SCORE),
+        EInvalidScores,
+    );
+    if (inner.audit_reports.contains(&auditor)) {
+        *inner.audit_reports.get_mut(&auditor) = scores;
+    } else {
+        inner.audit_reports.insert(auditor, scores);
+    };
+    events::emit_audit_scores_submitted(inner.committee.epoch(), auditor, scores);
+}
+
+/// Each member's score this epoch: the shard-weighted median of what the other members
+/// reported for it; the full score when nobody did.
+fun epoch_scores(self: &SystemStateInnerV1): vector<u16> {
+    let members = self.committee.members();
+    vector::tabulate!(members.length(), |j| {
+        let mut reported = vector[];
+        let mut weights = vector[];
+        members.length().do!(|a| {
+            let auditor = members[a].node_id();
+            if (a != j && self.audit_reports.contains(&auditor)) {
+                reported.push_back(self.audit_reports.get(&auditor)[j]);
+                weights.push_back(members[a].weight());
+            }
+        });
+        rewards::weighted_median(reported, weights)
+    })
+}
+
+/// Counts an epoch under the bar for `node_id` and, at the limit, takes the penalty from its
+/// pool; returns the FROST taken.
+fun strike(self: &mut SystemStateInnerV1, staking: &mut Staking, node_id: ID, score: u16): u64 {
+    if (score >= self.score_bar) {
+        if (self.strikes.contains(&node_id)) {
+            let (_, _) = self.strikes.remove(&node_id);
+        };
+        return 0
+    };
+    let strikes = if (self.strikes.contains(&node_id)) {
+        let (_, strikes) = self.strikes.remove(&node_id);
+        strikes + 1
+    } else {
+        1
+    };
+    if (strikes < self.penalty_epochs) {
+        self.strikes.insert(node_id, strikes);
+        return 0
+    };
+    staking.slash(node_id, self.penalty_share)
+}
+
+/// A node scored under this gets no rewards.
+public fun score_bar(self: &System): u16 { self.inner().score_bar }
 
 /// Shard ids held by each committee member, in member order.
 public fun shards(self: &System): &vector<vector<u16>> { &self.inner().shards }

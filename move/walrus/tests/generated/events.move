@@ -37,4 +37,8 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     assert!(bytes[9] == x"0700000001abababababababababababababababababababababababababababababababab010300");
     // events::RewardsDistributed
     assert!(bytes[10] == x"0700000001abababababababababababababababababababababababababababababababab0115cd5b0700000000");
+    // events::AuditScoresSubmitted
+    assert!(bytes[11] == x"07000000abababababababababababababababababababababababababababababababab0210270000");
+    // events::NodePenalized
+    assert!(bytes[12] == x"07000000abababababababababababababababababababababababababababababababab15cd5b0700000000");
 }
