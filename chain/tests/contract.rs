@@ -457,3 +457,82 @@ fn only_committee_members_audit() {
         Err(system::ENotCommitteeMember)
     );
 }
+
+#[test]
+fn governance_aborts_match_the_move_module() {
+    use walrus_chain::contract::governance::{
+        self, EAlreadyVoted, EIneligibleStake, EInvalidChoice, EInvalidParameter, EWrongPhase,
+    };
+    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
+
+    assert_eq!(
+        governance::check_parameter(0, 10_001),
+        Err(EInvalidParameter)
+    );
+    assert_eq!(governance::check_parameter(6, 1), Err(EInvalidParameter));
+    governance::check_parameter(5, 1_000).unwrap();
+    let operator = Address::new([0xd0; 32]);
+    let mut ctx = TxContext::new(operator, [60; 32]);
+    let (mut system, mut staking) = system_and_staking(&mut ctx);
+    let key = BlsKeyPair::from_secret_bytes(&[61; 32]).unwrap();
+    let proof = ProofOfPossession::create(&key, 1, operator);
+    let cap = staking
+        .register_candidate(
+            "node".to_owned(),
+            "127.0.0.1:1".to_owned(),
+            key.public_key().as_bytes().to_vec(),
+            proof.signature.as_bytes(),
+            0,
+            &mut ctx,
+        )
+        .unwrap();
+    let big = wal(1_000_000_000_000, &mut ctx);
+    let big = staking
+        .stake_with_pool(big, cap.node_id(), &mut ctx)
+        .unwrap();
+    let small = wal(999_999_999_999, &mut ctx);
+    let small = staking
+        .stake_with_pool(small, cap.node_id(), &mut ctx)
+        .unwrap();
+    assert_eq!(
+        governance::create_proposal(&staking, &big, 3, 9, &mut ctx).err(),
+        Some(EIneligibleStake),
+        "not active yet"
+    );
+    let mut later = TxContext::new(operator, [62; 32]).at(60_000);
+    system
+        .initiate_epoch_change(&mut staking, &mut later)
+        .unwrap();
+    assert_eq!(
+        governance::create_proposal(&staking, &small, 3, 9, &mut ctx).err(),
+        Some(EIneligibleStake)
+    );
+    let mut proposal = governance::create_proposal(&staking, &big, 3, 9, &mut ctx).unwrap();
+    assert_eq!(
+        proposal.vote(&staking, &big, 3, &mut ctx),
+        Err(EInvalidChoice)
+    );
+    assert_eq!(
+        proposal.execute_proposal(&mut system, &staking, &mut ctx),
+        Err(EWrongPhase)
+    );
+    proposal.vote(&staking, &small, 0, &mut ctx).unwrap();
+    assert_eq!(
+        proposal.vote(&staking, &small, 1, &mut ctx),
+        Err(EAlreadyVoted)
+    );
+    proposal.vote(&staking, &big, 1, &mut ctx).unwrap();
+    assert_eq!(proposal.tally(), (1_000_000_000_000, 999_999_999_999, 0));
+    let mut after = TxContext::new(operator, [63; 32]).at(120_000);
+    system
+        .initiate_epoch_change(&mut staking, &mut after)
+        .unwrap();
+    assert_eq!(proposal.vote(&staking, &big, 1, &mut ctx), Err(EWrongPhase));
+    assert!(
+        proposal
+            .execute_proposal(&mut system, &staking, &mut ctx)
+            .unwrap()
+    );
+    assert_eq!(system.storage_price_per_unit_size().unwrap(), 9);
+    assert!(proposal.is_executed());
+}

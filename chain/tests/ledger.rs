@@ -672,3 +672,150 @@ fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
     let replayed = Ledger::open(dir.path(), publisher.address()).unwrap();
     assert_eq!(replayed.state().state_digest(), digest);
 }
+
+#[test]
+fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
+    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
+
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = key(1);
+    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let publication = *ledger.publication();
+    let run = |ledger: &mut Ledger, who: &AccountKeyPair, nonce: u64, call: Call, at: u64| {
+        let mut results = ledger
+            .execute_batch(vec![signed(who, nonce, vec![call])], at)
+            .unwrap();
+        let effects = results.pop().unwrap().unwrap();
+        assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+        effects
+    };
+    run(
+        &mut ledger,
+        &publisher,
+        0,
+        create_system_call(&publication),
+        0,
+    );
+    let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
+
+    // A node registers; a voter stakes 2,000 WAL with it.
+    let operator = key(6);
+    let node_key = BlsKeyPair::from_secret_bytes(&[8; 32]).unwrap();
+    let proof = ProofOfPossession::create(&node_key, 1, operator.address());
+    let effects = run(
+        &mut ledger,
+        &operator,
+        1,
+        Call::RegisterCandidate {
+            staking,
+            name: "node".to_owned(),
+            network_address: "127.0.0.1:1".to_owned(),
+            public_key: node_key.public_key().as_bytes().to_vec(),
+            proof_of_possession: proof.signature.as_bytes().to_vec(),
+            commission_rate: 0,
+        },
+        1,
+    );
+    let cap = effects.created[0];
+    let ObjectData::StorageNodeCap(cap) = &ledger.state().object(&cap).unwrap().data else {
+        panic!("not a cap");
+    };
+    let node_id = cap.node_id();
+    let voter = key(7);
+    let coin = run(
+        &mut ledger,
+        &publisher,
+        1,
+        Call::SplitAndTransfer {
+            coin: publication.supply,
+            amount: 2_000 * wal::FROST_PER_WAL,
+            recipient: voter.address(),
+        },
+        2,
+    )
+    .created[0];
+    let stake = run(
+        &mut ledger,
+        &voter,
+        1,
+        Call::StakeWithPool {
+            staking,
+            coin,
+            node_id,
+        },
+        3,
+    )
+    .created[0];
+    // The stake activates with the epoch change.
+    let change = Call::InitiateEpochChange { system, staking };
+    run(&mut ledger, &voter, 2, change.clone(), 60_000);
+
+    let effects = run(
+        &mut ledger,
+        &voter,
+        3,
+        Call::CreateProposal {
+            staking,
+            staked_wal: stake,
+            parameter: walrus_chain::contract::governance::STORAGE_PRICE,
+            value: 9,
+        },
+        60_001,
+    );
+    let proposal = effects.created[0];
+    assert_eq!(
+        ledger.state().object(&proposal).unwrap().owner,
+        Owner::Shared
+    );
+    run(
+        &mut ledger,
+        &voter,
+        4,
+        Call::Vote {
+            proposal,
+            staking,
+            staked_wal: stake,
+            choice: walrus_chain::contract::governance::FOR,
+        },
+        60_002,
+    );
+    run(&mut ledger, &voter, 5, change, 120_000);
+    let effects = run(
+        &mut ledger,
+        &key(9),
+        1,
+        Call::ExecuteProposal {
+            proposal,
+            system,
+            staking,
+        },
+        120_001,
+    );
+    assert_eq!(effects.events[0].type_name(), "events::ProposalExecuted");
+    let ObjectData::System(system_object) = &ledger.state().object(&system).unwrap().data else {
+        panic!("not the system");
+    };
+    assert_eq!(system_object.storage_price_per_unit_size().unwrap(), 9);
+    // Executing twice aborts with the Move code.
+    let again = ledger
+        .execute_batch(
+            vec![signed(
+                &key(9),
+                2,
+                vec![Call::ExecuteProposal {
+                    proposal,
+                    system,
+                    staking,
+                }],
+            )],
+            120_002,
+        )
+        .unwrap();
+    assert_eq!(
+        again[0].as_ref().unwrap().status,
+        ExecutionStatus::Aborted {
+            call: 0,
+            abort: walrus_chain::contract::governance::EAlreadyExecuted
+        }
+    );
+}

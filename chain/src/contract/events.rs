@@ -187,6 +187,55 @@ pub struct NodePenalized {
     pub burned: u64,
 }
 
+/// A proposal to change a parameter was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalCreated {
+    /// Epoch of the proposal (the voting epoch).
+    pub epoch: u32,
+    /// The `Proposal` object.
+    pub proposal_id: ObjectId,
+    /// Who proposed.
+    pub proposer: ObjectId,
+    /// The governed parameter.
+    pub parameter: u8,
+    /// Its proposed value.
+    pub value: u64,
+    /// First epoch after voting.
+    pub voting_end_epoch: u32,
+}
+
+/// A stake voted on a proposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteCast {
+    /// Epoch of the vote.
+    pub epoch: u32,
+    /// The proposal.
+    pub proposal_id: ObjectId,
+    /// The voting `StakedWal`.
+    pub staked_wal_id: ObjectId,
+    /// 0 against, 1 for, 2 abstain.
+    pub choice: u8,
+    /// Its principal.
+    pub weight: u64,
+}
+
+/// A proposal's vote was counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalExecuted {
+    /// Epoch of the execution.
+    pub epoch: u32,
+    /// The proposal.
+    pub proposal_id: ObjectId,
+    /// Whether it passed (and changed its parameter).
+    pub passed: bool,
+    /// Votes for.
+    pub votes_for: u64,
+    /// Votes against.
+    pub votes_against: u64,
+    /// Abstentions.
+    pub votes_abstain: u64,
+}
+
 /// Any event of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -216,6 +265,12 @@ pub enum Event {
     AuditScoresSubmitted(AuditScoresSubmitted),
     /// See [`NodePenalized`].
     NodePenalized(NodePenalized),
+    /// See [`ProposalCreated`].
+    ProposalCreated(ProposalCreated),
+    /// See [`VoteCast`].
+    VoteCast(VoteCast),
+    /// See [`ProposalExecuted`].
+    ProposalExecuted(ProposalExecuted),
 }
 
 impl Event {
@@ -235,6 +290,9 @@ impl Event {
             Self::RewardsDistributed(_) => "events::RewardsDistributed",
             Self::AuditScoresSubmitted(_) => "events::AuditScoresSubmitted",
             Self::NodePenalized(_) => "events::NodePenalized",
+            Self::ProposalCreated(_) => "events::ProposalCreated",
+            Self::VoteCast(_) => "events::VoteCast",
+            Self::ProposalExecuted(_) => "events::ProposalExecuted",
         }
     }
 
@@ -254,6 +312,9 @@ impl Event {
             Self::RewardsDistributed(e) => bcs::to_bytes(e),
             Self::AuditScoresSubmitted(e) => bcs::to_bytes(e),
             Self::NodePenalized(e) => bcs::to_bytes(e),
+            Self::ProposalCreated(e) => bcs::to_bytes(e),
+            Self::VoteCast(e) => bcs::to_bytes(e),
+            Self::ProposalExecuted(e) => bcs::to_bytes(e),
         }
         .expect("events serialize")
     }
@@ -282,5 +343,8 @@ into_event!(
     CommitteeSelected,
     RewardsDistributed,
     AuditScoresSubmitted,
-    NodePenalized
+    NodePenalized,
+    ProposalCreated,
+    VoteCast,
+    ProposalExecuted
 );

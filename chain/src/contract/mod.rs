@@ -10,6 +10,7 @@ pub mod bls_aggregate;
 mod context;
 pub mod encoding;
 pub mod events;
+pub mod governance;
 pub mod messages;
 pub mod rewards;
 pub mod staking;

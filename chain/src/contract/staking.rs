@@ -271,6 +271,14 @@ impl Staking {
         (ids, stakes, keys)
     }
 
+    /// Active stake of all pools, in FROST.
+    pub fn total_stake(&self) -> u64 {
+        self.nodes
+            .iter()
+            .map(|(_, node)| node.pool.wal_balance())
+            .sum()
+    }
+
     /// Takes `share` basis points of node `node_id`'s stake as a penalty; returns the FROST
     /// taken (0 for a node without a pool here).
     pub fn slash(&mut self, node_id: ObjectId, share: u16) -> Result<u64, MoveAbort> {

@@ -556,6 +556,35 @@ impl System {
         Ok(self.inner()?.score_bar)
     }
 
+    /// Sets a governed parameter (the caller checked its bounds).
+    pub fn set_parameter(&mut self, parameter: u8, value: u64) -> Result<(), MoveAbort> {
+        let inner = self.inner_mut()?;
+        match parameter {
+            0 => inner.score_bar = value as u16,
+            1 => inner.penalty_share = value as u16,
+            2 => inner.penalty_epochs = value as u16,
+            3 => inner.storage_price_per_unit_size = value,
+            4 => inner.write_price_per_unit_size = value,
+            _ => inner.max_committee_size = value as u16,
+        }
+        Ok(())
+    }
+
+    /// Share of its stake, in basis points, a node loses after too many epochs under the bar.
+    pub fn penalty_share(&self) -> Result<u16, MoveAbort> {
+        Ok(self.inner()?.penalty_share)
+    }
+
+    /// Consecutive epochs under the bar that bring the penalty.
+    pub fn penalty_epochs(&self) -> Result<u16, MoveAbort> {
+        Ok(self.inner()?.penalty_epochs)
+    }
+
+    /// Most nodes in a committee.
+    pub fn max_committee_size(&self) -> Result<u16, MoveAbort> {
+        Ok(self.inner()?.max_committee_size)
+    }
+
     /// Shard ids held by each committee member, in member order.
     pub fn shards(&self) -> Result<&[Vec<u16>], MoveAbort> {
         Ok(&self.inner()?.shards)

@@ -20,6 +20,7 @@ use crate::contract::{
     blob::Blob,
     bls_aggregate::{new_committee, new_member},
     events::Event,
+    governance::{self, Proposal},
     staking::{Staking, StorageNodeCap},
     staking_pool::StakedWal,
     storage_resource::Storage,
@@ -484,6 +485,54 @@ impl<'s> Session<'s> {
                 let result = system.submit_audit_scores(&cap, scores.clone(), &mut self.ctx);
                 self.put_back(system);
                 self.put_back(cap);
+                result?;
+            }
+            Call::CreateProposal {
+                staking,
+                staked_wal,
+                parameter,
+                value,
+            } => {
+                let staking: Staking = self.take(*staking)?;
+                let stake: StakedWal = self.take(*staked_wal)?;
+                let proposal = governance::create_proposal(
+                    &staking,
+                    &stake,
+                    *parameter,
+                    *value,
+                    &mut self.ctx,
+                );
+                self.put_back(staking);
+                self.put_back(stake);
+                self.create(proposal?, Owner::Shared);
+            }
+            Call::Vote {
+                proposal,
+                staking,
+                staked_wal,
+                choice,
+            } => {
+                let mut proposal: Proposal = self.take(*proposal)?;
+                let staking: Staking = self.take(*staking)?;
+                let stake: StakedWal = self.take(*staked_wal)?;
+                let result = proposal.vote(&staking, &stake, *choice, &mut self.ctx);
+                self.put_back(proposal);
+                self.put_back(staking);
+                self.put_back(stake);
+                result?;
+            }
+            Call::ExecuteProposal {
+                proposal,
+                system,
+                staking,
+            } => {
+                let mut proposal: Proposal = self.take(*proposal)?;
+                let mut system: System = self.take(*system)?;
+                let staking: Staking = self.take(*staking)?;
+                let result = proposal.execute_proposal(&mut system, &staking, &mut self.ctx);
+                self.put_back(proposal);
+                self.put_back(system);
+                self.put_back(staking);
                 result?;
             }
             Call::InitiateEpochChange { system, staking } => {

@@ -6,6 +6,7 @@ use sui_sdk_types::Address;
 use crate::contract::{
     ObjectId,
     blob::Blob,
+    governance::Proposal,
     staking::{Staking, StorageNodeCap},
     staking_pool::StakedWal,
     storage_resource::Storage,
@@ -43,6 +44,8 @@ pub enum ObjectData {
     StakedWal(StakedWal),
     /// A node operator's cap.
     StorageNodeCap(StorageNodeCap),
+    /// A governance proposal.
+    Proposal(Box<Proposal>),
 }
 
 impl ObjectData {
@@ -58,6 +61,7 @@ impl ObjectData {
             Self::Staking(o) => o.id,
             Self::StakedWal(o) => o.id,
             Self::StorageNodeCap(o) => o.id,
+            Self::Proposal(o) => o.id,
         }
     }
 
@@ -73,6 +77,7 @@ impl ObjectData {
             Self::Staking(_) => "staking::Staking",
             Self::StakedWal(_) => "staking_pool::StakedWal",
             Self::StorageNodeCap(_) => "staking::StorageNodeCap",
+            Self::Proposal(_) => "governance::Proposal",
         }
     }
 }
@@ -149,3 +154,4 @@ object_kind!(Blob, Blob, "blob::Blob", boxed);
 object_kind!(Staking, Staking, "staking::Staking", boxed);
 object_kind!(StakedWal, StakedWal, "staking_pool::StakedWal");
 object_kind!(StorageNodeCap, StorageNodeCap, "staking::StorageNodeCap");
+object_kind!(Proposal, Proposal, "governance::Proposal", boxed);

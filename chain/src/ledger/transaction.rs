@@ -86,6 +86,38 @@ pub enum Call {
         /// One score (0..=10000) per committee member, in member order.
         scores: Vec<u16>,
     },
+    /// `governance::create_proposal`; the proposal is shared.
+    CreateProposal {
+        /// The staking registry.
+        staking: ObjectId,
+        /// The proposer's stake (at least 1,000 WAL, active).
+        staked_wal: ObjectId,
+        /// The governed parameter (0 score bar, 1 penalty share, 2 penalty epochs, 3 storage
+        /// price, 4 write price, 5 committee size).
+        parameter: u8,
+        /// Its proposed value.
+        value: u64,
+    },
+    /// `governance::vote`.
+    Vote {
+        /// The proposal.
+        proposal: ObjectId,
+        /// The staking registry.
+        staking: ObjectId,
+        /// The voting stake.
+        staked_wal: ObjectId,
+        /// 0 against, 1 for, 2 abstain.
+        choice: u8,
+    },
+    /// `governance::execute_proposal`.
+    ExecuteProposal {
+        /// The proposal.
+        proposal: ObjectId,
+        /// The system.
+        system: ObjectId,
+        /// The staking registry.
+        staking: ObjectId,
+    },
     /// `system::initiate_epoch_change`, at the checkpoint's time.
     InitiateEpochChange {
         /// The system.

@@ -116,6 +116,67 @@ public struct NodePenalized has copy, drop {
     burned: u64,
 }
 
+/// A proposal to change a parameter was made.
+public struct ProposalCreated has copy, drop {
+    epoch: u32,
+    proposal_id: ID,
+    proposer: address,
+    parameter: u8,
+    value: u64,
+    voting_end_epoch: u32,
+}
+
+/// A stake voted on a proposal (0 against, 1 for, 2 abstain) with its principal.
+public struct VoteCast has copy, drop {
+    epoch: u32,
+    proposal_id: ID,
+    staked_wal_id: ID,
+    choice: u8,
+    weight: u64,
+}
+
+/// A proposal's vote was counted: `passed` ones changed their parameter.
+public struct ProposalExecuted has copy, drop {
+    epoch: u32,
+    proposal_id: ID,
+    passed: bool,
+    votes_for: u64,
+    votes_against: u64,
+    votes_abstain: u64,
+}
+
+public(package) fun emit_proposal_created(
+    epoch: u32,
+    proposal_id: ID,
+    proposer: address,
+    parameter: u8,
+    value: u64,
+    voting_end_epoch: u32,
+) {
+    emit(ProposalCreated { epoch, proposal_id, proposer, parameter, value, voting_end_epoch })
+}
+
+public(package) fun emit_vote_cast(
+    epoch: u32,
+    proposal_id: ID,
+    staked_wal_id: ID,
+    choice: u8,
+    weight: u64,
+) {
+    emit(VoteCast { epoch, proposal_id, staked_wal_id, choice, weight })
+}
+
+public(package) fun emit_proposal_executed(
+    epoch: u32,
+    proposal_id: ID,
+    passed: bool,
+    votes_for: u64,
+    votes_against: u64,
+    votes_abstain: u64,
+) {
+    emit(ProposalExecuted { epoch, proposal_id, passed, votes_for, votes_against, votes_abstain })
+}
+
 public(package) fun emit_audit_scores_submitted(epoch: u32, auditor: ID, scores: vector<u16>) {
     emit(AuditScoresSubmitted { epoch, auditor, scores })
 }
@@ -306,5 +367,34 @@ public fun event_bcs_for_testing(
             &AuditScoresSubmitted { epoch, auditor: object_id, scores: vector[10_000, 0] },
         ),
         sui::bcs::to_bytes(&NodePenalized { epoch, node_id: object_id, burned: size }),
+        sui::bcs::to_bytes(
+            &ProposalCreated {
+                epoch,
+                proposal_id: object_id,
+                proposer: object_id.to_address(),
+                parameter: 3,
+                value: size,
+                voting_end_epoch: end_epoch,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &VoteCast {
+                epoch,
+                proposal_id: object_id,
+                staked_wal_id: object_id,
+                choice: 1,
+                weight: size,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &ProposalExecuted {
+                epoch,
+                proposal_id: object_id,
+                passed: flag,
+                votes_for: size,
+                votes_against: 1,
+                votes_abstain: 2,
+            },
+        ),
     ]
 }

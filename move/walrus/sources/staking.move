@@ -214,6 +214,13 @@ public(package) fun slash(self: &mut Staking, node_id: ID, share: u16): u64 {
     self.nodes.borrow_mut(node_id).pool.slash(share)
 }
 
+/// Active stake of all pools, in FROST.
+public fun total_stake(self: &Staking): u64 {
+    let mut total = 0;
+    self.node_ids.do_ref!(|id| total = total + self.nodes.borrow(*id).pool.wal_balance());
+    total
+}
+
 /// The current epoch.
 public fun epoch(self: &Staking): u32 { self.epoch }
 

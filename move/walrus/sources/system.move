@@ -465,6 +465,26 @@ fun strike(self: &mut SystemStateInnerV1, staking: &mut Staking, node_id: ID, sc
     staking.slash(node_id, self.penalty_share)
 }
 
+/// Sets a governed parameter (the caller checked its bounds).
+public(package) fun set_parameter(self: &mut System, parameter: u8, value: u64) {
+    let inner = self.inner_mut();
+    if (parameter == 0) inner.score_bar = value as u16
+    else if (parameter == 1) inner.penalty_share = value as u16
+    else if (parameter == 2) inner.penalty_epochs = value as u16
+    else if (parameter == 3) inner.storage_price_per_unit_size = value
+    else if (parameter == 4) inner.write_price_per_unit_size = value
+    else inner.max_committee_size = value as u16;
+}
+
+/// Share of its stake, in basis points, a node loses after too many epochs under the bar.
+public fun penalty_share(self: &System): u16 { self.inner().penalty_share }
+
+/// Consecutive epochs under the bar that bring the penalty.
+public fun penalty_epochs(self: &System): u16 { self.inner().penalty_epochs }
+
+/// Most nodes in a committee.
+public fun max_committee_size(self: &System): u16 { self.inner().max_committee_size }
+
 /// A node scored under this gets no rewards.
 public fun score_bar(self: &System): u16 { self.inner().score_bar }
 

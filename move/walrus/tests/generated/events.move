@@ -41,4 +41,10 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     assert!(bytes[11] == x"07000000abababababababababababababababababababababababababababababababab0210270000");
     // events::NodePenalized
     assert!(bytes[12] == x"07000000abababababababababababababababababababababababababababababababab15cd5b0700000000");
+    // events::ProposalCreated
+    assert!(bytes[13] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab0315cd5b070000000013000000");
+    // events::VoteCast
+    assert!(bytes[14] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab0115cd5b0700000000");
+    // events::ProposalExecuted
+    assert!(bytes[15] == x"07000000abababababababababababababababababababababababababababababababab0115cd5b070000000001000000000000000200000000000000");
 }
