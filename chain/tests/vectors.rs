@@ -494,14 +494,18 @@ fn render_certificate_tests(vectors: &CertificateVectors) -> String {
     let find = |name: &str| vectors.cases.iter().find(|c| c.name == name).unwrap();
     let all = find("all_members");
     let attestation = find("two_members_include_a_correct_one");
+    let next_epoch = find("signed_in_another_epoch");
     out.push_str(&format!(
         "/// Blob id, Merkle root and size of the certified blob.\npublic fun certified_blob(): (u256, u256, u64) {{\n    ({}, {}, {})\n}}\n\n\
          /// A certificate of the blob by all members: (signature, signers bitmap, message).\n\
          public fun blob_certificate(): (vector<u8>, vector<u8>, vector<u8>) {{\n    (\n        x\"{}\",\n        x\"{}\",\n        x\"{}\",\n    )\n}}\n\n\
          /// An attestation by members 0 and 1 that the blob id is invalid.\n\
-         public fun invalid_blob_id_attestation(): (vector<u8>, vector<u8>, vector<u8>) {{\n    (\n        x\"{}\",\n        x\"{}\",\n        x\"{}\",\n    )\n}}\n",
+         public fun invalid_blob_id_attestation(): (vector<u8>, vector<u8>, vector<u8>) {{\n    (\n        x\"{}\",\n        x\"{}\",\n        x\"{}\",\n    )\n}}\n\n\
+         /// A certificate of the blob by all four members in epoch {}.\n\
+         public fun blob_certificate_next_epoch(): (vector<u8>, vector<u8>, vector<u8>) {{\n    (\n        x\"{}\",\n        x\"{}\",\n        x\"{}\",\n    )\n}}\n",
         blob.blob_id_u256, blob.root_u256, blob.unencoded_length, all.signature, all.signers,
-        all.message, attestation.signature, attestation.signers, attestation.message
+        all.message, attestation.signature, attestation.signers, attestation.message,
+        vectors.epoch + 1, next_epoch.signature, next_epoch.signers, next_epoch.message
     ));
     for case in &vectors.cases {
         let (verify, expected_failure) = match (case.kind.as_str(), case.expected.as_str()) {

@@ -59,6 +59,15 @@ public fun invalid_blob_id_attestation(): (vector<u8>, vector<u8>, vector<u8>) {
     )
 }
 
+/// A certificate of the blob by all four members in epoch 2.
+public fun blob_certificate_next_epoch(): (vector<u8>, vector<u8>, vector<u8>) {
+    (
+        x"92f7e69a97ab6bdb4863dc7d5cae4d5a0a0217d2c93b9d79dc78468706f00b8aa915b09e9ecbe2515d943ebf5a4264dd15a2d46547418dc7ea83206a364b90368d630caa41cc9638f3dcfecfcca6171cd3d2e8ef04eec96ecd2fd2a98f4233f8",
+        x"0f",
+        x"01000302000000a6d8f142bc3cec5c4ab90533830e230e2bf46b292d95228a0dcaae394cb820ae00",
+    )
+}
+
 #[test]
 fun all_members() {
     let certified = committee().verify_quorum_in_epoch(
