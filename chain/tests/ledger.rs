@@ -819,3 +819,151 @@ fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
         }
     );
 }
+
+#[test]
+fn expired_storage_and_double_votes_abort_and_change_nothing() {
+    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
+
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = key(1);
+    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let publication = *ledger.publication();
+    let execute = |ledger: &mut Ledger, who: &AccountKeyPair, nonce: u64, call: Call, at: u64| {
+        let mut results = ledger
+            .execute_batch(vec![signed(who, nonce, vec![call])], at)
+            .unwrap();
+        results.pop().unwrap().unwrap()
+    };
+    execute(
+        &mut ledger,
+        &publisher,
+        0,
+        create_system_call(&publication),
+        0,
+    );
+    let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
+    let change = Call::InitiateEpochChange { system, staking };
+
+    // Storage for epoch 1 only, used after it ended.
+    let storage = execute(
+        &mut ledger,
+        &publisher,
+        1,
+        Call::ReserveSpace {
+            system,
+            storage_amount: MIB,
+            epochs_ahead: 1,
+            payment: publication.supply,
+        },
+        1,
+    )
+    .created[0];
+    execute(&mut ledger, &publisher, 2, change.clone(), 60_000);
+    let certified = &certificates()["certified_blob"];
+    let before = ledger.state().state_digest();
+    let effects = execute(
+        &mut ledger,
+        &publisher,
+        3,
+        Call::RegisterBlob {
+            system,
+            storage,
+            blob_id: BlobId(u256(&certified["blob_id_u256"])),
+            root_hash: Digest(u256(&certified["root_u256"])),
+            size: certified["unencoded_length"].as_u64().unwrap(),
+            encoding_type: 1,
+            deletable: false,
+            payment: publication.supply,
+        },
+        60_001,
+    );
+    assert_eq!(
+        effects.status,
+        ExecutionStatus::Aborted {
+            call: 0,
+            abort: walrus_chain::contract::blob::EResourceBounds
+        }
+    );
+    assert_eq!(ledger.state().state_digest(), before);
+
+    // A stake votes twice on a proposal.
+    let operator = key(6);
+    let node_key = BlsKeyPair::from_secret_bytes(&[8; 32]).unwrap();
+    let proof = ProofOfPossession::create(&node_key, 2, operator.address());
+    let cap = execute(
+        &mut ledger,
+        &operator,
+        1,
+        Call::RegisterCandidate {
+            staking,
+            name: "node".to_owned(),
+            network_address: "127.0.0.1:1".to_owned(),
+            public_key: node_key.public_key().as_bytes().to_vec(),
+            proof_of_possession: proof.signature.as_bytes().to_vec(),
+            commission_rate: 0,
+        },
+        60_002,
+    )
+    .created[0];
+    let ObjectData::StorageNodeCap(cap) = &ledger.state().object(&cap).unwrap().data else {
+        panic!("not a cap");
+    };
+    let node_id = cap.node_id();
+    let coin = execute(
+        &mut ledger,
+        &publisher,
+        4,
+        Call::SplitAndTransfer {
+            coin: publication.supply,
+            amount: 1_000 * wal::FROST_PER_WAL,
+            recipient: operator.address(),
+        },
+        60_003,
+    )
+    .created[0];
+    let stake = execute(
+        &mut ledger,
+        &operator,
+        2,
+        Call::StakeWithPool {
+            staking,
+            coin,
+            node_id,
+        },
+        60_004,
+    )
+    .created[0];
+    execute(&mut ledger, &operator, 3, change, 120_000);
+    let proposal = execute(
+        &mut ledger,
+        &operator,
+        4,
+        Call::CreateProposal {
+            staking,
+            staked_wal: stake,
+            parameter: 3,
+            value: 9,
+        },
+        120_001,
+    )
+    .created[0];
+    let vote = || Call::Vote {
+        proposal,
+        staking,
+        staked_wal: stake,
+        choice: 1,
+    };
+    assert_eq!(
+        execute(&mut ledger, &operator, 5, vote(), 120_002).status,
+        ExecutionStatus::Success
+    );
+    let before = ledger.state().state_digest();
+    assert_eq!(
+        execute(&mut ledger, &operator, 6, vote(), 120_003).status,
+        ExecutionStatus::Aborted {
+            call: 0,
+            abort: walrus_chain::contract::governance::EAlreadyVoted
+        }
+    );
+    assert_eq!(ledger.state().state_digest(), before);
+}
