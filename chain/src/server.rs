@@ -31,10 +31,10 @@ use tokio::sync::{Mutex, mpsc, oneshot, watch};
 use walrus_core::keys::account::AccountKeyPair;
 
 use crate::{
-    contract::ObjectId,
+    contract::{ObjectId, system::System},
     ledger::{
-        Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, SignedTransaction,
-        TransactionData, TransactionEffects,
+        Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, ObjectData,
+        SignedTransaction, TransactionData, TransactionEffects,
     },
 };
 
@@ -44,6 +44,8 @@ pub const MAX_BATCH: usize = 1024;
 pub const MAX_CHECKPOINTS_PER_READ: usize = 100;
 /// Longest a checkpoint read waits for a new checkpoint.
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
+/// How often the ledger checks whether the current epoch is over.
+pub const EPOCH_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 /// File holding the publisher's (and faucet's) account key, in Sui's `suiprivkey` format.
 pub const PUBLISHER_KEY_FILE: &str = "publisher.key";
 
@@ -166,6 +168,8 @@ pub struct Health {
     pub staking: Option<ObjectId>,
     /// Digest of every object (hex): equal digests, equal states.
     pub state_digest: String,
+    /// The current epoch, once the system exists.
+    pub epoch: Option<u32>,
 }
 
 /// An error answer: status and message.
@@ -337,6 +341,7 @@ pub struct LedgerServer {
     listener: tokio::net::TcpListener,
     router: Router,
     executor: tokio::task::JoinHandle<()>,
+    epoch_driver: tokio::task::JoinHandle<()>,
 }
 
 impl LedgerServer {
@@ -371,6 +376,7 @@ impl LedgerServer {
             publisher: Arc::new(publisher),
             faucet_nonce: Arc::new(AtomicU64::new(now_ms())),
         };
+        let epoch_driver = tokio::spawn(drive_epochs(state.clone()));
         let router = Router::new()
             .route("/v1/transactions", post(submit_transaction))
             .route("/v1/objects/{id}", get(read_object))
@@ -389,6 +395,7 @@ impl LedgerServer {
             listener,
             router,
             executor,
+            epoch_driver,
         })
     }
 
@@ -409,6 +416,7 @@ impl LedgerServer {
             .with_graceful_shutdown(shutdown)
             .await;
         self.executor.abort();
+        self.epoch_driver.abort();
         result.map_err(|source| ServerError::Listen { address, source })
     }
 }
@@ -465,6 +473,53 @@ async fn execute_batches(
                     )));
                 }
             }
+        }
+    }
+}
+
+/// The system object and its id, once created.
+fn current_system(ledger: &Ledger) -> Option<(ObjectId, &System)> {
+    let id = ledger.system()?;
+    match &ledger.state().object(&id)?.data {
+        ObjectData::System(system) => Some((id, system)),
+        _ => None,
+    }
+}
+
+/// The ledger's clock: once an epoch has lasted its duration, the publisher sends
+/// `initiate_epoch_change` (anyone may; this keeps a devnet moving without operators).
+async fn drive_epochs(state: AppState) {
+    let mut tick = tokio::time::interval(EPOCH_CHECK_INTERVAL);
+    loop {
+        tick.tick().await;
+        let due = {
+            let ledger = state.ledger.lock().await;
+            current_system(&ledger).and_then(|(system_id, system)| {
+                let start = system.epoch_start_ms().ok()?;
+                let duration = system.epoch_duration_ms().ok()?;
+                (now_ms() >= start.saturating_add(duration))
+                    .then_some((system_id, ledger.staking()?))
+            })
+        };
+        let Some((system, staking)) = due else {
+            continue;
+        };
+        let transaction = TransactionData {
+            sender: state.publisher.address(),
+            calls: vec![Call::InitiateEpochChange { system, staking }],
+            nonce: state.faucet_nonce.fetch_add(1, Ordering::Relaxed),
+        }
+        .sign(&state.publisher);
+        match transaction {
+            Ok(transaction) => match submit(&state, transaction).await {
+                Ok(submitted) => tracing::info!(
+                    checkpoint = submitted.checkpoint,
+                    status = ?submitted.effects.status,
+                    "epoch change"
+                ),
+                Err(error) => tracing::warn!(message = %error.message, "epoch change refused"),
+            },
+            Err(error) => tracing::error!(%error, "cannot sign the epoch change"),
         }
     }
 }
@@ -564,6 +619,7 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
         system: ledger.system(),
         staking: ledger.staking(),
         state_digest: hex::encode(ledger.state().state_digest()),
+        epoch: current_system(&ledger).and_then(|(_, system)| system.epoch().ok()),
     })
 }
 

@@ -212,11 +212,9 @@ fn u256(value: &serde_json::Value) -> [u8; 32] {
     bytes
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_blob_is_reserved_registered_and_certified_over_http() {
-    let vectors = vectors();
-    let dir = tempfile::tempdir().unwrap();
-    let genesis = serde_json::json!({
+/// A genesis file for the vectors' committee with epochs of `epoch_duration_ms`.
+fn genesis(vectors: &serde_json::Value, epoch_duration_ms: u64) -> serde_json::Value {
+    serde_json::json!({
         "epoch": vectors["epoch"],
         "members": vectors["members"].as_array().unwrap().iter().map(|m| serde_json::json!({
             "node_id": m["node_address"],
@@ -227,15 +225,19 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
         "write_price_per_unit_size": 7,
         "total_capacity_size": 1u64 << 40,
         "max_epochs_ahead": 10,
-    });
-    let genesis_path = dir.path().join("genesis.json");
+        "epoch_duration_ms": epoch_duration_ms,
+    })
+}
+
+/// Starts a ledger in `dir` that creates its system from `genesis`.
+fn start_with_genesis(dir: &std::path::Path, genesis: serde_json::Value) -> LedgerProcess {
+    let genesis_path = dir.join("genesis.json");
     std::fs::write(&genesis_path, genesis.to_string()).unwrap();
-    let data_dir = dir.path().join("ledger");
     let mut child = Command::new(env!("CARGO_BIN_EXE_walrus"))
         .args(["ledger", "--listen", "127.0.0.1:0", "--genesis"])
         .arg(&genesis_path)
         .arg("--data-dir")
-        .arg(&data_dir)
+        .arg(dir.join("ledger"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -244,14 +246,19 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let ledger = LedgerProcess {
-        child,
-        url: line
-            .trim()
-            .strip_prefix("ledger listening on ")
-            .unwrap()
-            .to_owned(),
-    };
+    let url = line
+        .trim()
+        .strip_prefix("ledger listening on ")
+        .unwrap()
+        .to_owned();
+    LedgerProcess { child, url }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_is_reserved_registered_and_certified_over_http() {
+    let vectors = vectors();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = start_with_genesis(dir.path(), genesis(&vectors, 60_000));
     let client = LedgerClient::new(&ledger.url);
     let health = client.health().await.unwrap();
     let system = health.system.expect("genesis created the system");
@@ -354,4 +361,20 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
     let (batch, position) = waiting.await.unwrap();
     assert_eq!(batch.len(), 1);
     assert_eq!(position, page.checkpoint_count + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_changes_epochs_by_its_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = start_with_genesis(dir.path(), genesis(&vectors(), 300));
+    let client = LedgerClient::new(&ledger.url);
+    let mut epoch = 0;
+    for _ in 0..50 {
+        epoch = client.health().await.unwrap().epoch.unwrap();
+        if epoch >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(epoch >= 3, "the ledger is still at epoch {epoch}");
 }

@@ -91,6 +91,12 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
     Ok(())
 }
 
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 fn sign(key: &AccountKeyPair, nonce: u64, call: Call) -> Result<SignedTransaction> {
     Ok(TransactionData {
         sender: key.address(),
@@ -111,7 +117,7 @@ fn run_batches(
     let mut transactions = transactions.into_iter().peekable();
     while transactions.peek().is_some() {
         let chunk: Vec<_> = transactions.by_ref().take(batch).collect();
-        for result in ledger.execute_batch(chunk, 0)? {
+        for result in ledger.execute_batch(chunk, now_ms())? {
             let effects = result?;
             if effects.status != ExecutionStatus::Success {
                 bail!("a benchmark transaction failed: {:?}", effects.status);
