@@ -8,7 +8,7 @@ use walrus_chain::{
     contract::{ObjectId, system, wal},
     ledger::{
         Call, ExecutionStatus, LOG_FILE, Ledger, LedgerError, LedgerState, ObjectData, Owner,
-        Publication, SignedTransaction, TransactionData, TransactionError,
+        Publication, SignedTransaction, TransactionData, TransactionEffects, TransactionError,
     },
 };
 use walrus_core::{BlobId, keys::account::AccountKeyPair, merkle::Digest};
@@ -673,146 +673,134 @@ fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
     assert_eq!(replayed.state().state_digest(), digest);
 }
 
-#[test]
-fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
+/// Executes one call at `at` (the nonce too, so calls at distinct times are distinct) and
+/// returns its effects; the transaction must not be rejected.
+fn execute_at(
+    ledger: &mut Ledger,
+    who: &AccountKeyPair,
+    call: Call,
+    at: u64,
+) -> TransactionEffects {
+    let mut results = ledger
+        .execute_batch(vec![signed(who, at, vec![call])], at)
+        .unwrap();
+    results.pop().unwrap().unwrap()
+}
+
+/// Like [`execute_at`], and the call must succeed.
+fn succeed_at(
+    ledger: &mut Ledger,
+    who: &AccountKeyPair,
+    call: Call,
+    at: u64,
+) -> TransactionEffects {
+    let effects = execute_at(ledger, who, call, at);
+    assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+    effects
+}
+
+/// In `epoch`, `operator` registers a node (BLS key from `seed`), the publisher sends
+/// `staker` `amount` FROST, and `staker` stakes it with the node; calls run at `at`, `at + 1`
+/// and `at + 2`. Returns the node id and the stake.
+#[allow(clippy::too_many_arguments)]
+fn register_and_stake(
+    ledger: &mut Ledger,
+    publisher: &AccountKeyPair,
+    operator: &AccountKeyPair,
+    staker: &AccountKeyPair,
+    seed: u8,
+    epoch: u32,
+    amount: u64,
+    at: u64,
+) -> (ObjectId, ObjectId) {
     use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
 
-    let dir = tempfile::tempdir().unwrap();
-    let publisher = key(1);
-    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
-    let publication = *ledger.publication();
-    let run = |ledger: &mut Ledger, who: &AccountKeyPair, nonce: u64, call: Call, at: u64| {
-        let mut results = ledger
-            .execute_batch(vec![signed(who, nonce, vec![call])], at)
-            .unwrap();
-        let effects = results.pop().unwrap().unwrap();
-        assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
-        effects
+    let staking = ledger.staking().unwrap();
+    let node_key = BlsKeyPair::from_secret_bytes(&[seed; 32]).unwrap();
+    let proof = ProofOfPossession::create(&node_key, epoch, operator.address());
+    let register = Call::RegisterCandidate {
+        staking,
+        name: "node".to_owned(),
+        network_address: "127.0.0.1:1".to_owned(),
+        public_key: node_key.public_key().as_bytes().to_vec(),
+        proof_of_possession: proof.signature.as_bytes().to_vec(),
+        commission_rate: 0,
     };
-    run(
-        &mut ledger,
-        &publisher,
-        0,
-        create_system_call(&publication),
-        0,
-    );
-    let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
-
-    // A node registers; a voter stakes 2,000 WAL with it.
-    let operator = key(6);
-    let node_key = BlsKeyPair::from_secret_bytes(&[8; 32]).unwrap();
-    let proof = ProofOfPossession::create(&node_key, 1, operator.address());
-    let effects = run(
-        &mut ledger,
-        &operator,
-        1,
-        Call::RegisterCandidate {
-            staking,
-            name: "node".to_owned(),
-            network_address: "127.0.0.1:1".to_owned(),
-            public_key: node_key.public_key().as_bytes().to_vec(),
-            proof_of_possession: proof.signature.as_bytes().to_vec(),
-            commission_rate: 0,
-        },
-        1,
-    );
-    let cap = effects.created[0];
+    let cap = succeed_at(ledger, operator, register, at).created[0];
     let ObjectData::StorageNodeCap(cap) = &ledger.state().object(&cap).unwrap().data else {
         panic!("not a cap");
     };
     let node_id = cap.node_id();
+    let fund = Call::SplitAndTransfer {
+        coin: ledger.publication().supply,
+        amount,
+        recipient: staker.address(),
+    };
+    let coin = succeed_at(ledger, publisher, fund, at + 1).created[0];
+    let stake = Call::StakeWithPool {
+        staking,
+        coin,
+        node_id,
+    };
+    let stake = succeed_at(ledger, staker, stake, at + 2).created[0];
+    (node_id, stake)
+}
+
+#[test]
+fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = key(1);
+    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let publication = *ledger.publication();
+    succeed_at(&mut ledger, &publisher, create_system_call(&publication), 0);
+    let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
     let voter = key(7);
-    let coin = run(
+    let (_, stake) = register_and_stake(
         &mut ledger,
         &publisher,
-        1,
-        Call::SplitAndTransfer {
-            coin: publication.supply,
-            amount: 2_000 * wal::FROST_PER_WAL,
-            recipient: voter.address(),
-        },
-        2,
-    )
-    .created[0];
-    let stake = run(
-        &mut ledger,
+        &key(6),
         &voter,
+        8,
         1,
-        Call::StakeWithPool {
-            staking,
-            coin,
-            node_id,
-        },
-        3,
-    )
-    .created[0];
+        2_000 * wal::FROST_PER_WAL,
+        1,
+    );
     // The stake activates with the epoch change.
     let change = Call::InitiateEpochChange { system, staking };
-    run(&mut ledger, &voter, 2, change.clone(), 60_000);
-
-    let effects = run(
-        &mut ledger,
-        &voter,
-        3,
-        Call::CreateProposal {
-            staking,
-            staked_wal: stake,
-            parameter: walrus_chain::contract::governance::STORAGE_PRICE,
-            value: 9,
-        },
-        60_001,
-    );
-    let proposal = effects.created[0];
+    succeed_at(&mut ledger, &voter, change.clone(), 60_000);
+    let create = Call::CreateProposal {
+        staking,
+        staked_wal: stake,
+        parameter: walrus_chain::contract::governance::STORAGE_PRICE,
+        value: 9,
+    };
+    let proposal = succeed_at(&mut ledger, &voter, create, 60_001).created[0];
     assert_eq!(
         ledger.state().object(&proposal).unwrap().owner,
         Owner::Shared
     );
-    run(
-        &mut ledger,
-        &voter,
-        4,
-        Call::Vote {
-            proposal,
-            staking,
-            staked_wal: stake,
-            choice: walrus_chain::contract::governance::FOR,
-        },
-        60_002,
-    );
-    run(&mut ledger, &voter, 5, change, 120_000);
-    let effects = run(
-        &mut ledger,
-        &key(9),
-        1,
-        Call::ExecuteProposal {
-            proposal,
-            system,
-            staking,
-        },
-        120_001,
-    );
+    let vote = Call::Vote {
+        proposal,
+        staking,
+        staked_wal: stake,
+        choice: walrus_chain::contract::governance::FOR,
+    };
+    succeed_at(&mut ledger, &voter, vote, 60_002);
+    succeed_at(&mut ledger, &voter, change, 120_000);
+    let execute = Call::ExecuteProposal {
+        proposal,
+        system,
+        staking,
+    };
+    let effects = succeed_at(&mut ledger, &key(9), execute.clone(), 120_001);
     assert_eq!(effects.events[0].type_name(), "events::ProposalExecuted");
     let ObjectData::System(system_object) = &ledger.state().object(&system).unwrap().data else {
         panic!("not the system");
     };
     assert_eq!(system_object.storage_price_per_unit_size().unwrap(), 9);
     // Executing twice aborts with the Move code.
-    let again = ledger
-        .execute_batch(
-            vec![signed(
-                &key(9),
-                2,
-                vec![Call::ExecuteProposal {
-                    proposal,
-                    system,
-                    staking,
-                }],
-            )],
-            120_002,
-        )
-        .unwrap();
     assert_eq!(
-        again[0].as_ref().unwrap().status,
+        execute_at(&mut ledger, &key(9), execute, 120_002).status,
         ExecutionStatus::Aborted {
             call: 0,
             abort: walrus_chain::contract::governance::EAlreadyExecuted
@@ -822,63 +810,37 @@ fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
 
 #[test]
 fn expired_storage_and_double_votes_abort_and_change_nothing() {
-    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
-
     let dir = tempfile::tempdir().unwrap();
     let publisher = key(1);
     let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
     let publication = *ledger.publication();
-    let execute = |ledger: &mut Ledger, who: &AccountKeyPair, nonce: u64, call: Call, at: u64| {
-        let mut results = ledger
-            .execute_batch(vec![signed(who, nonce, vec![call])], at)
-            .unwrap();
-        results.pop().unwrap().unwrap()
-    };
-    execute(
-        &mut ledger,
-        &publisher,
-        0,
-        create_system_call(&publication),
-        0,
-    );
+    succeed_at(&mut ledger, &publisher, create_system_call(&publication), 0);
     let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
     let change = Call::InitiateEpochChange { system, staking };
 
     // Storage for epoch 1 only, used after it ended.
-    let storage = execute(
-        &mut ledger,
-        &publisher,
-        1,
-        Call::ReserveSpace {
-            system,
-            storage_amount: MIB,
-            epochs_ahead: 1,
-            payment: publication.supply,
-        },
-        1,
-    )
-    .created[0];
-    execute(&mut ledger, &publisher, 2, change.clone(), 60_000);
+    let reserve = Call::ReserveSpace {
+        system,
+        storage_amount: MIB,
+        epochs_ahead: 1,
+        payment: publication.supply,
+    };
+    let storage = succeed_at(&mut ledger, &publisher, reserve, 1).created[0];
+    succeed_at(&mut ledger, &publisher, change.clone(), 60_000);
     let certified = &certificates()["certified_blob"];
     let before = ledger.state().state_digest();
-    let effects = execute(
-        &mut ledger,
-        &publisher,
-        3,
-        Call::RegisterBlob {
-            system,
-            storage,
-            blob_id: BlobId(u256(&certified["blob_id_u256"])),
-            root_hash: Digest(u256(&certified["root_u256"])),
-            size: certified["unencoded_length"].as_u64().unwrap(),
-            encoding_type: 1,
-            deletable: false,
-            payment: publication.supply,
-        },
-        60_001,
-    );
+    let register = Call::RegisterBlob {
+        system,
+        storage,
+        blob_id: BlobId(u256(&certified["blob_id_u256"])),
+        root_hash: Digest(u256(&certified["root_u256"])),
+        size: certified["unencoded_length"].as_u64().unwrap(),
+        encoding_type: 1,
+        deletable: false,
+        payment: publication.supply,
+    };
     assert_eq!(
-        effects.status,
+        execute_at(&mut ledger, &publisher, register, 60_001).status,
         ExecutionStatus::Aborted {
             call: 0,
             abort: walrus_chain::contract::blob::EResourceBounds
@@ -888,78 +850,34 @@ fn expired_storage_and_double_votes_abort_and_change_nothing() {
 
     // A stake votes twice on a proposal.
     let operator = key(6);
-    let node_key = BlsKeyPair::from_secret_bytes(&[8; 32]).unwrap();
-    let proof = ProofOfPossession::create(&node_key, 2, operator.address());
-    let cap = execute(
-        &mut ledger,
-        &operator,
-        1,
-        Call::RegisterCandidate {
-            staking,
-            name: "node".to_owned(),
-            network_address: "127.0.0.1:1".to_owned(),
-            public_key: node_key.public_key().as_bytes().to_vec(),
-            proof_of_possession: proof.signature.as_bytes().to_vec(),
-            commission_rate: 0,
-        },
-        60_002,
-    )
-    .created[0];
-    let ObjectData::StorageNodeCap(cap) = &ledger.state().object(&cap).unwrap().data else {
-        panic!("not a cap");
-    };
-    let node_id = cap.node_id();
-    let coin = execute(
+    let (_, stake) = register_and_stake(
         &mut ledger,
         &publisher,
-        4,
-        Call::SplitAndTransfer {
-            coin: publication.supply,
-            amount: 1_000 * wal::FROST_PER_WAL,
-            recipient: operator.address(),
-        },
-        60_003,
-    )
-    .created[0];
-    let stake = execute(
-        &mut ledger,
         &operator,
+        &operator,
+        8,
         2,
-        Call::StakeWithPool {
-            staking,
-            coin,
-            node_id,
-        },
-        60_004,
-    )
-    .created[0];
-    execute(&mut ledger, &operator, 3, change, 120_000);
-    let proposal = execute(
-        &mut ledger,
-        &operator,
-        4,
-        Call::CreateProposal {
-            staking,
-            staked_wal: stake,
-            parameter: 3,
-            value: 9,
-        },
-        120_001,
-    )
-    .created[0];
-    let vote = || Call::Vote {
+        1_000 * wal::FROST_PER_WAL,
+        60_002,
+    );
+    succeed_at(&mut ledger, &operator, change, 120_000);
+    let create = Call::CreateProposal {
+        staking,
+        staked_wal: stake,
+        parameter: 3,
+        value: 9,
+    };
+    let proposal = succeed_at(&mut ledger, &operator, create, 120_001).created[0];
+    let vote = Call::Vote {
         proposal,
         staking,
         staked_wal: stake,
         choice: 1,
     };
-    assert_eq!(
-        execute(&mut ledger, &operator, 5, vote(), 120_002).status,
-        ExecutionStatus::Success
-    );
+    succeed_at(&mut ledger, &operator, vote.clone(), 120_002);
     let before = ledger.state().state_digest();
     assert_eq!(
-        execute(&mut ledger, &operator, 6, vote(), 120_003).status,
+        execute_at(&mut ledger, &operator, vote, 120_003).status,
         ExecutionStatus::Aborted {
             call: 0,
             abort: walrus_chain::contract::governance::EAlreadyVoted

@@ -22,10 +22,11 @@ struct LedgerProcess {
 }
 
 impl LedgerProcess {
-    fn start(data_dir: &std::path::Path) -> Self {
+    /// Starts `walrus ledger` on a free port with `args` and reads its address.
+    fn spawn(args: &[&std::ffi::OsStr]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_walrus"))
-            .args(["ledger", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+            .args(["ledger", "--listen", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -40,6 +41,10 @@ impl LedgerProcess {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
         Self { child, url }
+    }
+
+    fn start(data_dir: &std::path::Path) -> Self {
+        Self::spawn(&["--data-dir".as_ref(), data_dir.as_os_str()])
     }
 
     fn kill(mut self) {
@@ -233,25 +238,13 @@ fn genesis(vectors: &serde_json::Value, epoch_duration_ms: u64) -> serde_json::V
 fn start_with_genesis(dir: &std::path::Path, genesis: serde_json::Value) -> LedgerProcess {
     let genesis_path = dir.join("genesis.json");
     std::fs::write(&genesis_path, genesis.to_string()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_walrus"))
-        .args(["ledger", "--listen", "127.0.0.1:0", "--genesis"])
-        .arg(&genesis_path)
-        .arg("--data-dir")
-        .arg(dir.join("ledger"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("ledger listening on ")
-        .unwrap()
-        .to_owned();
-    LedgerProcess { child, url }
+    let data_dir = dir.join("ledger");
+    LedgerProcess::spawn(&[
+        "--genesis".as_ref(),
+        genesis_path.as_os_str(),
+        "--data-dir".as_ref(),
+        data_dir.as_os_str(),
+    ])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
