@@ -536,3 +536,32 @@ fn governance_aborts_match_the_move_module() {
     assert_eq!(system.storage_price_per_unit_size().unwrap(), 9);
     assert!(proposal.is_executed());
 }
+
+#[test]
+fn prices_follow_the_votes_of_two_thirds_of_the_shards() {
+    let (_, mut system, mut staking, caps) = two_node_network();
+    staking.set_price_votes(&caps[0], 20, 8).unwrap();
+    staking.set_price_votes(&caps[1], 30, 7).unwrap();
+    assert_eq!(staking.price_votes(caps[0].node_id()).unwrap(), (20, 8));
+    assert_eq!(
+        staking.set_price_votes(&caps[0], 0, 1),
+        Err(walrus_chain::contract::staking::EInvalidPriceVote)
+    );
+    end_epoch(&mut system, &mut staking, 120_000);
+    assert_eq!(system.storage_price_per_unit_size().unwrap(), 30);
+    assert_eq!(system.write_price_per_unit_size().unwrap(), 8);
+    // Governance raises the storage price floor above the votes.
+    system.set_parameter(3, 40).unwrap();
+    assert_eq!(system.storage_price_per_unit_size().unwrap(), 40);
+    end_epoch(&mut system, &mut staking, 180_000);
+    assert_eq!(system.storage_price_per_unit_size().unwrap(), 40);
+}
+
+#[test]
+fn nodes_that_did_not_vote_keep_the_price() {
+    let (_, mut system, mut staking, caps) = two_node_network();
+    staking.set_price_votes(&caps[0], 1, 1).unwrap();
+    end_epoch(&mut system, &mut staking, 120_000);
+    assert_eq!(system.storage_price_per_unit_size().unwrap(), 5);
+    assert_eq!(system.write_price_per_unit_size().unwrap(), 7);
+}

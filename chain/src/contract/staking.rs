@@ -27,6 +27,8 @@ abort_codes!("staking" {
     ENetworkAddressTooLong = 1102,
     /// No node has this id.
     EUnknownNode = 1103,
+    /// A price vote of zero.
+    EInvalidPriceVote = 1104,
 });
 
 /// What a node tells the network about itself.
@@ -55,11 +57,13 @@ impl StorageNodeCap {
     }
 }
 
-/// A registered node.
+/// A registered node: its information, pool and price votes (0: no vote yet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
     info: NodeInfo,
     pool: StakingPool,
+    storage_price_vote: u64,
+    write_price_vote: u64,
 }
 
 /// The shared registry of nodes.
@@ -124,6 +128,8 @@ impl Staking {
                     public_key,
                 },
                 pool,
+                storage_price_vote: 0,
+                write_price_vote: 0,
             },
         ));
         Ok(StorageNodeCap {
@@ -214,6 +220,31 @@ impl Staking {
         rate: u16,
     ) -> Result<(), MoveAbort> {
         self.pool_mut(cap.node_id)?.set_next_commission(rate)
+    }
+
+    /// The node's storage and write price votes in FROST, counted from the next epoch change.
+    pub fn set_price_votes(
+        &mut self,
+        cap: &StorageNodeCap,
+        storage_price: u64,
+        write_price: u64,
+    ) -> Result<(), MoveAbort> {
+        ensure(storage_price > 0 && write_price > 0, EInvalidPriceVote)?;
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|(id, _)| *id == cap.node_id)
+            .map(|(_, node)| node)
+            .ok_or(EUnknownNode)?;
+        node.storage_price_vote = storage_price;
+        node.write_price_vote = write_price;
+        Ok(())
+    }
+
+    /// A node's storage and write price votes (0 when it has not voted).
+    pub fn price_votes(&self, node_id: ObjectId) -> Result<(u64, u64), MoveAbort> {
+        let node = self.node(node_id)?;
+        Ok((node.storage_price_vote, node.write_price_vote))
     }
 
     /// Collects the node's commission.

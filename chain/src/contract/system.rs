@@ -75,6 +75,9 @@ pub struct SystemStateInnerV1 {
     audit_reports: Vec<(ObjectId, Vec<u16>)>,
     /// Consecutive epochs each node ended under the score bar.
     strikes: Vec<(ObjectId, u16)>,
+    /// Governed lower bounds of the prices the nodes vote.
+    storage_price_floor: u64,
+    write_price_floor: u64,
 }
 
 /// The shared system object.
@@ -160,6 +163,8 @@ pub fn create_system(
         penalty_epochs: DEFAULT_PENALTY_EPOCHS,
         audit_reports: Vec::new(),
         strikes: Vec::new(),
+        storage_price_floor: storage_price_per_unit_size,
+        write_price_floor: write_price_per_unit_size,
     };
     let system = System {
         id: ctx.fresh_id(),
@@ -171,6 +176,25 @@ pub fn create_system(
 
 fn storage_units(size: u64) -> u64 {
     size.div_ceil(BYTES_PER_UNIT_SIZE)
+}
+
+/// The lowest price such that members holding `n - f` (`2f + 1`) shards voted at or below it.
+fn quorum_price(prices: &[u64], weights: &[u16], n_shards: u16) -> Result<u64, MoveAbort> {
+    let mut votes: Vec<(u64, u16)> = prices
+        .iter()
+        .copied()
+        .zip(weights.iter().copied())
+        .collect();
+    votes.sort_by_key(|(price, _)| *price);
+    let needed = u64::from(n_shards - encoding::max_faulty(n_shards)?);
+    let mut cumulative = 0u64;
+    for (price, weight) in &votes[..votes.len() - 1] {
+        cumulative += u64::from(*weight);
+        if cumulative >= needed {
+            return Ok(*price);
+        }
+    }
+    Ok(votes[votes.len() - 1].0)
 }
 
 impl SystemStateInnerV1 {
@@ -506,6 +530,26 @@ impl System {
         }
         inner.committee = bls_aggregate::new_committee(new_epoch, committee_members)?;
         inner.shards = committee_shards;
+        let mut storage_votes = Vec::with_capacity(committee_ids.len());
+        let mut write_votes = Vec::with_capacity(committee_ids.len());
+        for id in &committee_ids {
+            let (storage, write) = staking.price_votes(*id).unwrap_or((0, 0));
+            storage_votes.push(if storage == 0 {
+                inner.storage_price_per_unit_size
+            } else {
+                storage
+            });
+            write_votes.push(if write == 0 {
+                inner.write_price_per_unit_size
+            } else {
+                write
+            });
+        }
+        inner.storage_price_per_unit_size =
+            quorum_price(&storage_votes, &committee_weights, n_shards)?
+                .max(inner.storage_price_floor);
+        inner.write_price_per_unit_size =
+            quorum_price(&write_votes, &committee_weights, n_shards)?.max(inner.write_price_floor);
         inner.epoch_start_ms = now;
         ctx.emit(CommitteeSelected {
             epoch: new_epoch,
@@ -563,8 +607,14 @@ impl System {
             0 => inner.score_bar = value as u16,
             1 => inner.penalty_share = value as u16,
             2 => inner.penalty_epochs = value as u16,
-            3 => inner.storage_price_per_unit_size = value,
-            4 => inner.write_price_per_unit_size = value,
+            3 => {
+                inner.storage_price_floor = value;
+                inner.storage_price_per_unit_size = inner.storage_price_per_unit_size.max(value);
+            }
+            4 => {
+                inner.write_price_floor = value;
+                inner.write_price_per_unit_size = inner.write_price_per_unit_size.max(value);
+            }
             _ => inner.max_committee_size = value as u16,
         }
         Ok(())

@@ -725,6 +725,19 @@ impl<'s> Session<'s> {
                 self.put_back(cap);
                 result?;
             }
+            Call::SetPriceVotes {
+                staking,
+                cap,
+                storage_price,
+                write_price,
+            } => {
+                let mut staking: Staking = self.take(*staking)?;
+                let cap: StorageNodeCap = self.take(*cap)?;
+                let result = staking.set_price_votes(&cap, *storage_price, *write_price);
+                self.put_back(staking);
+                self.put_back(cap);
+                result?;
+            }
             Call::CollectCommission { staking, cap } => {
                 let mut staking: Staking = self.take(*staking)?;
                 let cap: StorageNodeCap = self.take(*cap)?;

@@ -274,6 +274,17 @@ pub enum Call {
         /// Commission in basis points from the next epoch on.
         rate: u16,
     },
+    /// `staking::set_price_votes`.
+    SetPriceVotes {
+        /// The staking registry.
+        staking: ObjectId,
+        /// The node's cap.
+        cap: ObjectId,
+        /// FROST per MiB per epoch.
+        storage_price: u64,
+        /// FROST per MiB written.
+        write_price: u64,
+    },
     /// `staking::collect_commission`; the coin goes to the sender.
     CollectCommission {
         /// The staking registry.

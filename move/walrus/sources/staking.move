@@ -29,6 +29,8 @@ const ENameTooLong: u64 = 1101;
 const ENetworkAddressTooLong: u64 = 1102;
 /// No node has this id.
 const EUnknownNode: u64 = 1103;
+/// A price vote of zero.
+const EInvalidPriceVote: u64 = 1104;
 
 /// What a node tells the network about itself.
 public struct NodeInfo has copy, drop, store {
@@ -43,11 +45,13 @@ public struct StorageNodeCap has key, store {
     node_id: ID,
 }
 
-/// A registered node: its information and its pool.
+/// A registered node: its information, its pool and its price votes (0: no vote yet).
 public struct Node has key, store {
     id: UID,
     info: NodeInfo,
     pool: StakingPool,
+    storage_price_vote: u64,
+    write_price_vote: u64,
 }
 
 /// The shared registry of nodes.
@@ -96,7 +100,10 @@ public fun register_candidate(
         public_key,
         commission_rate,
     );
-    self.nodes.add(node_id, Node { id: object::new(ctx), info, pool });
+    self.nodes.add(
+        node_id,
+        Node { id: object::new(ctx), info, pool, storage_price_vote: 0, write_price_vote: 0 },
+    );
     self.node_ids.push_back(node_id);
     StorageNodeCap { id: object::new(ctx), node_id }
 }
@@ -150,6 +157,28 @@ public fun withdraw_stake(self: &mut Staking, staked: StakedWal, ctx: &mut TxCon
 /// Sets the node's commission from the next epoch on.
 public fun set_next_commission(self: &mut Staking, cap: &StorageNodeCap, rate: u16) {
     self.pool_mut(cap.node_id).set_next_commission(rate);
+}
+
+/// The node's votes for the storage price (per MiB and epoch) and the write price (per MiB),
+/// in FROST; they count from the next epoch change.
+public fun set_price_votes(
+    self: &mut Staking,
+    cap: &StorageNodeCap,
+    storage_price: u64,
+    write_price: u64,
+) {
+    assert!(storage_price > 0 && write_price > 0, EInvalidPriceVote);
+    assert!(self.nodes.contains(cap.node_id), EUnknownNode);
+    let node = self.nodes.borrow_mut(cap.node_id);
+    node.storage_price_vote = storage_price;
+    node.write_price_vote = write_price;
+}
+
+/// A node's storage and write price votes (0 when it has not voted).
+public fun price_votes(self: &Staking, node_id: ID): (u64, u64) {
+    assert!(self.nodes.contains(node_id), EUnknownNode);
+    let node = self.nodes.borrow(node_id);
+    (node.storage_price_vote, node.write_price_vote)
 }
 
 /// Collects the node's commission.

@@ -85,6 +85,9 @@ public struct SystemStateInnerV1 has store {
     audit_reports: VecMap<ID, vector<u16>>,
     /// Consecutive epochs each node ended under the score bar.
     strikes: VecMap<ID, u16>,
+    /// Governed lower bounds of the prices the nodes vote.
+    storage_price_floor: u64,
+    write_price_floor: u64,
 }
 
 fun init(ctx: &mut TxContext) {
@@ -159,6 +162,8 @@ fun new(
         penalty_epochs: DEFAULT_PENALTY_EPOCHS,
         audit_reports: vec_map::empty(),
         strikes: vec_map::empty(),
+        storage_price_floor: storage_price_per_unit_size,
+        write_price_floor: write_price_per_unit_size,
     };
     System { id: object::new(ctx), version: VERSION, inner: versioned::create(VERSION, inner, ctx) }
 }
@@ -402,6 +407,20 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
     });
     inner.committee = bls_aggregate::new_committee(new_epoch, committee_members);
     inner.shards = committee_shards;
+    // Prices: what a 2f + 1 shard weight of the new committee voted at or below (a node that
+    // has not voted votes the current price), never under the governed floors.
+    let mut storage_votes = vector[];
+    let mut write_votes = vector[];
+    committee_ids.do_ref!(|id| {
+        let (storage, write) = if (staking.node_ids().contains(id)) staking.price_votes(*id)
+        else (0, 0);
+        storage_votes.push_back(if (storage == 0) inner.storage_price_per_unit_size else storage);
+        write_votes.push_back(if (write == 0) inner.write_price_per_unit_size else write);
+    });
+    inner.storage_price_per_unit_size =
+        quorum_price(storage_votes, committee_weights, n_shards).max(inner.storage_price_floor);
+    inner.write_price_per_unit_size =
+        quorum_price(write_votes, committee_weights, n_shards).max(inner.write_price_floor);
     inner.epoch_start_ms = now;
     events::emit_committee_selected(new_epoch, committee_ids, committee_weights);
 }
@@ -423,6 +442,30 @@ public fun submit_audit_scores(self: &mut System, cap: &StorageNodeCap, scores: 
         inner.audit_reports.insert(auditor, scores);
     };
     events::emit_audit_scores_submitted(inner.committee.epoch(), auditor, scores);
+}
+
+/// The lowest price such that members holding `2f + 1` shards voted at or below it.
+fun quorum_price(mut prices: vector<u64>, mut weights: vector<u16>, n_shards: u16): u64 {
+    let length = prices.length();
+    let mut i = 1;
+    while (i < length) {
+        let mut j = i;
+        while (j > 0 && prices[j - 1] > prices[j]) {
+            prices.swap(j - 1, j);
+            weights.swap(j - 1, j);
+            j = j - 1;
+        };
+        i = i + 1;
+    };
+    let needed = (n_shards - encoding::max_faulty(n_shards)) as u64;
+    let mut cumulative = 0u64;
+    let mut k = 0;
+    while (k + 1 < length) {
+        cumulative = cumulative + (weights[k] as u64);
+        if (cumulative >= needed) return prices[k];
+        k = k + 1;
+    };
+    prices[length - 1]
 }
 
 /// Each member's score this epoch: the shard-weighted median of what the other members
@@ -471,8 +514,13 @@ public(package) fun set_parameter(self: &mut System, parameter: u8, value: u64) 
     if (parameter == 0) inner.score_bar = value as u16
     else if (parameter == 1) inner.penalty_share = value as u16
     else if (parameter == 2) inner.penalty_epochs = value as u16
-    else if (parameter == 3) inner.storage_price_per_unit_size = value
-    else if (parameter == 4) inner.write_price_per_unit_size = value
+    else if (parameter == 3) {
+        inner.storage_price_floor = value;
+        inner.storage_price_per_unit_size = inner.storage_price_per_unit_size.max(value);
+    } else if (parameter == 4) {
+        inner.write_price_floor = value;
+        inner.write_price_per_unit_size = inner.write_price_per_unit_size.max(value);
+    }
     else inner.max_committee_size = value as u16;
 }
 

@@ -139,3 +139,34 @@ fun scores_above_the_maximum_are_refused() {
     system.submit_audit_scores(&a, vector[10_001, 0]);
     abort
 }
+
+#[test]
+fun prices_follow_the_votes_of_two_thirds_of_the_shards() {
+    let (scenario, mut clock, mut system, mut staking, a, b) = two_node_network();
+    staking.set_price_votes(&a, 20, 8);
+    staking.set_price_votes(&b, 30, 7);
+    let (storage_vote, write_vote) = staking.price_votes(a.cap_node_id());
+    assert!(storage_vote == 20 && write_vote == 8);
+    end_epoch(&mut system, &mut staking, &mut clock);
+    // 5 + 5 shards, 7 needed: the higher vote is the lowest price 7 shards accept.
+    assert!(system.storage_price_per_unit_size() == 30);
+    assert!(system.write_price_per_unit_size() == 8);
+    cleanup(scenario, clock, system, staking, a, b);
+}
+
+#[test]
+fun nodes_that_did_not_vote_keep_the_price() {
+    let (scenario, mut clock, mut system, mut staking, a, b) = two_node_network();
+    staking.set_price_votes(&a, 1, 1);
+    end_epoch(&mut system, &mut staking, &mut clock);
+    assert!(system.storage_price_per_unit_size() == 5);
+    assert!(system.write_price_per_unit_size() == 7);
+    cleanup(scenario, clock, system, staking, a, b);
+}
+
+#[test, expected_failure(abort_code = staking::EInvalidPriceVote)]
+fun zero_prices_are_refused() {
+    let (_scenario, _clock, _system, mut staking, a, _b) = two_node_network();
+    staking.set_price_votes(&a, 0, 1);
+    abort
+}
