@@ -565,3 +565,23 @@ fn nodes_that_did_not_vote_keep_the_price() {
     assert_eq!(system.storage_price_per_unit_size().unwrap(), 5);
     assert_eq!(system.write_price_per_unit_size().unwrap(), 7);
 }
+
+#[test]
+fn the_epoch_change_is_done_when_two_thirds_of_the_shards_synced() {
+    let (mut ctx, mut system, _, caps) = two_node_network();
+    assert!(!system.is_epoch_sync_done().unwrap());
+    assert_eq!(
+        system.epoch_sync_done(&caps[0], 1, &mut ctx),
+        Err(system::EWrongEpoch)
+    );
+    system.epoch_sync_done(&caps[0], 2, &mut ctx).unwrap();
+    system.epoch_sync_done(&caps[0], 2, &mut ctx).unwrap();
+    assert!(!system.is_epoch_sync_done().unwrap());
+    system.epoch_sync_done(&caps[1], 2, &mut ctx).unwrap();
+    assert!(system.is_epoch_sync_done().unwrap());
+    assert!(
+        ctx.events()
+            .iter()
+            .any(|e| e.type_name() == "events::EpochChangeDone")
+    );
+}

@@ -236,6 +236,13 @@ pub struct ProposalExecuted {
     pub votes_abstain: u64,
 }
 
+/// Nodes holding `2f + 1` shards of an epoch's committee took over their shards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochChangeDone {
+    /// The epoch.
+    pub epoch: u32,
+}
+
 /// Any event of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -271,6 +278,8 @@ pub enum Event {
     VoteCast(VoteCast),
     /// See [`ProposalExecuted`].
     ProposalExecuted(ProposalExecuted),
+    /// See [`EpochChangeDone`].
+    EpochChangeDone(EpochChangeDone),
 }
 
 impl Event {
@@ -293,6 +302,7 @@ impl Event {
             Self::ProposalCreated(_) => "events::ProposalCreated",
             Self::VoteCast(_) => "events::VoteCast",
             Self::ProposalExecuted(_) => "events::ProposalExecuted",
+            Self::EpochChangeDone(_) => "events::EpochChangeDone",
         }
     }
 
@@ -315,6 +325,7 @@ impl Event {
             Self::ProposalCreated(e) => bcs::to_bytes(e),
             Self::VoteCast(e) => bcs::to_bytes(e),
             Self::ProposalExecuted(e) => bcs::to_bytes(e),
+            Self::EpochChangeDone(e) => bcs::to_bytes(e),
         }
         .expect("events serialize")
     }
@@ -346,5 +357,6 @@ into_event!(
     NodePenalized,
     ProposalCreated,
     VoteCast,
-    ProposalExecuted
+    ProposalExecuted,
+    EpochChangeDone
 );

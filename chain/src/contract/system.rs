@@ -12,8 +12,8 @@ use super::{
     bls_aggregate::{self, BlsCommittee},
     encoding, ensure,
     events::{
-        AuditScoresSubmitted, CommitteeSelected, InvalidBlobId, NodePenalized, RewardsDistributed,
-        StorageReserved,
+        AuditScoresSubmitted, CommitteeSelected, EpochChangeDone, InvalidBlobId, NodePenalized,
+        RewardsDistributed, StorageReserved,
     },
     rewards,
     staking::{self, Staking, StorageNodeCap},
@@ -52,6 +52,8 @@ abort_codes!("system" {
     ENotCommitteeMember = 706,
     /// Scores not one per committee member, or above 10,000.
     EInvalidScores = 707,
+    /// A sync report for another epoch than the current one.
+    EWrongEpoch = 708,
 });
 
 /// The system's state, version 1.
@@ -78,6 +80,10 @@ pub struct SystemStateInnerV1 {
     /// Governed lower bounds of the prices the nodes vote.
     storage_price_floor: u64,
     write_price_floor: u64,
+    /// Members that reported having taken over their shards this epoch.
+    synced: Vec<ObjectId>,
+    /// Whether `2f + 1` shards reported it.
+    sync_done: bool,
 }
 
 /// The shared system object.
@@ -165,6 +171,8 @@ pub fn create_system(
         strikes: Vec::new(),
         storage_price_floor: storage_price_per_unit_size,
         write_price_floor: write_price_per_unit_size,
+        synced: Vec::new(),
+        sync_done: true,
     };
     let system = System {
         id: ctx.fresh_id(),
@@ -551,6 +559,8 @@ impl System {
         inner.write_price_per_unit_size =
             quorum_price(&write_votes, &committee_weights, n_shards)?.max(inner.write_price_floor);
         inner.epoch_start_ms = now;
+        inner.synced.clear();
+        inner.sync_done = false;
         ctx.emit(CommitteeSelected {
             epoch: new_epoch,
             node_ids: committee_ids,
@@ -593,6 +603,44 @@ impl System {
             scores,
         });
         Ok(())
+    }
+
+    /// A committee member reports that it has taken over its shards for `epoch`; once
+    /// members holding `2f + 1` shards did, the epoch change is done.
+    pub fn epoch_sync_done(
+        &mut self,
+        cap: &StorageNodeCap,
+        epoch: u32,
+        ctx: &mut TxContext,
+    ) -> Result<(), MoveAbort> {
+        let inner = self.inner_mut()?;
+        ensure(epoch == inner.committee.epoch(), EWrongEpoch)?;
+        let node_id = cap.node_id();
+        let members = inner.committee.members();
+        ensure(
+            members.iter().any(|m| m.node_id() == node_id),
+            ENotCommitteeMember,
+        )?;
+        if inner.sync_done || inner.synced.contains(&node_id) {
+            return Ok(());
+        }
+        inner.synced.push(node_id);
+        let weight: u64 = members
+            .iter()
+            .filter(|m| inner.synced.contains(&m.node_id()))
+            .map(|m| u64::from(m.weight()))
+            .sum();
+        let n_shards = inner.committee.n_shards();
+        if weight >= u64::from(n_shards - encoding::max_faulty(n_shards)?) {
+            inner.sync_done = true;
+            ctx.emit(EpochChangeDone { epoch });
+        }
+        Ok(())
+    }
+
+    /// Whether nodes holding `2f + 1` shards took over their shards this epoch.
+    pub fn is_epoch_sync_done(&self) -> Result<bool, MoveAbort> {
+        Ok(self.inner()?.sync_done)
     }
 
     /// A node scored under this gets no rewards.

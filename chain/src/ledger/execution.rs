@@ -535,6 +535,14 @@ impl<'s> Session<'s> {
                 self.put_back(staking);
                 result?;
             }
+            Call::EpochSyncDone { system, cap, epoch } => {
+                let mut system: System = self.take(*system)?;
+                let cap: StorageNodeCap = self.take(*cap)?;
+                let result = system.epoch_sync_done(&cap, *epoch, &mut self.ctx);
+                self.put_back(system);
+                self.put_back(cap);
+                result?;
+            }
             Call::InitiateEpochChange { system, staking } => {
                 let mut system: System = self.take(*system)?;
                 let mut staking: Staking = self.take(*staking)?;

@@ -118,6 +118,15 @@ pub enum Call {
         /// The staking registry.
         staking: ObjectId,
     },
+    /// `system::epoch_sync_done`.
+    EpochSyncDone {
+        /// The system.
+        system: ObjectId,
+        /// The node's cap.
+        cap: ObjectId,
+        /// The epoch whose shards the node took over.
+        epoch: u32,
+    },
     /// `system::initiate_epoch_change`, at the checkpoint's time.
     InitiateEpochChange {
         /// The system.

@@ -145,6 +145,15 @@ public struct ProposalExecuted has copy, drop {
     votes_abstain: u64,
 }
 
+/// Nodes holding `2f + 1` shards of the committee of `epoch` have taken over their shards.
+public struct EpochChangeDone has copy, drop {
+    epoch: u32,
+}
+
+public(package) fun emit_epoch_change_done(epoch: u32) {
+    emit(EpochChangeDone { epoch })
+}
+
 public(package) fun emit_proposal_created(
     epoch: u32,
     proposal_id: ID,
@@ -396,5 +405,6 @@ public fun event_bcs_for_testing(
                 votes_abstain: 2,
             },
         ),
+        sui::bcs::to_bytes(&EpochChangeDone { epoch }),
     ]
 }

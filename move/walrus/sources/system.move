@@ -52,6 +52,8 @@ const EEpochNotOver: u64 = 705;
 const ENotCommitteeMember: u64 = 706;
 /// Scores not one per committee member, or above 10,000.
 const EInvalidScores: u64 = 707;
+/// A sync report for another epoch than the current one.
+const EWrongEpoch: u64 = 708;
 
 /// The right to create the system, given to the publisher.
 public struct InitCap has key, store {
@@ -88,6 +90,10 @@ public struct SystemStateInnerV1 has store {
     /// Governed lower bounds of the prices the nodes vote.
     storage_price_floor: u64,
     write_price_floor: u64,
+    /// Members that reported having taken over their shards this epoch.
+    synced: vector<ID>,
+    /// Whether `2f + 1` shards reported it.
+    sync_done: bool,
 }
 
 fun init(ctx: &mut TxContext) {
@@ -164,6 +170,8 @@ fun new(
         strikes: vec_map::empty(),
         storage_price_floor: storage_price_per_unit_size,
         write_price_floor: write_price_per_unit_size,
+        synced: vector[],
+        sync_done: true,
     };
     System { id: object::new(ctx), version: VERSION, inner: versioned::create(VERSION, inner, ctx) }
 }
@@ -422,6 +430,8 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
     inner.write_price_per_unit_size =
         quorum_price(write_votes, committee_weights, n_shards).max(inner.write_price_floor);
     inner.epoch_start_ms = now;
+    inner.synced = vector[];
+    inner.sync_done = false;
     events::emit_committee_selected(new_epoch, committee_ids, committee_weights);
 }
 
@@ -532,6 +542,30 @@ public fun penalty_epochs(self: &System): u16 { self.inner().penalty_epochs }
 
 /// Most nodes in a committee.
 public fun max_committee_size(self: &System): u16 { self.inner().max_committee_size }
+
+/// A committee member reports that it has taken over its shards for `epoch`; once members
+/// holding `2f + 1` shards did, the epoch change is done. Reports after that are accepted
+/// and change nothing.
+public fun epoch_sync_done(self: &mut System, cap: &StorageNodeCap, epoch: u32) {
+    let inner = self.inner_mut();
+    assert!(epoch == inner.committee.epoch(), EWrongEpoch);
+    let node_id = cap.cap_node_id();
+    let members = inner.committee.members();
+    let index = members.find_index!(|m| m.node_id() == node_id);
+    assert!(index.is_some(), ENotCommitteeMember);
+    if (inner.sync_done || inner.synced.contains(&node_id)) return;
+    inner.synced.push_back(node_id);
+    let mut weight = 0u64;
+    members.do_ref!(|m| if (inner.synced.contains(&m.node_id())) weight = weight + (m.weight() as u64));
+    let n_shards = inner.committee.n_shards();
+    if (weight >= ((n_shards - encoding::max_faulty(n_shards)) as u64)) {
+        inner.sync_done = true;
+        events::emit_epoch_change_done(epoch);
+    }
+}
+
+/// Whether nodes holding `2f + 1` shards took over their shards this epoch.
+public fun is_epoch_sync_done(self: &System): bool { self.inner().sync_done }
 
 /// A node scored under this gets no rewards.
 public fun score_bar(self: &System): u16 { self.inner().score_bar }

@@ -170,3 +170,42 @@ fun zero_prices_are_refused() {
     staking.set_price_votes(&a, 0, 1);
     abort
 }
+
+#[test]
+fun the_epoch_change_is_done_when_two_thirds_of_the_shards_synced() {
+    let (scenario, clock, mut system, staking, a, b) = two_node_network();
+    assert!(!system.is_epoch_sync_done());
+    system.epoch_sync_done(&a, 2);
+    system.epoch_sync_done(&a, 2);
+    assert!(!system.is_epoch_sync_done());
+    system.epoch_sync_done(&b, 2);
+    assert!(system.is_epoch_sync_done());
+    system.epoch_sync_done(&b, 2);
+    cleanup(scenario, clock, system, staking, a, b);
+}
+
+#[test, expected_failure(abort_code = system::EWrongEpoch)]
+fun sync_reports_for_another_epoch_are_refused() {
+    let (_scenario, _clock, mut system, _staking, a, _b) = two_node_network();
+    system.epoch_sync_done(&a, 1);
+    abort
+}
+
+#[test, expected_failure(abort_code = system::ENotCommitteeMember)]
+fun only_committee_members_report_sync() {
+    let mut scenario = test_scenario::begin(@0xA);
+    let mut system = system::new_for_testing(committee(), 5, 7, 1000 * MIB, 10, scenario.ctx());
+    let mut staking = staking::new_for_testing(1, scenario.ctx());
+    let (address, public_key, proof) = proof_of_possession(0);
+    scenario.next_tx(address);
+    let outsider = staking.register_candidate(
+        utf8(b"node"),
+        utf8(b"127.0.0.1:1"),
+        public_key,
+        proof,
+        0,
+        scenario.ctx(),
+    );
+    system.epoch_sync_done(&outsider, 1);
+    abort
+}

@@ -47,4 +47,6 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     assert!(bytes[14] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab0115cd5b0700000000");
     // events::ProposalExecuted
     assert!(bytes[15] == x"07000000abababababababababababababababababababababababababababababababab0115cd5b070000000001000000000000000200000000000000");
+    // events::EpochChangeDone
+    assert!(bytes[16] == x"07000000");
 }
