@@ -585,3 +585,49 @@ fn the_epoch_change_is_done_when_two_thirds_of_the_shards_synced() {
             .any(|e| e.type_name() == "events::EpochChangeDone")
     );
 }
+
+#[test]
+fn anyone_funds_and_extends_a_shared_blob() {
+    use walrus_chain::contract::shared_blob;
+
+    let vectors = certificates();
+    let ctx = &mut ctx(70);
+    let mut system = system(ctx);
+    let mut payment = wal(1_000_000, ctx);
+    let blob_vector = &vectors["certified_blob"];
+    let blob_id = BlobId(u256(&blob_vector["blob_id_u256"]));
+    let root = Digest(u256(&blob_vector["root_u256"]));
+    let size = blob_vector["unencoded_length"].as_u64().unwrap();
+    let register =
+        |system: &mut System, deletable: bool, payment: &mut Coin, ctx: &mut TxContext| {
+            let storage = system.reserve_space(MIB, 2, payment, ctx).unwrap();
+            system
+                .register_blob(storage, blob_id, &root, size, 1, deletable, payment, ctx)
+                .unwrap()
+        };
+    let deletable = register(&mut system, true, &mut payment, ctx);
+    assert_eq!(
+        shared_blob::new(deletable, ctx).err(),
+        Some(shared_blob::EDeletableBlob)
+    );
+    let mut blob = register(&mut system, false, &mut payment, ctx);
+    let all = &vectors["cases"][0];
+    system
+        .certify_blob(
+            &mut blob,
+            &bytes(&all["signature"]),
+            &bytes(&all["signers"]),
+            &bytes(&all["message"]),
+            ctx,
+        )
+        .unwrap();
+    let mut shared = shared_blob::new(blob, ctx).unwrap();
+    shared.fund(wal(4, ctx));
+    assert_eq!(
+        shared.extend(&mut system, 1, ctx),
+        Err(system::EInsufficientPayment)
+    );
+    shared.fund(wal(96, ctx));
+    shared.extend(&mut system, 3, ctx).unwrap();
+    assert_eq!((shared.blob().end_epoch(), shared.funds()), (6, 85));
+}

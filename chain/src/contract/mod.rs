@@ -13,6 +13,7 @@ pub mod events;
 pub mod governance;
 pub mod messages;
 pub mod rewards;
+pub mod shared_blob;
 pub mod staking;
 pub mod staking_pool;
 pub mod storage_accounting;

@@ -21,6 +21,7 @@ use crate::contract::{
     bls_aggregate::{new_committee, new_member},
     events::Event,
     governance::{self, Proposal},
+    shared_blob::{self, SharedBlob},
     staking::{Staking, StorageNodeCap},
     staking_pool::StakedWal,
     storage_resource::Storage,
@@ -657,6 +658,29 @@ impl<'s> Session<'s> {
                 let storage = system.delete_blob(blob, &mut self.ctx);
                 self.put_back(system);
                 self.create(storage?, owned);
+            }
+            Call::ShareBlob { blob } => {
+                let blob: Blob = self.take(*blob)?;
+                let shared = shared_blob::new(blob, &mut self.ctx)?;
+                self.create(shared, Owner::Shared);
+            }
+            Call::FundSharedBlob { shared_blob, coin } => {
+                let mut shared: SharedBlob = self.take(*shared_blob)?;
+                let coin: Coin = self.take(*coin)?;
+                shared.fund(coin);
+                self.put_back(shared);
+            }
+            Call::ExtendSharedBlob {
+                shared_blob,
+                system,
+                extended_epochs,
+            } => {
+                let mut shared: SharedBlob = self.take(*shared_blob)?;
+                let mut system: System = self.take(*system)?;
+                let result = shared.extend(&mut system, *extended_epochs, &mut self.ctx);
+                self.put_back(shared);
+                self.put_back(system);
+                result?;
             }
             Call::BurnBlob { blob } => {
                 let blob: Blob = self.take(*blob)?;

@@ -7,6 +7,7 @@ use crate::contract::{
     ObjectId,
     blob::Blob,
     governance::Proposal,
+    shared_blob::SharedBlob,
     staking::{Staking, StorageNodeCap},
     staking_pool::StakedWal,
     storage_resource::Storage,
@@ -46,6 +47,8 @@ pub enum ObjectData {
     StorageNodeCap(StorageNodeCap),
     /// A governance proposal.
     Proposal(Box<Proposal>),
+    /// A shared, fundable blob.
+    SharedBlob(Box<SharedBlob>),
 }
 
 impl ObjectData {
@@ -62,6 +65,7 @@ impl ObjectData {
             Self::StakedWal(o) => o.id,
             Self::StorageNodeCap(o) => o.id,
             Self::Proposal(o) => o.id,
+            Self::SharedBlob(o) => o.id,
         }
     }
 
@@ -78,6 +82,7 @@ impl ObjectData {
             Self::StakedWal(_) => "staking_pool::StakedWal",
             Self::StorageNodeCap(_) => "staking::StorageNodeCap",
             Self::Proposal(_) => "governance::Proposal",
+            Self::SharedBlob(_) => "shared_blob::SharedBlob",
         }
     }
 }
@@ -155,3 +160,4 @@ object_kind!(Staking, Staking, "staking::Staking", boxed);
 object_kind!(StakedWal, StakedWal, "staking_pool::StakedWal");
 object_kind!(StorageNodeCap, StorageNodeCap, "staking::StorageNodeCap");
 object_kind!(Proposal, Proposal, "governance::Proposal", boxed);
+object_kind!(SharedBlob, SharedBlob, "shared_blob::SharedBlob", boxed);

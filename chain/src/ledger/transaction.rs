@@ -215,6 +215,27 @@ pub enum Call {
         /// The deletable blob, consumed.
         blob: ObjectId,
     },
+    /// `shared_blob::new`: shares a permanent blob.
+    ShareBlob {
+        /// The blob, consumed.
+        blob: ObjectId,
+    },
+    /// `shared_blob::fund`.
+    FundSharedBlob {
+        /// The shared blob.
+        shared_blob: ObjectId,
+        /// The coin, consumed.
+        coin: ObjectId,
+    },
+    /// `shared_blob::extend`.
+    ExtendSharedBlob {
+        /// The shared blob.
+        shared_blob: ObjectId,
+        /// The system.
+        system: ObjectId,
+        /// Epochs to add.
+        extended_epochs: u32,
+    },
     /// `blob::burn`.
     BurnBlob {
         /// The blob, consumed.
