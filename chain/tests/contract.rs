@@ -469,7 +469,7 @@ fn governance_aborts_match_the_move_module() {
         governance::check_parameter(0, 10_001),
         Err(EInvalidParameter)
     );
-    assert_eq!(governance::check_parameter(6, 1), Err(EInvalidParameter));
+    assert_eq!(governance::check_parameter(9, 1), Err(EInvalidParameter));
     governance::check_parameter(5, 1_000).unwrap();
     let operator = Address::new([0xd0; 32]);
     let mut ctx = TxContext::new(operator, [60; 32]);
@@ -495,7 +495,7 @@ fn governance_aborts_match_the_move_module() {
         .stake_with_pool(small, cap.node_id(), &mut ctx)
         .unwrap();
     assert_eq!(
-        governance::create_proposal(&staking, &big, 3, 9, &mut ctx).err(),
+        governance::create_proposal(&staking, &system, &big, 3, 9, &mut ctx).err(),
         Some(EIneligibleStake),
         "not active yet"
     );
@@ -504,10 +504,11 @@ fn governance_aborts_match_the_move_module() {
         .initiate_epoch_change(&mut staking, &mut later)
         .unwrap();
     assert_eq!(
-        governance::create_proposal(&staking, &small, 3, 9, &mut ctx).err(),
+        governance::create_proposal(&staking, &system, &small, 3, 9, &mut ctx).err(),
         Some(EIneligibleStake)
     );
-    let mut proposal = governance::create_proposal(&staking, &big, 3, 9, &mut ctx).unwrap();
+    let mut proposal =
+        governance::create_proposal(&staking, &system, &big, 3, 9, &mut ctx).unwrap();
     assert_eq!(
         proposal.vote(&staking, &big, 3, &mut ctx),
         Err(EInvalidChoice)
@@ -535,6 +536,26 @@ fn governance_aborts_match_the_move_module() {
     );
     assert_eq!(system.storage_price_per_unit_size().unwrap(), 9);
     assert!(proposal.is_executed());
+    // The window of epochs ahead only grows; votes last the governed voting period.
+    assert_eq!(
+        governance::create_proposal(&staking, &system, &big, 6, 9, &mut ctx).err(),
+        Some(EInvalidParameter)
+    );
+    system.set_parameter(7, 2).unwrap();
+    system.set_parameter(6, 12).unwrap();
+    assert_eq!(system.max_epochs_ahead().unwrap(), 12);
+    let mut longer =
+        governance::create_proposal(&staking, &system, &big, 8, 3_000, &mut ctx).unwrap();
+    longer.vote(&staking, &big, 1, &mut ctx).unwrap();
+    let mut next = TxContext::new(operator, [64; 32]).at(180_000);
+    system
+        .initiate_epoch_change(&mut staking, &mut next)
+        .unwrap();
+    longer.vote(&staking, &small, 1, &mut ctx).unwrap();
+    assert_eq!(
+        longer.execute_proposal(&mut system, &staking, &mut ctx),
+        Err(EWrongPhase)
+    );
 }
 
 #[test]

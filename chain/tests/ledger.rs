@@ -770,6 +770,7 @@ fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
     succeed_at(&mut ledger, &voter, change.clone(), 60_000);
     let create = Call::CreateProposal {
         staking,
+        system,
         staked_wal: stake,
         parameter: walrus_chain::contract::governance::STORAGE_PRICE,
         value: 9,
@@ -863,6 +864,7 @@ fn expired_storage_and_double_votes_abort_and_change_nothing() {
     succeed_at(&mut ledger, &operator, change, 120_000);
     let create = Call::CreateProposal {
         staking,
+        system,
         staked_wal: stake,
         parameter: 3,
         value: 9,

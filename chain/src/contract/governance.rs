@@ -27,10 +27,14 @@ pub const STORAGE_PRICE: u8 = 3;
 pub const WRITE_PRICE: u8 = 4;
 /// Most nodes in a committee.
 pub const MAX_COMMITTEE_SIZE: u8 = 5;
+/// Epochs storage can be bought ahead (can only grow).
+pub const MAX_EPOCHS_AHEAD: u8 = 6;
+/// Epochs a vote lasts.
+pub const VOTING_EPOCHS: u8 = 7;
+/// Votes needed, in basis points of the active stake.
+pub const QUORUM: u8 = 8;
 /// The smallest principal that may propose, in FROST (1,000 WAL).
 pub const MIN_PROPOSER_STAKE: u64 = 1_000_000_000_000;
-/// Votes needed, in basis points of the active stake.
-pub const QUORUM_BPS: u64 = 2_000;
 /// Vote choices.
 pub const AGAINST: u8 = 0;
 /// A vote for.
@@ -62,6 +66,7 @@ pub struct Proposal {
     parameter: u8,
     value: u64,
     created_epoch: u32,
+    voting_end_epoch: u32,
     votes_for: u64,
     votes_against: u64,
     votes_abstain: u64,
@@ -77,6 +82,9 @@ pub fn check_parameter(parameter: u8, value: u64) -> Result<(), MoveAbort> {
         PENALTY_EPOCHS => (1..=100).contains(&value),
         STORAGE_PRICE | WRITE_PRICE => (1..=1_000_000_000_000).contains(&value),
         MAX_COMMITTEE_SIZE => (1..=1_000).contains(&value),
+        MAX_EPOCHS_AHEAD => (1..=104).contains(&value),
+        VOTING_EPOCHS => (1..=10).contains(&value),
+        QUORUM => (100..=10_000).contains(&value),
         _ => false,
     };
     ensure(valid, EInvalidParameter)
@@ -89,16 +97,23 @@ fn assert_active(stake: &StakedWal, epoch: u32) -> Result<(), MoveAbort> {
     )
 }
 
-/// Proposes `value` for `parameter` with an active stake of at least 1,000 WAL.
+/// Proposes `value` for `parameter` with an active stake of at least 1,000 WAL; voting lasts
+/// the system's voting period; the window of epochs ahead can only grow.
 pub fn create_proposal(
     staking: &Staking,
+    system: &System,
     stake: &StakedWal,
     parameter: u8,
     value: u64,
     ctx: &mut TxContext,
 ) -> Result<Proposal, MoveAbort> {
     check_parameter(parameter, value)?;
+    ensure(
+        parameter != MAX_EPOCHS_AHEAD || value >= u64::from(system.max_epochs_ahead()?),
+        EInvalidParameter,
+    )?;
     let epoch = staking.epoch();
+    let voting_end_epoch = epoch + system.voting_epochs()?;
     assert_active(stake, epoch)?;
     ensure(stake.principal() >= MIN_PROPOSER_STAKE, EIneligibleStake)?;
     let proposal = Proposal {
@@ -107,6 +122,7 @@ pub fn create_proposal(
         parameter,
         value,
         created_epoch: epoch,
+        voting_end_epoch,
         votes_for: 0,
         votes_against: 0,
         votes_abstain: 0,
@@ -121,7 +137,7 @@ pub fn create_proposal(
         proposer: ctx.sender(),
         parameter,
         value,
-        voting_end_epoch: epoch + 1,
+        voting_end_epoch,
     });
     Ok(proposal)
 }
@@ -136,7 +152,7 @@ impl Proposal {
         ctx: &mut TxContext,
     ) -> Result<(), MoveAbort> {
         let epoch = staking.epoch();
-        ensure(epoch == self.created_epoch, EWrongPhase)?;
+        ensure(epoch < self.voting_end_epoch, EWrongPhase)?;
         assert_active(stake, epoch)?;
         ensure(choice <= ABSTAIN, EInvalidChoice)?;
         ensure(!self.voters.contains(&stake.id), EAlreadyVoted)?;
@@ -166,12 +182,13 @@ impl Proposal {
     ) -> Result<bool, MoveAbort> {
         ensure(!self.executed, EAlreadyExecuted)?;
         let epoch = staking.epoch();
-        ensure(epoch > self.created_epoch, EWrongPhase)?;
+        ensure(epoch >= self.voting_end_epoch, EWrongPhase)?;
         self.executed = true;
         let votes = u128::from(self.votes_for)
             + u128::from(self.votes_against)
             + u128::from(self.votes_abstain);
-        let quorum = votes * 10_000 >= u128::from(staking.total_stake()) * u128::from(QUORUM_BPS);
+        let quorum =
+            votes * 10_000 >= u128::from(staking.total_stake()) * u128::from(system.quorum_bps()?);
         let passed = quorum && self.votes_for > self.votes_against;
         if passed {
             system.set_parameter(self.parameter, self.value)?;

@@ -80,6 +80,26 @@ impl FutureAccountingRingBuffer {
     }
 }
 
+impl FutureAccountingRingBuffer {
+    /// Lengthens the window to `new_length` epochs; a shorter length changes nothing.
+    pub fn grow(&mut self, new_length: u32) {
+        let length = self.ring_buffer.len();
+        if new_length as usize <= length {
+            return;
+        }
+        self.ring_buffer.rotate_left(self.current_index as usize);
+        self.current_index = 0;
+        let last_epoch = self.ring_buffer[length - 1].epoch;
+        for i in 0..(new_length as usize - length) {
+            self.ring_buffer.push(FutureAccounting {
+                epoch: last_epoch + 1 + i as u32,
+                used_capacity: 0,
+                rewards: Balance::zero(),
+            });
+        }
+    }
+}
+
 impl FutureAccounting {
     /// Epoch of the slot.
     pub fn epoch(&self) -> u32 {
@@ -149,5 +169,12 @@ mod tests {
         assert_eq!(buffer.ring_lookup(2).unwrap().epoch(), 8);
         assert_eq!(buffer.ring_lookup(3).err(), Some(ETooFarInFuture));
         assert_eq!(buffer.ring_lookup_mut(3).err(), Some(ETooFarInFuture));
+        buffer.grow(5);
+        assert_eq!(buffer.length(), 5);
+        assert_eq!(buffer.ring_lookup(0).unwrap().epoch(), 6);
+        assert_eq!(buffer.ring_lookup(1).unwrap().used_capacity(), 100);
+        assert_eq!(buffer.ring_lookup(4).unwrap().epoch(), 10);
+        buffer.grow(2);
+        assert_eq!(buffer.length(), 5);
     }
 }

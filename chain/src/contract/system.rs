@@ -84,6 +84,10 @@ pub struct SystemStateInnerV1 {
     synced: Vec<ObjectId>,
     /// Whether `2f + 1` shards reported it.
     sync_done: bool,
+    /// Epochs a governance vote lasts.
+    voting_epochs: u32,
+    /// Votes a proposal needs, in basis points of the active stake.
+    quorum_bps: u16,
 }
 
 /// The shared system object.
@@ -173,6 +177,8 @@ pub fn create_system(
         write_price_floor: write_price_per_unit_size,
         synced: Vec::new(),
         sync_done: true,
+        voting_epochs: 1,
+        quorum_bps: 2_000,
     };
     let system = System {
         id: ctx.fresh_id(),
@@ -663,9 +669,27 @@ impl System {
                 inner.write_price_floor = value;
                 inner.write_price_per_unit_size = inner.write_price_per_unit_size.max(value);
             }
-            _ => inner.max_committee_size = value as u16,
+            5 => inner.max_committee_size = value as u16,
+            6 => {
+                if value as u32 > inner.max_epochs_ahead {
+                    inner.future_accounting.grow(value as u32);
+                    inner.max_epochs_ahead = value as u32;
+                }
+            }
+            7 => inner.voting_epochs = value as u32,
+            _ => inner.quorum_bps = value as u16,
         }
         Ok(())
+    }
+
+    /// Epochs a governance vote lasts.
+    pub fn voting_epochs(&self) -> Result<u32, MoveAbort> {
+        Ok(self.inner()?.voting_epochs)
+    }
+
+    /// Votes a proposal needs, in basis points of the active stake.
+    pub fn quorum_bps(&self) -> Result<u16, MoveAbort> {
+        Ok(self.inner()?.quorum_bps)
     }
 
     /// Share of its stake, in basis points, a node loses after too many epochs under the bar.

@@ -490,20 +490,24 @@ impl<'s> Session<'s> {
             }
             Call::CreateProposal {
                 staking,
+                system,
                 staked_wal,
                 parameter,
                 value,
             } => {
                 let staking: Staking = self.take(*staking)?;
+                let system: System = self.take(*system)?;
                 let stake: StakedWal = self.take(*staked_wal)?;
                 let proposal = governance::create_proposal(
                     &staking,
+                    &system,
                     &stake,
                     *parameter,
                     *value,
                     &mut self.ctx,
                 );
                 self.put_back(staking);
+                self.put_back(system);
                 self.put_back(stake);
                 self.create(proposal?, Owner::Shared);
             }

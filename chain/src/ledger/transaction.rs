@@ -90,6 +90,8 @@ pub enum Call {
     CreateProposal {
         /// The staking registry.
         staking: ObjectId,
+        /// The system (for the voting period and the epochs-ahead window).
+        system: ObjectId,
         /// The proposer's stake (at least 1,000 WAL, active).
         staked_wal: ObjectId,
         /// The governed parameter (0 score bar, 1 penalty share, 2 penalty epochs, 3 storage

@@ -19,10 +19,11 @@ const PENALTY_EPOCHS: u8 = 2;
 const STORAGE_PRICE: u8 = 3;
 const WRITE_PRICE: u8 = 4;
 const MAX_COMMITTEE_SIZE: u8 = 5;
+const MAX_EPOCHS_AHEAD: u8 = 6;
+const VOTING_EPOCHS: u8 = 7;
+const QUORUM: u8 = 8;
 /// The smallest principal that may propose, in FROST (1,000 WAL).
 const MIN_PROPOSER_STAKE: u64 = 1_000_000_000_000;
-/// Votes (of any choice) needed, in basis points of the active stake.
-const QUORUM_BPS: u64 = 2_000;
 /// Vote choices.
 const AGAINST: u8 = 0;
 const FOR: u8 = 1;
@@ -42,13 +43,15 @@ const EInvalidChoice: u64 = 1204;
 /// The proposal was executed already.
 const EAlreadyExecuted: u64 = 1205;
 
-/// A proposal to set `parameter` to `value`, voted during epoch `created_epoch`.
+/// A proposal to set `parameter` to `value`, voted from `created_epoch` until
+/// `voting_end_epoch` (exclusive).
 public struct Proposal has key {
     id: UID,
     proposer: address,
     parameter: u8,
     value: u64,
     created_epoch: u32,
+    voting_end_epoch: u32,
     votes_for: u64,
     votes_against: u64,
     votes_abstain: u64,
@@ -64,6 +67,9 @@ public fun check_parameter(parameter: u8, value: u64) {
     else if (parameter == STORAGE_PRICE || parameter == WRITE_PRICE) {
         value >= 1 && value <= 1_000_000_000_000
     } else if (parameter == MAX_COMMITTEE_SIZE) value >= 1 && value <= 1_000
+    else if (parameter == MAX_EPOCHS_AHEAD) value >= 1 && value <= 104
+    else if (parameter == VOTING_EPOCHS) value >= 1 && value <= 10
+    else if (parameter == QUORUM) value >= 100 && value <= 10_000
     else false;
     assert!(valid, EInvalidParameter);
 }
@@ -76,16 +82,22 @@ fun assert_active(stake: &StakedWal, epoch: u32) {
 }
 
 /// Proposes `value` for `parameter`; the proposer's stake must be active and at least 1,000
-/// WAL. Voting lasts until the end of the current epoch.
+/// WAL. Voting lasts the system's voting period; the window of epochs ahead can only grow.
 public fun create_proposal(
     staking: &Staking,
+    system: &System,
     stake: &StakedWal,
     parameter: u8,
     value: u64,
     ctx: &mut TxContext,
 ) {
     check_parameter(parameter, value);
+    assert!(
+        parameter != MAX_EPOCHS_AHEAD || value >= (system.max_epochs_ahead() as u64),
+        EInvalidParameter,
+    );
     let epoch = staking.epoch();
+    let voting_end_epoch = epoch + system.voting_epochs();
     assert_active(stake, epoch);
     assert!(stake.principal() >= MIN_PROPOSER_STAKE, EIneligibleStake);
     let proposal = Proposal {
@@ -94,6 +106,7 @@ public fun create_proposal(
         parameter,
         value,
         created_epoch: epoch,
+        voting_end_epoch,
         votes_for: 0,
         votes_against: 0,
         votes_abstain: 0,
@@ -106,7 +119,7 @@ public fun create_proposal(
         ctx.sender(),
         parameter,
         value,
-        epoch + 1,
+        voting_end_epoch,
     );
     transfer::share_object(proposal);
 }
@@ -114,7 +127,7 @@ public fun create_proposal(
 /// Votes with an active stake: 0 against, 1 for, 2 abstain; once per stake.
 public fun vote(self: &mut Proposal, staking: &Staking, stake: &StakedWal, choice: u8) {
     let epoch = staking.epoch();
-    assert!(epoch == self.created_epoch, EWrongPhase);
+    assert!(epoch < self.voting_end_epoch, EWrongPhase);
     assert_active(stake, epoch);
     assert!(choice <= ABSTAIN, EInvalidChoice);
     let stake_id = object::id(stake);
@@ -132,11 +145,11 @@ public fun vote(self: &mut Proposal, staking: &Staking, stake: &StakedWal, choic
 public fun execute_proposal(self: &mut Proposal, system: &mut System, staking: &Staking): bool {
     assert!(!self.executed, EAlreadyExecuted);
     let epoch = staking.epoch();
-    assert!(epoch > self.created_epoch, EWrongPhase);
+    assert!(epoch >= self.voting_end_epoch, EWrongPhase);
     self.executed = true;
     let votes = (self.votes_for as u128) + (self.votes_against as u128)
         + (self.votes_abstain as u128);
-    let quorum = votes * 10_000 >= (staking.total_stake() as u128) * (QUORUM_BPS as u128);
+    let quorum = votes * 10_000 >= (staking.total_stake() as u128) * (system.quorum_bps() as u128);
     let passed = quorum && self.votes_for > self.votes_against;
     if (passed) system.set_parameter(self.parameter, self.value);
     events::emit_proposal_executed(

@@ -70,6 +70,35 @@ public(package) fun pop_current(self: &mut FutureAccountingRingBuffer): (u32, u6
     (epoch, used, rewards)
 }
 
+/// Lengthens the window to `new_length` epochs; a shorter length changes nothing (sold
+/// capacity is never dropped).
+public(package) fun grow(self: &mut FutureAccountingRingBuffer, new_length: u32) {
+    let length = self.ring_buffer.length();
+    if ((new_length as u64) <= length) return;
+    // Rotate the ring so that the current epoch is first, then append the new epochs.
+    let first = self.current_index;
+    reverse_range(&mut self.ring_buffer, 0, first);
+    reverse_range(&mut self.ring_buffer, first, length);
+    reverse_range(&mut self.ring_buffer, 0, length);
+    self.current_index = 0;
+    let last_epoch = self.ring_buffer[length - 1].epoch;
+    ((new_length as u64) - length).do!(|i| {
+        self.ring_buffer.push_back(FutureAccounting {
+            epoch: last_epoch + 1 + (i as u32),
+            used_capacity: 0,
+            rewards: balance::zero(),
+        })
+    });
+}
+
+fun reverse_range(slots: &mut vector<FutureAccounting>, mut from: u64, mut to: u64) {
+    while (from + 1 < to) {
+        slots.swap(from, to - 1);
+        from = from + 1;
+        to = to - 1;
+    };
+}
+
 /// Epoch of an accounting slot.
 public fun epoch(self: &FutureAccounting): u32 { self.epoch }
 

@@ -94,6 +94,10 @@ public struct SystemStateInnerV1 has store {
     synced: vector<ID>,
     /// Whether `2f + 1` shards reported it.
     sync_done: bool,
+    /// Epochs a governance vote lasts.
+    voting_epochs: u32,
+    /// Votes a proposal needs, in basis points of the active stake.
+    quorum_bps: u16,
 }
 
 fun init(ctx: &mut TxContext) {
@@ -172,6 +176,8 @@ fun new(
         write_price_floor: write_price_per_unit_size,
         synced: vector[],
         sync_done: true,
+        voting_epochs: 1,
+        quorum_bps: 2_000,
     };
     System { id: object::new(ctx), version: VERSION, inner: versioned::create(VERSION, inner, ctx) }
 }
@@ -530,9 +536,21 @@ public(package) fun set_parameter(self: &mut System, parameter: u8, value: u64) 
     } else if (parameter == 4) {
         inner.write_price_floor = value;
         inner.write_price_per_unit_size = inner.write_price_per_unit_size.max(value);
-    }
-    else inner.max_committee_size = value as u16;
+    } else if (parameter == 5) inner.max_committee_size = value as u16
+    else if (parameter == 6) {
+        if (value as u32 > inner.max_epochs_ahead) {
+            inner.future_accounting.grow(value as u32);
+            inner.max_epochs_ahead = value as u32;
+        }
+    } else if (parameter == 7) inner.voting_epochs = value as u32
+    else inner.quorum_bps = value as u16;
 }
+
+/// Epochs a governance vote lasts.
+public fun voting_epochs(self: &System): u32 { self.inner().voting_epochs }
+
+/// Votes a proposal needs, in basis points of the active stake.
+public fun quorum_bps(self: &System): u16 { self.inner().quorum_bps }
 
 /// Share of its stake, in basis points, a node loses after too many epochs under the bar.
 public fun penalty_share(self: &System): u16 { self.inner().penalty_share }

@@ -94,7 +94,7 @@ fun the_protocol_from_genesis_to_governance() {
 
     // Node 0's staker proposes a storage price of 9; nodes 0 and 1's stakers vote for it.
     scenario.next_tx(@0xC);
-    governance::create_proposal(&staking, &stakes[0], 3, 9, scenario.ctx());
+    governance::create_proposal(&staking, &system, &stakes[0], 3, 9, scenario.ctx());
     scenario.next_tx(@0xC);
     let mut proposal = scenario.take_shared<Proposal>();
     proposal.vote(&staking, &stakes[0], 1);

@@ -42,11 +42,12 @@ fun setup(amount: u64): (Scenario, System, Staking, StakedWal) {
 fun propose(
     scenario: &mut Scenario,
     staking: &Staking,
+    system: &System,
     stake: &StakedWal,
     parameter: u8,
     value: u64,
 ): Proposal {
-    governance::create_proposal(staking, stake, parameter, value, scenario.ctx());
+    governance::create_proposal(staking, system, stake, parameter, value, scenario.ctx());
     let sender = scenario.sender();
     scenario.next_tx(sender);
     scenario.take_shared<Proposal>()
@@ -63,7 +64,7 @@ fun cleanup(scenario: Scenario, system: System, staking: Staking, stake: StakedW
 #[test]
 fun a_proposal_voted_for_changes_the_storage_price() {
     let (mut scenario, mut system, mut staking, stake) = setup(1_000 * WAL);
-    let mut proposal = propose(&mut scenario, &staking, &stake, 3, 9);
+    let mut proposal = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     assert!(proposal.parameter() == 3 && proposal.value() == 9);
     proposal.vote(&staking, &stake, 1);
     let (votes_for, votes_against, votes_abstain) = proposal.tally();
@@ -77,17 +78,20 @@ fun a_proposal_voted_for_changes_the_storage_price() {
 #[test]
 fun every_parameter_can_be_governed() {
     let (mut scenario, mut system, mut staking, stake) = setup(1_000 * WAL);
-    let values = vector[4_000, 2_000, 5, 11, 13, 50];
-    6u8.do!(|parameter| {
-        let mut proposal = propose(&mut scenario, &staking, &stake, parameter, values[parameter as u64]);
+    let values = vector[4_000, 2_000, 5, 11, 13, 50, 12, 2, 3_000];
+    9u8.do!(|parameter| {
+        let value = values[parameter as u64];
+        let mut proposal = propose(&mut scenario, &staking, &system, &stake, parameter, value);
         proposal.vote(&staking, &stake, 1);
-        staking.advance_epoch_for_testing();
+        system.voting_epochs().do!(|_| staking.advance_epoch_for_testing());
         assert!(proposal.execute_proposal(&mut system, &staking));
         test_scenario::return_shared(proposal);
     });
     assert!(system.score_bar() == 4_000 && system.penalty_share() == 2_000);
     assert!(system.penalty_epochs() == 5 && system.storage_price_per_unit_size() == 11);
     assert!(system.write_price_per_unit_size() == 13 && system.max_committee_size() == 50);
+    assert!(system.max_epochs_ahead() == 12 && system.voting_epochs() == 2);
+    assert!(system.quorum_bps() == 3_000);
     destroy(stake);
     staking.destroy_for_testing();
     system.destroy_for_testing();
@@ -97,11 +101,11 @@ fun every_parameter_can_be_governed() {
 #[test]
 fun a_proposal_voted_against_or_without_quorum_changes_nothing() {
     let (mut scenario, mut system, mut staking, stake) = setup(1_000 * WAL);
-    let mut against = propose(&mut scenario, &staking, &stake, 3, 9);
+    let mut against = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     against.vote(&staking, &stake, 0);
-    let mut abstained = propose(&mut scenario, &staking, &stake, 3, 9);
+    let mut abstained = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     abstained.vote(&staking, &stake, 2);
-    let silent = propose(&mut scenario, &staking, &stake, 3, 9);
+    let silent = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     staking.advance_epoch_for_testing();
     assert!(!against.execute_proposal(&mut system, &staking));
     assert!(!abstained.execute_proposal(&mut system, &staking));
@@ -115,8 +119,8 @@ fun a_proposal_voted_against_or_without_quorum_changes_nothing() {
 
 #[test, expected_failure(abort_code = governance::EInvalidParameter)]
 fun unknown_parameters_are_refused() {
-    let (mut scenario, _system, staking, stake) = setup(1_000 * WAL);
-    governance::create_proposal(&staking, &stake, 6, 1, scenario.ctx());
+    let (mut scenario, system, staking, stake) = setup(1_000 * WAL);
+    governance::create_proposal(&staking, &system, &stake, 9, 1, scenario.ctx());
     abort
 }
 
@@ -127,15 +131,15 @@ fun values_out_of_bounds_are_refused() {
 
 #[test, expected_failure(abort_code = governance::EIneligibleStake)]
 fun small_stakes_cannot_propose() {
-    let (mut scenario, _system, staking, stake) = setup(999 * WAL);
-    governance::create_proposal(&staking, &stake, 3, 9, scenario.ctx());
+    let (mut scenario, system, staking, stake) = setup(999 * WAL);
+    governance::create_proposal(&staking, &system, &stake, 3, 9, scenario.ctx());
     abort
 }
 
 #[test, expected_failure(abort_code = governance::EIneligibleStake)]
 fun inactive_stakes_cannot_vote() {
-    let (mut scenario, _system, mut staking, stake) = setup(1_000 * WAL);
-    let mut proposal = propose(&mut scenario, &staking, &stake, 3, 9);
+    let (mut scenario, system, mut staking, stake) = setup(1_000 * WAL);
+    let mut proposal = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     let fresh = staking.stake_with_pool(
         wal::mint_for_testing(5, scenario.ctx()),
         stake.node_id(),
@@ -147,8 +151,8 @@ fun inactive_stakes_cannot_vote() {
 
 #[test, expected_failure(abort_code = governance::EAlreadyVoted)]
 fun a_stake_votes_once() {
-    let (mut scenario, _system, staking, stake) = setup(1_000 * WAL);
-    let mut proposal = propose(&mut scenario, &staking, &stake, 3, 9);
+    let (mut scenario, system, staking, stake) = setup(1_000 * WAL);
+    let mut proposal = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     proposal.vote(&staking, &stake, 1);
     proposal.vote(&staking, &stake, 0);
     abort
@@ -156,16 +160,16 @@ fun a_stake_votes_once() {
 
 #[test, expected_failure(abort_code = governance::EInvalidChoice)]
 fun choices_are_for_against_or_abstain() {
-    let (mut scenario, _system, staking, stake) = setup(1_000 * WAL);
-    let mut proposal = propose(&mut scenario, &staking, &stake, 3, 9);
+    let (mut scenario, system, staking, stake) = setup(1_000 * WAL);
+    let mut proposal = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     proposal.vote(&staking, &stake, 3);
     abort
 }
 
 #[test, expected_failure(abort_code = governance::EWrongPhase)]
 fun votes_after_the_voting_epoch_are_refused() {
-    let (mut scenario, _system, mut staking, stake) = setup(1_000 * WAL);
-    let mut proposal = propose(&mut scenario, &staking, &stake, 3, 9);
+    let (mut scenario, system, mut staking, stake) = setup(1_000 * WAL);
+    let mut proposal = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     staking.advance_epoch_for_testing();
     proposal.vote(&staking, &stake, 1);
     abort
@@ -174,7 +178,7 @@ fun votes_after_the_voting_epoch_are_refused() {
 #[test, expected_failure(abort_code = governance::EWrongPhase)]
 fun proposals_execute_after_voting_only() {
     let (mut scenario, mut system, staking, stake) = setup(1_000 * WAL);
-    let mut proposal = propose(&mut scenario, &staking, &stake, 3, 9);
+    let mut proposal = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     proposal.execute_proposal(&mut system, &staking);
     abort
 }
@@ -182,9 +186,16 @@ fun proposals_execute_after_voting_only() {
 #[test, expected_failure(abort_code = governance::EAlreadyExecuted)]
 fun proposals_execute_once() {
     let (mut scenario, mut system, mut staking, stake) = setup(1_000 * WAL);
-    let mut proposal = propose(&mut scenario, &staking, &stake, 3, 9);
+    let mut proposal = propose(&mut scenario, &staking, &system, &stake, 3, 9);
     staking.advance_epoch_for_testing();
     proposal.execute_proposal(&mut system, &staking);
     proposal.execute_proposal(&mut system, &staking);
+    abort
+}
+
+#[test, expected_failure(abort_code = governance::EInvalidParameter)]
+fun the_window_of_epochs_ahead_cannot_shrink() {
+    let (mut scenario, system, staking, stake) = setup(1_000 * WAL);
+    governance::create_proposal(&staking, &system, &stake, 6, 9, scenario.ctx());
     abort
 }

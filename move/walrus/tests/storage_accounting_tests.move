@@ -37,3 +37,19 @@ fun mutable_lookups_beyond_the_window_are_refused() {
     buffer.ring_lookup_mut(3);
     abort
 }
+
+#[test]
+fun the_window_grows_keeping_what_was_sold() {
+    let mut buffer = storage_accounting::new(5, 3);
+    buffer.ring_lookup_mut(1).increase_used_capacity(7);
+    let (_, _, rewards) = buffer.pop_current();
+    destroy(rewards);
+    // The window is now epochs 6, 7, 8 with the current one not at index 0.
+    buffer.grow(5);
+    assert!(buffer.length() == 5);
+    assert!(buffer.ring_lookup(0).epoch() == 6 && buffer.ring_lookup(0).used_capacity() == 7);
+    assert!(buffer.ring_lookup(2).epoch() == 8 && buffer.ring_lookup(4).epoch() == 10);
+    buffer.grow(2);
+    assert!(buffer.length() == 5);
+    destroy(buffer);
+}
