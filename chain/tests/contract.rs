@@ -310,7 +310,11 @@ fn an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
         .collect();
     assert_eq!(
         kinds,
-        ["events::RewardsDistributed", "events::CommitteeSelected"]
+        [
+            "events::RewardsDistributed",
+            "events::EpochChangeStart",
+            "events::CommitteeSelected"
+        ]
     );
 
     let mut at_two_minutes = TxContext::new(operator, [12; 32]).at(120_000);

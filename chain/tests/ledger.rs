@@ -660,7 +660,11 @@ fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
     let kinds: Vec<&str> = effects.events.iter().map(|e| e.type_name()).collect();
     assert_eq!(
         kinds,
-        ["events::RewardsDistributed", "events::CommitteeSelected"]
+        [
+            "events::RewardsDistributed",
+            "events::EpochChangeStart",
+            "events::CommitteeSelected"
+        ]
     );
     let ObjectData::System(system_object) = &ledger.state().object(&system).unwrap().data else {
         panic!("not the system");

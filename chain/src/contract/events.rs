@@ -236,6 +236,13 @@ pub struct ProposalExecuted {
     pub votes_abstain: u64,
 }
 
+/// An epoch started: its committee now takes over the shards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochChangeStart {
+    /// The epoch.
+    pub epoch: u32,
+}
+
 /// Nodes holding `2f + 1` shards of an epoch's committee took over their shards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpochChangeDone {
@@ -280,6 +287,8 @@ pub enum Event {
     ProposalExecuted(ProposalExecuted),
     /// See [`EpochChangeDone`].
     EpochChangeDone(EpochChangeDone),
+    /// See [`EpochChangeStart`].
+    EpochChangeStart(EpochChangeStart),
 }
 
 impl Event {
@@ -303,6 +312,7 @@ impl Event {
             Self::VoteCast(_) => "events::VoteCast",
             Self::ProposalExecuted(_) => "events::ProposalExecuted",
             Self::EpochChangeDone(_) => "events::EpochChangeDone",
+            Self::EpochChangeStart(_) => "events::EpochChangeStart",
         }
     }
 
@@ -326,6 +336,7 @@ impl Event {
             Self::VoteCast(e) => bcs::to_bytes(e),
             Self::ProposalExecuted(e) => bcs::to_bytes(e),
             Self::EpochChangeDone(e) => bcs::to_bytes(e),
+            Self::EpochChangeStart(e) => bcs::to_bytes(e),
         }
         .expect("events serialize")
     }
@@ -358,5 +369,6 @@ into_event!(
     ProposalCreated,
     VoteCast,
     ProposalExecuted,
-    EpochChangeDone
+    EpochChangeDone,
+    EpochChangeStart
 );

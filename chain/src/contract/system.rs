@@ -12,8 +12,8 @@ use super::{
     bls_aggregate::{self, BlsCommittee},
     encoding, ensure,
     events::{
-        AuditScoresSubmitted, CommitteeSelected, EpochChangeDone, InvalidBlobId, NodePenalized,
-        RewardsDistributed, StorageReserved,
+        AuditScoresSubmitted, CommitteeSelected, EpochChangeDone, EpochChangeStart, InvalidBlobId,
+        NodePenalized, RewardsDistributed, StorageReserved,
     },
     rewards,
     staking::{self, Staking, StorageNodeCap},
@@ -567,6 +567,7 @@ impl System {
         inner.epoch_start_ms = now;
         inner.synced.clear();
         inner.sync_done = false;
+        ctx.emit(EpochChangeStart { epoch: new_epoch });
         ctx.emit(CommitteeSelected {
             epoch: new_epoch,
             node_ids: committee_ids,

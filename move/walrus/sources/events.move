@@ -145,6 +145,15 @@ public struct ProposalExecuted has copy, drop {
     votes_abstain: u64,
 }
 
+/// Epoch `epoch` started: its committee now takes over the shards.
+public struct EpochChangeStart has copy, drop {
+    epoch: u32,
+}
+
+public(package) fun emit_epoch_change_start(epoch: u32) {
+    emit(EpochChangeStart { epoch })
+}
+
 /// Nodes holding `2f + 1` shards of the committee of `epoch` have taken over their shards.
 public struct EpochChangeDone has copy, drop {
     epoch: u32,
@@ -406,5 +415,6 @@ public fun event_bcs_for_testing(
             },
         ),
         sui::bcs::to_bytes(&EpochChangeDone { epoch }),
+        sui::bcs::to_bytes(&EpochChangeStart { epoch }),
     ]
 }

@@ -438,6 +438,7 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
     inner.epoch_start_ms = now;
     inner.synced = vector[];
     inner.sync_done = false;
+    events::emit_epoch_change_start(new_epoch);
     events::emit_committee_selected(new_epoch, committee_ids, committee_weights);
 }
 

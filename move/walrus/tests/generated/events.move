@@ -49,4 +49,6 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     assert!(bytes[15] == x"07000000abababababababababababababababababababababababababababababababab0115cd5b070000000001000000000000000200000000000000");
     // events::EpochChangeDone
     assert!(bytes[16] == x"07000000");
+    // events::EpochChangeStart
+    assert!(bytes[17] == x"07000000");
 }
