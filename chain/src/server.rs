@@ -31,7 +31,10 @@ use tokio::sync::{Mutex, mpsc, oneshot, watch};
 use walrus_core::keys::account::AccountKeyPair;
 
 use crate::{
-    contract::{ObjectId, system::System},
+    contract::{
+        ObjectId,
+        system::{System, SystemParameters},
+    },
     ledger::{
         Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, ObjectData,
         SignedTransaction, TransactionData, TransactionEffects,
@@ -296,12 +299,14 @@ fn create_system(
             init_cap: ledger.publication().init_cap,
             epoch: genesis.epoch,
             members,
-            storage_price_per_unit_size: genesis.storage_price_per_unit_size,
-            write_price_per_unit_size: genesis.write_price_per_unit_size,
-            total_capacity_size: genesis.total_capacity_size,
-            max_epochs_ahead: genesis.max_epochs_ahead,
-            epoch_duration_ms: genesis.epoch_duration_ms,
-            max_committee_size: genesis.max_committee_size,
+            parameters: SystemParameters {
+                storage_price_per_unit_size: genesis.storage_price_per_unit_size,
+                write_price_per_unit_size: genesis.write_price_per_unit_size,
+                total_capacity_size: genesis.total_capacity_size,
+                max_epochs_ahead: genesis.max_epochs_ahead,
+                epoch_duration_ms: genesis.epoch_duration_ms,
+                max_committee_size: genesis.max_committee_size,
+            },
         }],
         nonce: 0,
     }

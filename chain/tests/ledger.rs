@@ -369,12 +369,14 @@ fn create_system_call(publication: &Publication) -> Call {
         init_cap: publication.init_cap,
         epoch: 1,
         members: common::members(&certificates()),
-        storage_price_per_unit_size: 5,
-        write_price_per_unit_size: 7,
-        total_capacity_size: 1000 * MIB,
-        max_epochs_ahead: 10,
-        epoch_duration_ms: 60_000,
-        max_committee_size: 100,
+        parameters: system::SystemParameters {
+            storage_price_per_unit_size: 5,
+            write_price_per_unit_size: 7,
+            total_capacity_size: 1000 * MIB,
+            max_epochs_ahead: 10,
+            epoch_duration_ms: 60_000,
+            max_committee_size: 100,
+        },
     }
 }
 

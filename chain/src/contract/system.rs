@@ -112,7 +112,7 @@ pub fn init(ctx: &mut TxContext) -> InitCap {
 }
 
 /// The parameters of a new system.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemParameters {
     /// FROST per MiB per epoch.
     pub storage_price_per_unit_size: u64,

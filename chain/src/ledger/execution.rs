@@ -25,7 +25,7 @@ use crate::contract::{
     staking::{Staking, StorageNodeCap},
     staking_pool::StakedWal,
     storage_resource::Storage,
-    system::{self, InitCap, System, SystemParameters},
+    system::{self, InitCap, System},
     wal::{self, Coin, ProtectedTreasury},
 };
 
@@ -448,12 +448,7 @@ impl<'s> Session<'s> {
                 init_cap,
                 epoch,
                 members,
-                storage_price_per_unit_size,
-                write_price_per_unit_size,
-                total_capacity_size,
-                max_epochs_ahead,
-                epoch_duration_ms,
-                max_committee_size,
+                parameters,
             } => {
                 let cap: InitCap = self.take(*init_cap)?;
                 let members = members
@@ -463,14 +458,7 @@ impl<'s> Session<'s> {
                 let (system, staking) = system::create_system(
                     cap,
                     new_committee(*epoch, members)?,
-                    SystemParameters {
-                        storage_price_per_unit_size: *storage_price_per_unit_size,
-                        write_price_per_unit_size: *write_price_per_unit_size,
-                        total_capacity_size: *total_capacity_size,
-                        max_epochs_ahead: *max_epochs_ahead,
-                        epoch_duration_ms: *epoch_duration_ms,
-                        max_committee_size: *max_committee_size,
-                    },
+                    parameters.clone(),
                     &mut self.ctx,
                 )?;
                 self.create(system, Owner::Shared);

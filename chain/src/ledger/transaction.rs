@@ -10,7 +10,7 @@ use walrus_core::{
     merkle::Digest,
 };
 
-use crate::contract::ObjectId;
+use crate::contract::{ObjectId, system::SystemParameters};
 
 /// Sui's intent prefix for transaction data: `TransactionData`, version 0, app `Sui`.
 const TRANSACTION_INTENT: [u8; 3] = [0, 0, 0];
@@ -64,18 +64,8 @@ pub enum Call {
         epoch: u32,
         /// Members: node id, 48-byte BLS public key, shard weight.
         members: Vec<(ObjectId, Vec<u8>, u16)>,
-        /// FROST per MiB per epoch.
-        storage_price_per_unit_size: u64,
-        /// FROST per MiB written.
-        write_price_per_unit_size: u64,
-        /// Bytes sold per epoch.
-        total_capacity_size: u64,
-        /// Epochs storage can be bought ahead.
-        max_epochs_ahead: u32,
-        /// How long an epoch lasts at least, in ms.
-        epoch_duration_ms: u64,
-        /// Most nodes in a committee.
-        max_committee_size: u16,
+        /// Prices, capacity and limits of the new system.
+        parameters: SystemParameters,
     },
     /// `system::submit_audit_scores`.
     SubmitAuditScores {

@@ -7,6 +7,7 @@ use clap::Subcommand;
 use serde::Serialize;
 use walrus_chain::{
     client::LedgerClient,
+    contract::system::SystemParameters,
     ledger::{Call, ExecutionStatus, Ledger, SignedTransaction, TransactionData},
     server::{LedgerServer, PUBLISHER_KEY_FILE},
     source::CheckpointCursor,
@@ -185,12 +186,14 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
                     )
                 })
                 .collect(),
-            storage_price_per_unit_size: 1,
-            write_price_per_unit_size: 1,
-            total_capacity_size: u64::MAX / 4,
-            max_epochs_ahead: 10,
-            epoch_duration_ms: 60_000,
-            max_committee_size: 100,
+            parameters: SystemParameters {
+                storage_price_per_unit_size: 1,
+                write_price_per_unit_size: 1,
+                total_capacity_size: u64::MAX / 4,
+                max_epochs_ahead: 10,
+                epoch_duration_ms: 60_000,
+                max_committee_size: 100,
+            },
         },
     )?;
     run_batches(&mut ledger, vec![create], 1)?;
