@@ -380,6 +380,24 @@ fn create_system_call(publication: &Publication) -> Call {
     }
 }
 
+/// A durable ledger in `dir` with the packages published by `publisher` and the system
+/// created at time `at` by the publisher's first transaction.
+fn durable_genesis(dir: &std::path::Path, publisher: &AccountKeyPair, at: u64) -> Ledger {
+    let mut ledger = Ledger::open(dir, publisher.address()).unwrap();
+    let publication = *ledger.publication();
+    let effects = ledger
+        .execute_batch(
+            vec![signed(publisher, 0, vec![create_system_call(&publication)])],
+            at,
+        )
+        .unwrap()
+        .pop()
+        .unwrap()
+        .unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+    ledger
+}
+
 fn signed(key: &AccountKeyPair, nonce: u64, calls: Vec<Call>) -> SignedTransaction {
     TransactionData {
         sender: key.address(),
@@ -394,19 +412,9 @@ fn signed(key: &AccountKeyPair, nonce: u64, calls: Vec<Call>) -> SignedTransacti
 fn the_durable_ledger_replays_to_the_same_state_and_history() {
     let dir = tempfile::tempdir().unwrap();
     let publisher = key(1);
-    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let mut ledger = durable_genesis(dir.path(), &publisher, 1000);
     let publication = *ledger.publication();
-    let results = ledger
-        .execute_batch(
-            vec![signed(
-                &publisher,
-                0,
-                vec![create_system_call(&publication)],
-            )],
-            1000,
-        )
-        .unwrap();
-    let system = results[0].as_ref().unwrap().created[0];
+    let system = ledger.system().unwrap();
     let batch = vec![
         signed(
             &publisher,
@@ -459,18 +467,8 @@ fn the_durable_ledger_replays_to_the_same_state_and_history() {
 fn a_torn_checkpoint_is_dropped_and_the_ledger_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let publisher = key(1);
-    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let ledger = durable_genesis(dir.path(), &publisher, 1);
     let publication = *ledger.publication();
-    ledger
-        .execute_batch(
-            vec![signed(
-                &publisher,
-                0,
-                vec![create_system_call(&publication)],
-            )],
-            1,
-        )
-        .unwrap();
     let state = ledger.state().clone();
     drop(ledger);
     // A crash while the second checkpoint was being written.
@@ -628,18 +626,7 @@ fn a_node_registers_and_is_staked_with_through_the_ledger() {
 fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
     let dir = tempfile::tempdir().unwrap();
     let publisher = key(1);
-    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
-    let publication = *ledger.publication();
-    ledger
-        .execute_batch(
-            vec![signed(
-                &publisher,
-                0,
-                vec![create_system_call(&publication)],
-            )],
-            1_000,
-        )
-        .unwrap();
+    let mut ledger = durable_genesis(dir.path(), &publisher, 1_000);
     let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
     let change = |nonce| {
         signed(
@@ -756,9 +743,7 @@ fn register_and_stake(
 fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let publisher = key(1);
-    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
-    let publication = *ledger.publication();
-    succeed_at(&mut ledger, &publisher, create_system_call(&publication), 0);
+    let mut ledger = durable_genesis(dir.path(), &publisher, 0);
     let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
     let voter = key(7);
     let (_, stake) = register_and_stake(
@@ -819,9 +804,8 @@ fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
 fn expired_storage_and_double_votes_abort_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let publisher = key(1);
-    let mut ledger = Ledger::open(dir.path(), publisher.address()).unwrap();
+    let mut ledger = durable_genesis(dir.path(), &publisher, 0);
     let publication = *ledger.publication();
-    succeed_at(&mut ledger, &publisher, create_system_call(&publication), 0);
     let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
     let change = Call::InitiateEpochChange { system, staking };
 
