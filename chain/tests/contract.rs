@@ -14,7 +14,7 @@ use walrus_chain::contract::{
     system::{self, System, SystemParameters},
     wal::{Balance, Coin},
 };
-use walrus_core::{BlobId, merkle::Digest};
+use walrus_core::{BlobId, keys::bls::BlsKeyPair, merkle::Digest, messages::ProofOfPossession};
 
 const MIB: u64 = 1_048_576;
 const STORAGE_PRICE: u64 = 5;
@@ -27,6 +27,29 @@ fn committee(vectors: &Value) -> BlsCommittee {
         .map(|(node_id, key, weight)| bls_aggregate::new_member(node_id, &key, weight).unwrap())
         .collect();
     bls_aggregate::new_committee(vectors["epoch"].as_u64().unwrap() as u32, members).unwrap()
+}
+
+/// Registers node `name` as a candidate of `ctx`'s sender, with the BLS key from
+/// `key_seed` and `commission_rate`.
+fn register_node(
+    staking: &mut Staking,
+    name: &str,
+    key_seed: u8,
+    commission_rate: u16,
+    ctx: &mut TxContext,
+) -> StorageNodeCap {
+    let key = BlsKeyPair::from_secret_bytes(&[key_seed; 32]).unwrap();
+    let proof = ProofOfPossession::create(&key, 1, ctx.sender());
+    staking
+        .register_candidate(
+            name.to_owned(),
+            "127.0.0.1:1".to_owned(),
+            key.public_key().as_bytes().to_vec(),
+            proof.signature.as_bytes(),
+            commission_rate,
+            ctx,
+        )
+        .unwrap()
 }
 
 fn ctx(seed: u8) -> TxContext {
@@ -256,8 +279,6 @@ fn aborts_leave_the_answers_the_move_tests_expect() {
 
 #[test]
 fn an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
-    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
-
     let operator = Address::new([0xa0; 32]);
     let mut ctx = TxContext::new(operator, [9; 32]);
     let (mut system, mut staking) = system_and_staking(&mut ctx);
@@ -265,18 +286,7 @@ fn an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
         system.shards().unwrap(),
         &[vec![0, 1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9]]
     );
-    let node_key = BlsKeyPair::from_secret_bytes(&[4; 32]).unwrap();
-    let proof = ProofOfPossession::create(&node_key, 1, operator);
-    let cap = staking
-        .register_candidate(
-            "node-0".to_owned(),
-            "127.0.0.1:9185".to_owned(),
-            node_key.public_key().as_bytes().to_vec(),
-            proof.signature.as_bytes(),
-            1000,
-            &mut ctx,
-        )
-        .unwrap();
+    let cap = register_node(&mut staking, "node-0", 4, 1000, &mut ctx);
     let node_id = cap.node_id();
     let stake = wal(1_000_000, &mut ctx);
     let _staked = staking.stake_with_pool(stake, node_id, &mut ctx).unwrap();
@@ -345,26 +355,13 @@ fn without_staked_nodes_the_committee_stays() {
 /// Nodes A and B (equal stake) form the committee of epoch 2; storage is paid for epochs 1
 /// to 9 (500 FROST each).
 fn two_node_network() -> (TxContext, System, Staking, Vec<StorageNodeCap>) {
-    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
-
     let mut ctx = TxContext::new(Address::new([1; 32]), [20; 32]);
     let (mut system, mut staking) = system_and_staking(&mut ctx);
     let mut caps = Vec::new();
     for i in 0..2u8 {
         let operator = Address::new([0xb0 + i; 32]);
         let mut node_ctx = TxContext::new(operator, [30 + i; 32]);
-        let key = BlsKeyPair::from_secret_bytes(&[40 + i; 32]).unwrap();
-        let proof = ProofOfPossession::create(&key, 1, operator);
-        let cap = staking
-            .register_candidate(
-                format!("node-{i}"),
-                "127.0.0.1:1".to_owned(),
-                key.public_key().as_bytes().to_vec(),
-                proof.signature.as_bytes(),
-                0,
-                &mut node_ctx,
-            )
-            .unwrap();
+        let cap = register_node(&mut staking, &format!("node-{i}"), 40 + i, 0, &mut node_ctx);
         let stake = wal(1_000_000, &mut ctx);
         staking
             .stake_with_pool(stake, cap.node_id(), &mut ctx)
@@ -440,22 +437,9 @@ fn nodes_nobody_reported_keep_the_full_score_and_bad_reports_are_refused() {
 
 #[test]
 fn only_committee_members_audit() {
-    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
-
     let mut ctx = TxContext::new(Address::new([0xc0; 32]), [50; 32]);
     let (mut system, mut staking) = system_and_staking(&mut ctx);
-    let key = BlsKeyPair::from_secret_bytes(&[51; 32]).unwrap();
-    let proof = ProofOfPossession::create(&key, 1, Address::new([0xc0; 32]));
-    let outsider = staking
-        .register_candidate(
-            "outsider".to_owned(),
-            "127.0.0.1:1".to_owned(),
-            key.public_key().as_bytes().to_vec(),
-            proof.signature.as_bytes(),
-            0,
-            &mut ctx,
-        )
-        .unwrap();
+    let outsider = register_node(&mut staking, "outsider", 51, 0, &mut ctx);
     assert_eq!(
         system.submit_audit_scores(&outsider, vec![0; 4], &mut ctx),
         Err(system::ENotCommitteeMember)
@@ -467,7 +451,6 @@ fn governance_aborts_match_the_move_module() {
     use walrus_chain::contract::governance::{
         self, EAlreadyVoted, EIneligibleStake, EInvalidChoice, EInvalidParameter, EWrongPhase,
     };
-    use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
 
     assert_eq!(
         governance::check_parameter(0, 10_001),
@@ -478,18 +461,7 @@ fn governance_aborts_match_the_move_module() {
     let operator = Address::new([0xd0; 32]);
     let mut ctx = TxContext::new(operator, [60; 32]);
     let (mut system, mut staking) = system_and_staking(&mut ctx);
-    let key = BlsKeyPair::from_secret_bytes(&[61; 32]).unwrap();
-    let proof = ProofOfPossession::create(&key, 1, operator);
-    let cap = staking
-        .register_candidate(
-            "node".to_owned(),
-            "127.0.0.1:1".to_owned(),
-            key.public_key().as_bytes().to_vec(),
-            proof.signature.as_bytes(),
-            0,
-            &mut ctx,
-        )
-        .unwrap();
+    let cap = register_node(&mut staking, "node", 61, 0, &mut ctx);
     let big = wal(1_000_000_000_000, &mut ctx);
     let big = staking
         .stake_with_pool(big, cap.node_id(), &mut ctx)
