@@ -36,19 +36,29 @@ fn submit(
     ledger.execute(&transaction, 0)
 }
 
+/// Like [`submit`], and the transaction must succeed.
+fn submit_ok(
+    ledger: &mut LedgerState,
+    key: &AccountKeyPair,
+    nonce: u64,
+    calls: Vec<Call>,
+) -> walrus_chain::ledger::TransactionEffects {
+    let effects = submit(ledger, key, nonce, calls).unwrap();
+    assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+    effects
+}
+
 /// A ledger with the packages published by `publisher` and the system created with the
 /// vectors' committee; returns the publication and the system id.
 fn genesis(publisher: &AccountKeyPair) -> (LedgerState, Publication, ObjectId) {
     let mut ledger = LedgerState::new();
     let publication = ledger.publish(publisher.address(), [0; 32]);
-    let effects = submit(
+    let effects = submit_ok(
         &mut ledger,
         publisher,
         0,
         vec![create_system_call(&publication)],
-    )
-    .unwrap();
-    assert_eq!(effects.status, ExecutionStatus::Success);
+    );
     assert_eq!(effects.deleted, vec![publication.init_cap]);
     let system = created_of_type(&ledger, &effects.created, "system::System");
     assert_eq!(ledger.object(&system).unwrap().owner, Owner::Shared);
@@ -73,7 +83,7 @@ fn store_flow_reserves_registers_and_certifies_a_blob() {
     let vectors = certificates();
     let certified = &vectors["certified_blob"];
 
-    let effects = submit(
+    let effects = submit_ok(
         &mut ledger,
         &publisher,
         1,
@@ -83,12 +93,10 @@ fn store_flow_reserves_registers_and_certifies_a_blob() {
             epochs_ahead: 2,
             payment: publication.supply,
         }],
-    )
-    .unwrap();
-    assert_eq!(effects.status, ExecutionStatus::Success);
+    );
     let storage = created_of_type(&ledger, &effects.created, "storage_resource::Storage");
 
-    let effects = submit(
+    let effects = submit_ok(
         &mut ledger,
         &publisher,
         2,
@@ -102,14 +110,12 @@ fn store_flow_reserves_registers_and_certifies_a_blob() {
             deletable: false,
             payment: publication.supply,
         }],
-    )
-    .unwrap();
-    assert_eq!(effects.status, ExecutionStatus::Success);
+    );
     assert_eq!(effects.deleted, vec![storage]);
     let blob_id = created_of_type(&ledger, &effects.created, "blob::Blob");
 
     let case = &vectors["cases"][0];
-    let effects = submit(
+    let effects = submit_ok(
         &mut ledger,
         &publisher,
         3,
@@ -120,9 +126,7 @@ fn store_flow_reserves_registers_and_certifies_a_blob() {
             signers: bytes(&case["signers"]),
             message: bytes(&case["message"]),
         }],
-    )
-    .unwrap();
-    assert_eq!(effects.status, ExecutionStatus::Success);
+    );
     assert_eq!(effects.events.len(), 1);
     let ObjectData::Blob(blob) = &ledger.object(&blob_id).unwrap().data else {
         panic!("not a blob");
@@ -517,7 +521,7 @@ fn a_node_registers_and_is_staked_with_through_the_ledger() {
     let operator = key(6);
     let node_key = BlsKeyPair::from_secret_bytes(&[8; 32]).unwrap();
     let proof = ProofOfPossession::create(&node_key, 1, operator.address());
-    let effects = submit(
+    let effects = submit_ok(
         &mut ledger,
         &operator,
         1,
@@ -529,9 +533,7 @@ fn a_node_registers_and_is_staked_with_through_the_ledger() {
             proof_of_possession: proof.signature.as_bytes().to_vec(),
             commission_rate: 300,
         }],
-    )
-    .unwrap();
-    assert_eq!(effects.status, ExecutionStatus::Success);
+    );
     let cap = created_of_type(&ledger, &effects.created, "staking::StorageNodeCap");
     let ObjectData::StorageNodeCap(cap_object) = &ledger.object(&cap).unwrap().data else {
         panic!("not a cap");
@@ -552,7 +554,7 @@ fn a_node_registers_and_is_staked_with_through_the_ledger() {
     )
     .unwrap();
     let coin = effects.created[0];
-    let effects = submit(
+    let effects = submit_ok(
         &mut ledger,
         &staker,
         1,
@@ -561,9 +563,7 @@ fn a_node_registers_and_is_staked_with_through_the_ledger() {
             coin,
             node_id,
         }],
-    )
-    .unwrap();
-    assert_eq!(effects.status, ExecutionStatus::Success);
+    );
     let staked = created_of_type(&ledger, &effects.created, "staking_pool::StakedWal");
     // Not active yet: a withdrawal request aborts, a withdrawal pays back at once.
     let effects = submit(
@@ -598,7 +598,7 @@ fn a_node_registers_and_is_staked_with_through_the_ledger() {
     };
     assert_eq!(back.value(), 5_000);
     // Only the operator's cap manages the pool.
-    let effects = submit(
+    submit_ok(
         &mut ledger,
         &operator,
         2,
@@ -610,9 +610,7 @@ fn a_node_registers_and_is_staked_with_through_the_ledger() {
             },
             Call::CollectCommission { staking, cap },
         ],
-    )
-    .unwrap();
-    assert_eq!(effects.status, ExecutionStatus::Success);
+    );
     let result = submit(
         &mut ledger,
         &staker,
