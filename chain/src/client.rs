@@ -87,6 +87,12 @@ impl LedgerClient {
         Self::answer(url.clone(), self.http.get(&url)).await
     }
 
+    /// The objects `owner` owns.
+    pub async fn owned_objects(&self, owner: Address) -> Result<Vec<Object>, ClientError> {
+        let url = format!("{}/v1/owners/{owner}/objects", self.base);
+        Self::answer(url.clone(), self.http.get(&url)).await
+    }
+
     /// Reads checkpoints from `start`, waiting up to `wait` for one when there is none yet.
     pub async fn checkpoints(
         &self,

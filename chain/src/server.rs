@@ -36,7 +36,7 @@ use crate::{
         system::{System, SystemParameters},
     },
     ledger::{
-        Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, ObjectData,
+        Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, ObjectData, Owner,
         SignedTransaction, TransactionData, TransactionEffects,
     },
 };
@@ -385,6 +385,7 @@ impl LedgerServer {
         let router = Router::new()
             .route("/v1/transactions", post(submit_transaction))
             .route("/v1/objects/{id}", get(read_object))
+            .route("/v1/owners/{address}/objects", get(read_owned_objects))
             .route("/v1/checkpoints", get(read_checkpoints))
             .route("/v1/faucet", post(faucet))
             .route("/v1/health", get(health))
@@ -563,6 +564,28 @@ async fn read_object(
         .object(&id)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no object {id}")))?;
     Ok(Json(object.clone()))
+}
+
+/// The objects an address owns, in id order (a scan: the embedded ledger keeps no owner
+/// index, which is fine at devnet sizes).
+async fn read_owned_objects(
+    State(state): State<AppState>,
+    UrlPath(address): UrlPath<String>,
+) -> Result<Json<Vec<Object>>, ApiError> {
+    let owner: Address = address.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{address:?} is not an address (0x and 64 hex digits)"),
+        )
+    })?;
+    let ledger = state.ledger.lock().await;
+    let owned = ledger
+        .state()
+        .objects()
+        .filter(|object| object.owner == Owner::Address(owner))
+        .cloned()
+        .collect();
+    Ok(Json(owned))
 }
 
 /// Query of `GET /v1/checkpoints`.

@@ -4,6 +4,8 @@
 
 use std::{future::Future, time::Duration};
 
+use sui_sdk_types::Address;
+
 use crate::{
     client::{ClientError, LedgerClient},
     contract::ObjectId,
@@ -21,6 +23,12 @@ pub trait ChainClient: Send + Sync {
 
     /// Reads an object.
     fn object(&self, id: &ObjectId) -> impl Future<Output = Result<Object, ClientError>> + Send;
+
+    /// The objects an address owns.
+    fn owned_objects(
+        &self,
+        owner: Address,
+    ) -> impl Future<Output = Result<Vec<Object>, ClientError>> + Send;
 }
 
 /// Checkpoints in order from any position.
@@ -44,6 +52,13 @@ impl ChainClient for LedgerClient {
 
     fn object(&self, id: &ObjectId) -> impl Future<Output = Result<Object, ClientError>> + Send {
         LedgerClient::object(self, id)
+    }
+
+    fn owned_objects(
+        &self,
+        owner: Address,
+    ) -> impl Future<Output = Result<Vec<Object>, ClientError>> + Send {
+        LedgerClient::owned_objects(self, owner)
     }
 }
 

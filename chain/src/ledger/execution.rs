@@ -13,7 +13,7 @@ use sui_sdk_types::Address;
 
 use super::{
     object::{Object, ObjectData, ObjectKind, Owner},
-    transaction::{Call, SignedTransaction, TransactionDigest},
+    transaction::{Call, SignedTransaction, TransactionDigest, created_object_reference},
 };
 use crate::contract::{
     MoveAbort, ObjectId, TxContext,
@@ -109,6 +109,19 @@ pub enum TransactionError {
         call: usize,
         /// The object.
         id: ObjectId,
+    },
+    /// A [`created_object`](super::created_object) argument names a call that is not
+    /// earlier or created fewer objects.
+    #[error(
+        "rejected: call {call} uses object {index} created by call {source_call}, which is not an earlier call or created no such object"
+    )]
+    NoSuchResult {
+        /// Index of the call.
+        call: usize,
+        /// The call named as creator.
+        source_call: u16,
+        /// The position among its created objects.
+        index: u16,
     },
 }
 
@@ -296,6 +309,9 @@ struct Session<'s> {
     checked_out: BTreeMap<ObjectId, Owner>,
     /// Objects consumed (never checked back in).
     consumed: BTreeSet<ObjectId>,
+    /// Ids of the objects each call created, in creation order, for the
+    /// [`created_object`](super::created_object) arguments of later calls.
+    created: Vec<Vec<ObjectId>>,
 }
 
 impl<'s> Session<'s> {
@@ -313,11 +329,30 @@ impl<'s> Session<'s> {
             working: BTreeMap::new(),
             checked_out: BTreeMap::new(),
             consumed: BTreeSet::new(),
+            created: Vec::new(),
         }
+    }
+
+    /// The object an argument names: itself, or the object an earlier call created.
+    fn resolve(&self, id: ObjectId) -> Result<ObjectId, TransactionError> {
+        let Some((call, index)) = created_object_reference(&id) else {
+            return Ok(id);
+        };
+        self.created
+            .get(usize::from(call))
+            .filter(|_| usize::from(call) < self.call)
+            .and_then(|ids| ids.get(usize::from(index)))
+            .copied()
+            .ok_or(TransactionError::NoSuchResult {
+                call: self.call,
+                source_call: call,
+                index,
+            })
     }
 
     /// Checks an object out for the current call, as the sender may use it.
     fn take<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+        let id = self.resolve(id)?;
         let call = self.call;
         if self.checked_out.contains_key(&id) {
             return Err(TransactionError::UsedTwice { call, id });
@@ -373,6 +408,10 @@ impl<'s> Session<'s> {
     /// Records a new object owned by `owner`.
     fn create<T: ObjectKind>(&mut self, value: T, owner: Owner) {
         let data = value.into_data();
+        if self.created.len() <= self.call {
+            self.created.resize(self.call + 1, Vec::new());
+        }
+        self.created[self.call].push(data.id());
         self.working.insert(data.id(), (owner, data));
     }
 

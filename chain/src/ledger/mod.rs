@@ -13,4 +13,7 @@ pub use execution::{
 pub use history::{Checkpoint, ExecutedTransaction, LOG_FILE, Ledger, LedgerError};
 pub use log::{LogError, RecordLog};
 pub use object::{Object, ObjectData, Owner};
-pub use transaction::{Call, SignedTransaction, TransactionData, TransactionDigest};
+pub use transaction::{
+    Call, SignedTransaction, TransactionData, TransactionDigest, created_object,
+    created_object_reference,
+};

@@ -15,8 +15,34 @@ use crate::contract::{ObjectId, system::SystemParameters};
 /// Sui's intent prefix for transaction data: `TransactionData`, version 0, app `Sui`.
 const TRANSACTION_INTENT: [u8; 3] = [0, 0, 0];
 
-/// One contract call. Objects are referenced by id; values a call returns become objects
-/// owned by the sender.
+/// Marks an [`ObjectId`] that stands for an object created earlier in the same transaction.
+const CREATED_OBJECT_MARK: &[u8; 28] = b"walrus::created-object::ref:";
+
+/// An argument naming the `index`-th object that call `call` of the same transaction created
+/// (Sui's `NestedResult`), so that one transaction can, say, reserve storage and register a
+/// blob on it. The id is resolved at execution; it names no stored object.
+pub fn created_object(call: u16, index: u16) -> ObjectId {
+    let mut bytes = [0u8; 32];
+    bytes[..28].copy_from_slice(CREATED_OBJECT_MARK);
+    bytes[28..30].copy_from_slice(&call.to_be_bytes());
+    bytes[30..].copy_from_slice(&index.to_be_bytes());
+    Address::new(bytes)
+}
+
+/// The `(call, index)` a [`created_object`] argument names, or `None` for an ordinary id.
+pub fn created_object_reference(id: &ObjectId) -> Option<(u16, u16)> {
+    let bytes = id.as_bytes();
+    (bytes[..28] == CREATED_OBJECT_MARK[..]).then(|| {
+        (
+            u16::from_be_bytes([bytes[28], bytes[29]]),
+            u16::from_be_bytes([bytes[30], bytes[31]]),
+        )
+    })
+}
+
+/// One contract call. Objects are referenced by id (or, when created earlier in the same
+/// transaction, by [`created_object`]); values a call returns become objects owned by the
+/// sender.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Call {
     /// `coin::split`: new coins of the given amounts, taken from `coin`.

@@ -1,0 +1,1 @@
+//! The Walrus storage node.

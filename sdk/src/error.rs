@@ -1,0 +1,90 @@
+//! Why an sdk operation failed.
+
+use walrus_chain::{
+    client::ClientError,
+    contract::{MoveAbort, ObjectId},
+};
+use walrus_core::BlobId;
+
+/// Why a store, read or chain operation failed; each says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum SdkError {
+    /// The chain could not be reached or refused a request.
+    #[error(transparent)]
+    Ledger(#[from] ClientError),
+    /// The chain's state is not what the sdk expects.
+    #[error("unexpected chain state: {0}")]
+    Chain(String),
+    /// An object is not of the expected type.
+    #[error("object {0} is a {1}, not the expected type; check the configured object ids")]
+    WrongObject(ObjectId, &'static str),
+    /// A transaction aborted.
+    #[error("the transaction aborted in call {call}: {abort}")]
+    Aborted {
+        /// Index of the failing call.
+        call: usize,
+        /// The abort.
+        abort: MoveAbort,
+    },
+    /// Reading a contract value aborted (e.g. a system of an unknown version).
+    #[error("the chain's objects cannot be read: {0}")]
+    Abort(MoveAbort),
+    /// The wallet cannot pay.
+    #[error(
+        "the wallet {address} holds {balance} FROST of WAL but this needs {needed}; fund it (on a devnet: `walrus faucet`)"
+    )]
+    InsufficientFunds {
+        /// The wallet.
+        address: sui_sdk_types::Address,
+        /// What it holds.
+        balance: u64,
+        /// What is needed.
+        needed: u64,
+    },
+    /// The blob cannot be encoded for this network.
+    #[error("cannot encode the blob: {0}")]
+    Encoding(#[from] walrus_core::encoding::EncodingError),
+    /// Too few storage nodes confirmed the blob.
+    #[error(
+        "only {weight} of {n_shards} shards confirmed storing blob {blob_id}; {required} are needed. Node errors: {errors}"
+    )]
+    NotEnoughConfirmations {
+        /// The blob.
+        blob_id: BlobId,
+        /// Shards that confirmed.
+        weight: u16,
+        /// Shards needed.
+        required: u16,
+        /// Shards in all.
+        n_shards: u16,
+        /// What the other nodes answered.
+        errors: String,
+    },
+    /// No node could give the blob's metadata or enough slivers.
+    #[error("cannot read blob {blob_id}: {reason}")]
+    Unavailable {
+        /// The blob.
+        blob_id: BlobId,
+        /// Why.
+        reason: String,
+    },
+    /// The blob's data does not decode to its id.
+    #[error("blob {blob_id} failed to decode: {reason}")]
+    Decode {
+        /// The blob.
+        blob_id: BlobId,
+        /// Why.
+        reason: String,
+    },
+    /// The wallet owns no such blob.
+    #[error("{0}")]
+    NoSuchBlob(String),
+    /// The wallet configuration cannot be read or written.
+    #[error("wallet configuration {path}: {reason}")]
+    Config {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}

@@ -1,0 +1,279 @@
+//! An HTTP client of one storage node.
+
+use std::time::Duration;
+
+use reqwest::{StatusCode, header::CONTENT_TYPE};
+use serde::de::DeserializeOwned;
+use walrus_core::{
+    BlobId, BlobMetadata,
+    encoding::{RecoverySymbol, Sliver, SliverKind},
+    messages::{BlobCertificationBody, SignedMessage},
+};
+
+use crate::api::{
+    self, BlobStatus, ConfirmationQuery, ErrorBody, ErrorCode, NodeHealth, RecoverySymbolsQuery,
+};
+
+/// How long one request to a node may take before it counts as failed. Generous: a sliver
+/// of a large blob is tens of megabytes.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Why a request to a node failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The node could not be reached or the transfer broke off.
+    #[error("cannot reach the storage node at {url}: {source}")]
+    Unreachable {
+        /// The request URL.
+        url: String,
+        /// The cause.
+        source: reqwest::Error,
+    },
+    /// The node refused the request.
+    #[error("the storage node at {url} answered {status}: {message}")]
+    Refused {
+        /// The request URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The node's reason, when it gave one.
+        code: Option<ErrorCode>,
+        /// The node's message.
+        message: String,
+    },
+    /// The node answered something that does not parse.
+    #[error("the storage node at {url} answered something malformed: {reason}")]
+    Malformed {
+        /// The request URL.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl NodeError {
+    /// The node's error code, if it refused with one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Refused { code, .. } => *code,
+            _ => None,
+        }
+    }
+
+    /// Whether asking again later may succeed: the node was unreachable, overloaded, or has
+    /// not caught up with the chain yet.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } => true,
+            Self::Refused { status, code, .. } => {
+                *status >= 500
+                    || matches!(
+                        code,
+                        Some(
+                            ErrorCode::NotRegistered
+                                | ErrorCode::MetadataMissing
+                                | ErrorCode::NotStored
+                                | ErrorCode::WrongShard
+                        )
+                    )
+            }
+            Self::Malformed { .. } => false,
+        }
+    }
+}
+
+/// A client of the storage node at one base URL.
+#[derive(Debug, Clone)]
+pub struct NodeClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl NodeClient {
+    /// A client of the node at `base_url` (e.g. `http://127.0.0.1:9200`), sharing `http`'s
+    /// connection pool.
+    pub fn new(base_url: &str, http: reqwest::Client) -> Self {
+        Self {
+            base: base_url.trim_end_matches('/').to_owned(),
+            http,
+        }
+    }
+
+    /// The node's base URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, NodeError> {
+        let response = request
+            .timeout(REQUEST_TIMEOUT)
+            .send()
+            .await
+            .map_err(|source| NodeError::Unreachable {
+                url: url.to_owned(),
+                source,
+            })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let text = response.text().await.unwrap_or_default();
+        let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => (Some(body.code), body.error),
+            Err(_) => (None, text),
+        };
+        Err(NodeError::Refused {
+            url: url.to_owned(),
+            status: status.as_u16(),
+            code,
+            message,
+        })
+    }
+
+    async fn bytes(&self, path: &str) -> Result<Vec<u8>, NodeError> {
+        let url = format!("{}{path}", self.base);
+        let response = self.send(&url, self.http.get(&url)).await?;
+        response
+            .bytes()
+            .await
+            .map(|bytes| bytes.to_vec())
+            .map_err(|source| NodeError::Unreachable { url, source })
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        url: String,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, NodeError> {
+        let response = self.send(&url, request).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| NodeError::Unreachable {
+                url: url.clone(),
+                source,
+            })?;
+        serde_json::from_slice(&bytes).map_err(|error| NodeError::Malformed {
+            url,
+            reason: error.to_string(),
+        })
+    }
+
+    fn bcs<T: DeserializeOwned>(url: &str, bytes: &[u8]) -> Result<T, NodeError> {
+        bcs::from_bytes(bytes).map_err(|error| NodeError::Malformed {
+            url: url.to_owned(),
+            reason: error.to_string(),
+        })
+    }
+
+    async fn put(&self, path: &str, body: Vec<u8>) -> Result<(), NodeError> {
+        let url = format!("{}{path}", self.base);
+        let request = self
+            .http
+            .put(&url)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        self.send(&url, request).await.map(drop)
+    }
+
+    /// Stores the blob's metadata (BCS).
+    pub async fn put_metadata(
+        &self,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+    ) -> Result<(), NodeError> {
+        self.put(&api::metadata_path(blob_id), metadata.to_bcs())
+            .await
+    }
+
+    /// The blob's metadata, unverified: check it with [`BlobMetadata::verify_for_network`].
+    pub async fn metadata(&self, blob_id: &BlobId) -> Result<BlobMetadata, NodeError> {
+        let path = api::metadata_path(blob_id);
+        let bytes = self.bytes(&path).await?;
+        Self::bcs(&path, &bytes)
+    }
+
+    /// Stores one sliver of pair `pair_index` (BCS of the [`Sliver`]).
+    pub async fn put_sliver(
+        &self,
+        blob_id: &BlobId,
+        pair_index: u16,
+        sliver: &Sliver,
+    ) -> Result<(), NodeError> {
+        let body = bcs::to_bytes(sliver).expect("slivers serialize");
+        self.put(&api::sliver_path(blob_id, pair_index, sliver.kind), body)
+            .await
+    }
+
+    /// One sliver, unverified: check it with [`Sliver::verify`].
+    pub async fn sliver(
+        &self,
+        blob_id: &BlobId,
+        pair_index: u16,
+        kind: SliverKind,
+    ) -> Result<Sliver, NodeError> {
+        let path = api::sliver_path(blob_id, pair_index, kind);
+        let bytes = self.bytes(&path).await?;
+        Self::bcs(&path, &bytes)
+    }
+
+    /// The node's signed confirmation that it stores its slivers of the blob, for a
+    /// permanent registration or for the deletable `Blob` object `object_id`. Unverified.
+    pub async fn confirmation(
+        &self,
+        blob_id: &BlobId,
+        object_id: Option<sui_sdk_types::Address>,
+    ) -> Result<SignedMessage<BlobCertificationBody>, NodeError> {
+        let url = format!("{}{}", self.base, api::confirmation_path(blob_id));
+        let query = ConfirmationQuery {
+            object_id: object_id.map(|id| id.to_string()),
+        };
+        self.json(url.clone(), self.http.get(&url).query(&query))
+            .await
+    }
+
+    /// Recovery symbols towards slivers `targets` of `target_kind`, one per sliver of the
+    /// other kind the node holds; unverified: check each with [`RecoverySymbol::verify`].
+    pub async fn recovery_symbols(
+        &self,
+        blob_id: &BlobId,
+        target_kind: SliverKind,
+        targets: &[u16],
+    ) -> Result<Vec<RecoverySymbol>, NodeError> {
+        let path = api::recovery_symbols_path(blob_id, target_kind);
+        let url = format!("{}{path}", self.base);
+        let query = RecoverySymbolsQuery {
+            targets: api::format_targets(targets),
+        };
+        let response = self.send(&url, self.http.get(&url).query(&query)).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| NodeError::Unreachable {
+                url: url.clone(),
+                source,
+            })?;
+        Self::bcs(&url, &bytes)
+    }
+
+    /// The node's view of a blob.
+    pub async fn status(&self, blob_id: &BlobId) -> Result<BlobStatus, NodeError> {
+        let url = format!("{}{}", self.base, api::status_path(blob_id));
+        self.json(url.clone(), self.http.get(&url)).await
+    }
+
+    /// The node's health.
+    pub async fn health(&self) -> Result<NodeHealth, NodeError> {
+        let url = format!("{}/v1/health", self.base);
+        self.json(url.clone(), self.http.get(&url)).await
+    }
+
+    /// Whether `error` means the node simply does not have the object.
+    pub fn is_not_found(error: &NodeError) -> bool {
+        matches!(error, NodeError::Refused { status, .. } if *status == StatusCode::NOT_FOUND.as_u16())
+    }
+}

@@ -1,0 +1,232 @@
+//! The read flow: metadata from any node (checked against the id), primary slivers from any
+//! nodes (each checked), decode, re-derive the id. And the blob's status as the nodes see it.
+
+use futures::{StreamExt, future::join_all, stream::FuturesUnordered};
+use rand::seq::SliceRandom;
+use serde::Serialize;
+use walrus_chain::source::ChainClient;
+use walrus_core::{
+    BlobId, VerifiedBlobMetadata,
+    encoding::{Sliver, SliverKind, decode_and_verify},
+};
+
+use crate::{
+    api::BlobState,
+    blocking::run_blocking,
+    client::Client,
+    committee::CommitteeView,
+    error::SdkError,
+    node_client::NodeClient,
+    progress::{Phase, Progress},
+};
+
+/// A blob's status agreed by enough of the committee that at least one honest node says so.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlobStatusSummary {
+    /// The blob.
+    pub blob_id: String,
+    /// The furthest state that nodes holding more than `f` shards report.
+    pub state: BlobState,
+    /// The latest end epoch those nodes report.
+    pub end_epoch: Option<u32>,
+    /// The epoch it was certified in.
+    pub certified_epoch: Option<u32>,
+    /// Shards whose nodes report at least that state.
+    pub reported_by_shards: u16,
+    /// Shards that answered.
+    pub answered_shards: u16,
+    /// The current epoch.
+    pub epoch: u32,
+}
+
+impl<C: ChainClient> Client<C> {
+    /// Reads a blob and checks it against its id.
+    pub async fn read(
+        &self,
+        blob_id: &BlobId,
+        progress: &dyn Progress,
+    ) -> Result<Vec<u8>, SdkError> {
+        let committee = self.committee().await?;
+        read_blob(&committee, blob_id, progress).await
+    }
+
+    /// The blob's status, asked of every committee member.
+    pub async fn blob_status(&self, blob_id: &BlobId) -> Result<BlobStatusSummary, SdkError> {
+        let committee = self.committee().await?;
+        let answers = join_all(committee.members.iter().map(|member| async move {
+            match &member.client {
+                Some(client) => client
+                    .status(blob_id)
+                    .await
+                    .ok()
+                    .map(|s| (member.weight(), s)),
+                None => None,
+            }
+        }))
+        .await;
+        let answers: Vec<_> = answers.into_iter().flatten().collect();
+        let needed = committee.committee.max_faulty_shards() + 1;
+        let answered_shards = answers.iter().map(|(weight, _)| weight).sum();
+        let mut states: Vec<BlobState> = answers.iter().map(|(_, status)| status.state).collect();
+        states.sort_unstable_by(|a, b| b.cmp(a));
+        states.dedup();
+        let agreed = states.into_iter().find(|state| {
+            answers
+                .iter()
+                .filter(|(_, status)| status.state >= *state)
+                .map(|(weight, _)| weight)
+                .sum::<u16>()
+                >= needed
+        });
+        let state = agreed.unwrap_or(BlobState::Nonexistent);
+        let agreeing: Vec<_> = answers
+            .iter()
+            .filter(|(_, status)| status.state >= state)
+            .collect();
+        Ok(BlobStatusSummary {
+            blob_id: blob_id.to_string(),
+            state,
+            end_epoch: agreeing.iter().filter_map(|(_, s)| s.end_epoch).max(),
+            certified_epoch: agreeing.iter().filter_map(|(_, s)| s.certified_epoch).min(),
+            reported_by_shards: agreeing.iter().map(|(weight, _)| weight).sum(),
+            answered_shards,
+            epoch: committee.epoch(),
+        })
+    }
+}
+
+/// Reads a blob from the committee's nodes and checks it against its id.
+pub async fn read_blob(
+    committee: &CommitteeView,
+    blob_id: &BlobId,
+    progress: &dyn Progress,
+) -> Result<Vec<u8>, SdkError> {
+    let unavailable = |reason: String| SdkError::Unavailable {
+        blob_id: *blob_id,
+        reason,
+    };
+    let mut clients: Vec<(usize, &NodeClient)> = committee
+        .members
+        .iter()
+        .enumerate()
+        .filter_map(|(index, member)| member.client.as_ref().map(|client| (index, client)))
+        .collect();
+    clients.shuffle(&mut rand::thread_rng());
+    let metadata = fetch_metadata(committee, blob_id, &clients)
+        .await
+        .map_err(unavailable)?;
+
+    let config = metadata.config();
+    let needed = config.primary_source_symbols();
+    let sliver_size = config.primary_sliver_size(metadata.symbol_size());
+    progress.phase(Phase::Fetching {
+        total_bytes: sliver_size * needed as u64,
+    });
+    let mut candidates: Vec<(&NodeClient, u16)> = clients
+        .iter()
+        .flat_map(|(index, client)| {
+            committee
+                .pairs_of(*index, blob_id)
+                .into_iter()
+                .map(move |pair| (*client, pair))
+        })
+        .collect();
+    candidates.shuffle(&mut rand::thread_rng());
+    let mut candidates = candidates.into_iter();
+    let fetch = |(client, pair)| fetch_primary(client, pair, blob_id, &metadata);
+    let mut in_flight: FuturesUnordered<_> = candidates.by_ref().take(needed).map(fetch).collect();
+    let mut slivers = Vec::with_capacity(needed);
+    let mut failures = Vec::new();
+    while let Some(result) = in_flight.next().await {
+        match result {
+            Ok(sliver) => {
+                progress.advance(sliver.data.len() as u64);
+                slivers.push(sliver);
+                if slivers.len() == needed {
+                    break;
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%blob_id, %error, "a sliver could not be used");
+                failures.push(error);
+                if let Some(next) = candidates.next() {
+                    in_flight.push(fetch(next));
+                }
+            }
+        }
+    }
+    drop(in_flight);
+    if slivers.len() < needed {
+        return Err(unavailable(format!(
+            "got {} of the {needed} primary slivers needed; failures: {}",
+            slivers.len(),
+            failures.join("; ")
+        )));
+    }
+    progress.phase(Phase::Decoding);
+    run_blocking(|| decode_and_verify(&metadata, &slivers)).map_err(|error| SdkError::Decode {
+        blob_id: *blob_id,
+        reason: error.to_string(),
+    })
+}
+
+/// The first metadata a node gives that matches the blob id.
+async fn fetch_metadata(
+    committee: &CommitteeView,
+    blob_id: &BlobId,
+    clients: &[(usize, &NodeClient)],
+) -> Result<VerifiedBlobMetadata, String> {
+    let mut failures = Vec::new();
+    for (_, client) in clients {
+        match client.metadata(blob_id).await {
+            Ok(metadata) => match metadata.verify_for_network(blob_id, committee.n_shards()) {
+                Ok(verified) => return Ok(verified),
+                Err(error) => failures.push(format!("{}: wrong metadata: {error}", client.url())),
+            },
+            Err(error) if NodeClient::is_not_found(&error) => {
+                failures.push(format!("{}: not found", client.url()));
+            }
+            Err(error) => failures.push(error.to_string()),
+        }
+    }
+    if failures
+        .iter()
+        .all(|failure| failure.ends_with("not found"))
+    {
+        return Err(
+            "no storage node has it: it was never certified, expired or was deleted".into(),
+        );
+    }
+    Err(format!(
+        "no node gave valid metadata: {}",
+        failures.join("; ")
+    ))
+}
+
+/// Fetches primary sliver `pair` from a node and checks it.
+async fn fetch_primary(
+    client: &NodeClient,
+    pair: u16,
+    blob_id: &BlobId,
+    metadata: &VerifiedBlobMetadata,
+) -> Result<Sliver, String> {
+    let sliver = client
+        .sliver(blob_id, pair, SliverKind::Primary)
+        .await
+        .map_err(|error| error.to_string())?;
+    check_sliver(&sliver, pair, metadata)?;
+    Ok(sliver)
+}
+
+/// Checks that a node's sliver is the primary sliver of `pair` the metadata commits to.
+fn check_sliver(sliver: &Sliver, pair: u16, metadata: &VerifiedBlobMetadata) -> Result<(), String> {
+    if sliver.kind != SliverKind::Primary || sliver.index != pair {
+        return Err(format!(
+            "asked for primary sliver {pair}, got {} sliver {}",
+            sliver.kind, sliver.index
+        ));
+    }
+    sliver
+        .verify(metadata)
+        .map_err(|error| format!("sliver {pair} does not match the metadata: {error}"))
+}

@@ -1,0 +1,380 @@
+//! The store flow: encode, register (reusing what the wallet owns), upload to every node,
+//! gather a quorum of confirmations and certify.
+
+use futures::{StreamExt, TryStreamExt, future::join_all, stream};
+use serde::Serialize;
+use walrus_chain::{
+    contract::{ObjectId, blob::Blob, events::Event, system::BYTES_PER_UNIT_SIZE},
+    ledger::{Call, created_object},
+    source::ChainClient,
+};
+use walrus_core::{
+    BlobId,
+    encoding::{EncodedBlob, SliverKind, encode},
+    messages::{BlobCertificationBody, BlobPersistenceType, QuorumCertificate, SignedMessage},
+};
+
+use crate::{
+    blocking::run_blocking,
+    client::Client,
+    committee::CommitteeView,
+    error::SdkError,
+    node_client::{NodeClient, NodeError},
+    progress::{Phase, Progress},
+    retry::with_retries,
+};
+
+/// Sliver uploads in flight per node.
+const UPLOADS_PER_NODE: usize = 4;
+/// Times the confirmations are gathered again when the epoch changes under a store.
+const CERTIFY_ATTEMPTS: usize = 3;
+
+/// How to store a blob.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// Epochs to store it for, from the current one.
+    pub epochs: u32,
+    /// Whether the owner may delete it before it expires.
+    pub deletable: bool,
+}
+
+/// What happened to a stored blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreOutcome {
+    /// It was uploaded and certified now.
+    NewlyCertified,
+    /// The wallet already owned a certified registration lasting long enough.
+    AlreadyCertified,
+}
+
+/// The result of a store.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreResult {
+    /// The blob id.
+    pub blob_id: BlobId,
+    /// The `Blob` object on chain.
+    pub object_id: ObjectId,
+    /// Bytes stored.
+    pub size: u64,
+    /// Bytes of storage it occupies.
+    pub encoded_size: u64,
+    /// The first epoch it is no longer stored.
+    pub end_epoch: u32,
+    /// Whether it was stored now or already.
+    pub outcome: StoreOutcome,
+    /// FROST the wallet spent.
+    pub cost: u64,
+}
+
+impl<C: ChainClient> Client<C> {
+    /// Stores `blob` for `options.epochs` epochs and returns once it is certified.
+    pub async fn store(
+        &self,
+        blob: &[u8],
+        options: StoreOptions,
+        progress: &dyn Progress,
+    ) -> Result<StoreResult, SdkError> {
+        let mut committee = self.committee().await?;
+        if options.epochs == 0 || options.epochs > committee.max_epochs_ahead {
+            return Err(SdkError::Chain(format!(
+                "cannot store for {} epochs: choose 1 to {}",
+                options.epochs, committee.max_epochs_ahead
+            )));
+        }
+        progress.phase(Phase::Encoding);
+        let config = committee.encoding;
+        let encoded = run_blocking(|| encode(blob, &config))?;
+        let blob_id = *encoded.blob_id();
+        let encoded_size = config.encoded_blob_length(blob.len() as u64)?;
+        let wanted_end = committee.epoch() + options.epochs;
+
+        let owned = self.owned_blobs().await?;
+        let mine = |certified: bool| {
+            owned.iter().find(|b| {
+                b.blob_id() == blob_id
+                    && b.is_deletable() == options.deletable
+                    && b.is_certified() == certified
+                    && b.end_epoch() >= wanted_end
+            })
+        };
+        if let Some(existing) = mine(true) {
+            return Ok(StoreResult {
+                blob_id,
+                object_id: existing.id,
+                size: blob.len() as u64,
+                encoded_size,
+                end_epoch: existing.end_epoch(),
+                outcome: StoreOutcome::AlreadyCertified,
+                cost: 0,
+            });
+        }
+        progress.phase(Phase::Registering);
+        let (registered, cost) = match mine(false) {
+            Some(existing) => (existing.clone(), 0),
+            None => {
+                self.register(
+                    &encoded,
+                    blob.len() as u64,
+                    encoded_size,
+                    options,
+                    &committee,
+                )
+                .await?
+            }
+        };
+        let persistence = if options.deletable {
+            BlobPersistenceType::Deletable {
+                object_id: registered.id,
+            }
+        } else {
+            BlobPersistenceType::Permanent
+        };
+
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let certificate = self
+                .upload_and_confirm(&committee, &encoded, persistence, progress)
+                .await?;
+            progress.phase(Phase::Certifying);
+            let certified = self
+                .execute(vec![Call::CertifyBlob {
+                    system: self.system_id(),
+                    blob: registered.id,
+                    signature: certificate.signature.as_bytes().to_vec(),
+                    signers: certificate.signers,
+                    message: certificate.message,
+                }])
+                .await;
+            match certified {
+                Ok(_) => break,
+                Err(error) if attempt < CERTIFY_ATTEMPTS => {
+                    let current = self.committee().await?;
+                    if current.epoch() == committee.epoch() {
+                        return Err(error);
+                    }
+                    tracing::info!(
+                        epoch = current.epoch(),
+                        "the epoch changed during the store; confirming again"
+                    );
+                    committee = current;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(StoreResult {
+            blob_id,
+            object_id: registered.id,
+            size: blob.len() as u64,
+            encoded_size,
+            end_epoch: registered.end_epoch(),
+            outcome: StoreOutcome::NewlyCertified,
+            cost,
+        })
+    }
+
+    /// Registers the blob in one transaction, on storage the wallet owns when some fits,
+    /// else on newly reserved storage; returns the blob and the FROST paid.
+    async fn register(
+        &self,
+        encoded: &EncodedBlob<'_>,
+        size: u64,
+        encoded_size: u64,
+        options: StoreOptions,
+        committee: &CommitteeView,
+    ) -> Result<(Blob, u64), SdkError> {
+        let epoch = committee.epoch();
+        let units = encoded_size.div_ceil(BYTES_PER_UNIT_SIZE);
+        let write_cost = units * committee.write_price;
+        let reusable = self
+            .owned_storage()
+            .await?
+            .into_iter()
+            .filter(|storage| {
+                storage.start_epoch() <= epoch
+                    && storage.end_epoch() >= epoch + options.epochs
+                    && storage.size() >= encoded_size
+            })
+            .min_by_key(|storage| (storage.size(), storage.end_epoch()));
+        let (mut calls, storage, cost) = match reusable {
+            Some(storage) => {
+                let mut calls = Vec::new();
+                if storage.size() > encoded_size {
+                    calls.push(Call::SplitStorageBySize {
+                        storage: storage.id,
+                        split_size: storage.size() - encoded_size,
+                    });
+                }
+                (calls, storage.id, write_cost)
+            }
+            None => {
+                let storage_cost = units * committee.storage_price * u64::from(options.epochs);
+                (Vec::new(), created_object(0, 0), storage_cost + write_cost)
+            }
+        };
+        let payment = self.payment_coin(cost).await?;
+        if storage == created_object(0, 0) {
+            calls.push(Call::ReserveSpace {
+                system: self.system_id(),
+                storage_amount: encoded_size,
+                epochs_ahead: options.epochs,
+                payment,
+            });
+        }
+        let metadata = encoded.metadata().metadata();
+        calls.push(Call::RegisterBlob {
+            system: self.system_id(),
+            storage,
+            blob_id: *encoded.blob_id(),
+            root_hash: metadata.root(),
+            size,
+            encoding_type: metadata.encoding_type.as_u8(),
+            deletable: options.deletable,
+            payment,
+        });
+        let effects = self.execute(calls).await?;
+        let object_id = effects
+            .events
+            .iter()
+            .find_map(|event| match event {
+                Event::BlobRegistered(registered) => Some(registered.object_id),
+                _ => None,
+            })
+            .ok_or_else(|| SdkError::Chain("registering emitted no BlobRegistered".into()))?;
+        let blob = match self.chain().object(&object_id).await?.data {
+            walrus_chain::ledger::ObjectData::Blob(blob) => *blob,
+            other => return Err(SdkError::WrongObject(object_id, other.type_name())),
+        };
+        Ok((blob, cost))
+    }
+
+    /// Sends metadata and slivers to every member at once and aggregates the confirmations
+    /// of those that stored everything, once they hold a quorum of shards.
+    async fn upload_and_confirm(
+        &self,
+        committee: &CommitteeView,
+        encoded: &EncodedBlob<'_>,
+        persistence: BlobPersistenceType,
+        progress: &dyn Progress,
+    ) -> Result<QuorumCertificate, SdkError> {
+        let blob_id = *encoded.blob_id();
+        let pair_bytes = encoded.sliver_pair(0).byte_len() as u64;
+        progress.phase(Phase::Uploading {
+            total_bytes: pair_bytes * u64::from(committee.n_shards()),
+        });
+        let tasks = committee.members.iter().enumerate().map(|(index, member)| {
+            let pairs = committee.pairs_of(index, &blob_id);
+            async move {
+                let Some(client) = &member.client else {
+                    return (
+                        index,
+                        Err(format!("{} has no network address", member.node_id)),
+                    );
+                };
+                let result = store_on_node(client, encoded, &pairs, persistence, progress)
+                    .await
+                    .map_err(|error| error.to_string())
+                    .and_then(|confirmation| {
+                        check_confirmation(&confirmation, committee, index, &blob_id, persistence)
+                            .map(|()| confirmation)
+                    });
+                (index, result)
+            }
+        });
+        let results = join_all(tasks).await;
+        let mut confirmations = Vec::new();
+        let mut errors = Vec::new();
+        let mut weight = 0u16;
+        for (index, result) in results {
+            match result {
+                Ok(confirmation) => {
+                    weight += committee.members[index].weight();
+                    confirmations.push((index, confirmation));
+                }
+                Err(error) => errors.push(error),
+            }
+        }
+        if !committee.committee.is_quorum(weight) {
+            return Err(SdkError::NotEnoughConfirmations {
+                blob_id,
+                weight,
+                required: committee
+                    .committee
+                    .min_weight(walrus_core::messages::RequiredWeight::Quorum),
+                n_shards: committee.n_shards(),
+                errors: errors.join("; "),
+            });
+        }
+        for error in &errors {
+            tracing::warn!(%blob_id, %error, "a storage node did not confirm");
+        }
+        QuorumCertificate::aggregate(
+            &committee.committee,
+            confirmations.iter().map(|(index, c)| (*index, c)),
+        )
+        .map_err(|error| SdkError::Chain(format!("cannot aggregate confirmations: {error}")))
+    }
+}
+
+/// Stores the metadata and the given sliver pairs on one node, then asks for its
+/// confirmation.
+async fn store_on_node(
+    client: &NodeClient,
+    encoded: &EncodedBlob<'_>,
+    pairs: &[u16],
+    persistence: BlobPersistenceType,
+    progress: &dyn Progress,
+) -> Result<SignedMessage<BlobCertificationBody>, NodeError> {
+    let blob_id = encoded.blob_id();
+    let metadata = encoded.metadata().metadata();
+    with_retries(|| client.put_metadata(blob_id, metadata)).await?;
+    let n_shards = encoded.metadata().config().n_shards_u16();
+    let slivers = pairs.iter().flat_map(|pair| {
+        [
+            (*pair, SliverKind::Primary, *pair),
+            (*pair, SliverKind::Secondary, n_shards - 1 - pair),
+        ]
+    });
+    stream::iter(slivers)
+        .map(|(pair, kind, index)| async move {
+            let sliver = encoded.sliver(kind, index);
+            with_retries(|| client.put_sliver(blob_id, pair, &sliver)).await?;
+            progress.advance(sliver.data.len() as u64);
+            Ok::<_, NodeError>(())
+        })
+        .buffer_unordered(UPLOADS_PER_NODE)
+        .try_collect::<Vec<()>>()
+        .await?;
+    let object_id = match persistence {
+        BlobPersistenceType::Permanent => None,
+        BlobPersistenceType::Deletable { object_id } => Some(object_id),
+    };
+    with_retries(|| client.confirmation(blob_id, object_id)).await
+}
+
+/// Checks a member's confirmation: its signature, the epoch and what it confirms.
+fn check_confirmation(
+    confirmation: &SignedMessage<BlobCertificationBody>,
+    committee: &CommitteeView,
+    index: usize,
+    blob_id: &BlobId,
+    persistence: BlobPersistenceType,
+) -> Result<(), String> {
+    let member = &committee.members[index];
+    let message = confirmation
+        .verify(&member.public_key)
+        .map_err(|error| format!("{}: invalid confirmation: {error}", member.node_id))?;
+    if message.epoch != committee.epoch() {
+        return Err(format!(
+            "{} confirmed in epoch {}, the committee is of epoch {}",
+            member.node_id,
+            message.epoch,
+            committee.epoch()
+        ));
+    }
+    if message.body.blob_id != *blob_id || message.body.blob_type != persistence {
+        return Err(format!("{} confirmed something else", member.node_id));
+    }
+    Ok(())
+}
