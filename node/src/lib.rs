@@ -1,1 +1,119 @@
-//! The Walrus storage node.
+//! The Walrus storage node: stores metadata and slivers of the shards it holds, signs
+//! storage confirmations, serves slivers and recovery symbols, follows the chain and
+//! rebuilds what it lacks from its peers.
+
+pub mod api;
+pub mod config;
+pub mod follower;
+pub mod metrics;
+pub mod recovery;
+pub mod state;
+pub mod storage;
+
+use std::{future::Future, time::Duration};
+
+use walrus_chain::client::LedgerClient;
+use walrus_sdk::CommitteeView;
+
+use crate::{
+    config::{ConfigError, NodeConfig, load_bls_key},
+    state::{NodeContext, RecoveryJob},
+    storage::{NodeStorage, StorageError},
+};
+
+/// How long to wait between attempts to reach the ledger at start.
+const LEDGER_RETRY: Duration = Duration::from_secs(1);
+
+/// Why the node stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The configuration or key is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The API could not listen.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Runs the node until `shutdown` resolves or a store failure stops it.
+pub async fn run(
+    config: NodeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), NodeError> {
+    let key = load_bls_key(&config.bls_key_file)?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|error| ConfigError {
+        path: config.data_dir.clone(),
+        reason: error.to_string(),
+    })?;
+    let storage = NodeStorage::open(&config.data_dir)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| NodeError::Listen {
+            address: config.listen,
+            source,
+        })?;
+    let chain = LedgerClient::new(&config.ledger_url);
+    let http = reqwest::Client::new();
+    let (system, staking, committee) = loop {
+        match connect(&chain, &http).await {
+            Ok(found) => break found,
+            Err(error) => {
+                tracing::warn!(ledger = %config.ledger_url, %error, "waiting for the ledger");
+                tokio::time::sleep(LEDGER_RETRY).await;
+            }
+        }
+    };
+    let (context, jobs) = NodeContext::new(key, storage, chain, system, staking, http, committee);
+    tracing::info!(
+        name = %config.name,
+        url = %config.public_url(),
+        public_key = %context.key.public_key(),
+        epoch = context.view().epoch(),
+        shards = ?context.view().shards,
+        "storage node started"
+    );
+    context.recover(RecoveryJob::All);
+    let recovery = tokio::spawn(recovery::run(context.clone(), jobs));
+    let follower = tokio::spawn(follower::follow(context.clone()));
+    let server = axum::serve(listener, api::router(context)).with_graceful_shutdown(shutdown);
+    let result = tokio::select! {
+        served = server => served.map_err(|source| NodeError::Listen { address: config.listen, source }),
+        followed = follower => match followed {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(NodeError::Storage(error)),
+            Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+        },
+    };
+    recovery.abort();
+    result
+}
+
+/// The system and staking objects and the current committee.
+async fn connect(
+    chain: &LedgerClient,
+    http: &reqwest::Client,
+) -> Result<
+    (
+        walrus_chain::contract::ObjectId,
+        walrus_chain::contract::ObjectId,
+        CommitteeView,
+    ),
+    String,
+> {
+    let health = chain.health().await.map_err(|e| e.to_string())?;
+    let (Some(system), Some(staking)) = (health.system, health.staking) else {
+        return Err("the ledger has no Walrus system yet".into());
+    };
+    let committee = CommitteeView::read(chain, system, staking, http)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((system, staking, committee))
+}

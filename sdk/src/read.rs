@@ -170,8 +170,8 @@ pub async fn read_blob(
     })
 }
 
-/// The first metadata a node gives that matches the blob id.
-async fn fetch_metadata(
+/// The first metadata one of `clients` (tried in order) gives that matches the blob id.
+pub async fn fetch_metadata(
     committee: &CommitteeView,
     blob_id: &BlobId,
     clients: &[(usize, &NodeClient)],

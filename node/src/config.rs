@@ -1,0 +1,137 @@
+//! The node's configuration file (TOML) and its BLS key file.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+use walrus_core::keys::bls::BlsKeyPair;
+
+/// Why the configuration or key could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ConfigError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong and what to do.
+    pub reason: String,
+}
+
+/// `walrus node run --config FILE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeConfig {
+    /// The node's name (registered on chain).
+    pub name: String,
+    /// Where the node keeps its data (relative paths: from the config file's directory).
+    pub data_dir: PathBuf,
+    /// The node's BLS key, hex of the 32-byte secret; kept outside `data_dir` so that the
+    /// data can be wiped without losing the identity.
+    pub bls_key_file: PathBuf,
+    /// Address the API listens on.
+    pub listen: SocketAddr,
+    /// URL under which others reach the API (default `http://{listen}`).
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// The ledger's API.
+    pub ledger_url: String,
+}
+
+impl NodeConfig {
+    /// Reads the configuration, resolving relative paths against its directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let error = |reason: String| ConfigError {
+            path: path.to_owned(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+        let mut config: Self = toml::from_str(&text).map_err(|e| error(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.data_dir = base.join(&config.data_dir);
+        config.bls_key_file = base.join(&config.bls_key_file);
+        Ok(config)
+    }
+
+    /// Writes the configuration.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let text = toml::to_string(self).map_err(|e| ConfigError {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        std::fs::write(path, text).map_err(|e| ConfigError {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The URL others reach the node at.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+}
+
+/// Reads a BLS key file.
+pub fn load_bls_key(path: &Path) -> Result<BlsKeyPair, ConfigError> {
+    let error = |reason: String| ConfigError {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| error(format!("{e}; create one with `walrus node init`")))?;
+    let bytes = hex::decode(text.trim()).map_err(|e| error(format!("not hex: {e}")))?;
+    BlsKeyPair::from_secret_bytes(&bytes).map_err(|e| error(e.to_string()))
+}
+
+/// Writes a new BLS key file readable by its owner only; refuses to overwrite one.
+pub fn create_bls_key(path: &Path) -> Result<BlsKeyPair, ConfigError> {
+    use std::io::Write;
+    let error = |reason: String| ConfigError {
+        path: path.to_owned(),
+        reason,
+    };
+    let key = BlsKeyPair::generate(&mut rand::rngs::OsRng);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| error(e.to_string()))?;
+    file.write_all(hex::encode(*key.to_secret_bytes()).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| error(e.to_string()))?;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_and_key_round_trip_with_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = NodeConfig {
+            name: "n0".into(),
+            data_dir: "data".into(),
+            bls_key_file: "bls.key".into(),
+            listen: "127.0.0.1:9200".parse().unwrap(),
+            public_url: None,
+            ledger_url: "http://127.0.0.1:9180".into(),
+        };
+        let path = dir.path().join("node.toml");
+        config.save(&path).unwrap();
+        let loaded = NodeConfig::load(&path).unwrap();
+        assert_eq!(loaded.data_dir, dir.path().join("data"));
+        assert_eq!(loaded.public_url(), "http://127.0.0.1:9200");
+        let key = create_bls_key(&loaded.bls_key_file).unwrap();
+        assert!(create_bls_key(&loaded.bls_key_file).is_err());
+        let read = load_bls_key(&loaded.bls_key_file).unwrap();
+        assert_eq!(read.public_key(), key.public_key());
+    }
+
+    #[test]
+    fn a_missing_key_says_how_to_create_one() {
+        let error = load_bls_key(Path::new("/nonexistent/bls.key")).unwrap_err();
+        assert!(error.to_string().contains("walrus node init"), "{error}");
+    }
+}

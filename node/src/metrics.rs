@@ -1,0 +1,89 @@
+//! The node's Prometheus metrics.
+
+use prometheus::{Encoder, IntCounter, IntGauge, Registry, TextEncoder};
+
+/// Counters and gauges served on `/metrics`.
+pub struct NodeMetrics {
+    registry: Registry,
+    /// Slivers accepted from clients.
+    pub slivers_stored: IntCounter,
+    /// Sliver bytes accepted from clients.
+    pub sliver_bytes_stored: IntCounter,
+    /// Requests refused for bad input.
+    pub requests_refused: IntCounter,
+    /// Slivers rebuilt from peers.
+    pub slivers_recovered: IntCounter,
+    /// Bytes of recovery symbols (with proofs) and metadata fetched from peers.
+    pub recovery_bytes: IntCounter,
+    /// The next checkpoint to read.
+    pub next_checkpoint: IntGauge,
+    /// The epoch followed.
+    pub epoch: IntGauge,
+    /// Shards held.
+    pub shards: IntGauge,
+}
+
+fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
+    let counter = IntCounter::new(name, help).expect("valid metric");
+    registry
+        .register(Box::new(counter.clone()))
+        .expect("metrics are registered once");
+    counter
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
+    let gauge = IntGauge::new(name, help).expect("valid metric");
+    registry
+        .register(Box::new(gauge.clone()))
+        .expect("metrics are registered once");
+    gauge
+}
+
+impl NodeMetrics {
+    /// A fresh set of metrics.
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        Self {
+            slivers_stored: counter(&registry, "node_slivers_stored_total", "Slivers accepted"),
+            sliver_bytes_stored: counter(
+                &registry,
+                "node_sliver_bytes_stored_total",
+                "Sliver bytes accepted",
+            ),
+            requests_refused: counter(
+                &registry,
+                "node_requests_refused_total",
+                "Requests refused for bad input",
+            ),
+            slivers_recovered: counter(
+                &registry,
+                "node_slivers_recovered_total",
+                "Slivers rebuilt from peers",
+            ),
+            recovery_bytes: counter(
+                &registry,
+                "node_recovery_bytes_total",
+                "Bytes of recovery symbols and metadata fetched from peers",
+            ),
+            next_checkpoint: gauge(&registry, "node_next_checkpoint", "Next checkpoint to read"),
+            epoch: gauge(&registry, "node_epoch", "Epoch followed"),
+            shards: gauge(&registry, "node_shards", "Shards held"),
+            registry,
+        }
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buffer)
+            .expect("metrics encode");
+        String::from_utf8(buffer).expect("metrics are text")
+    }
+}
+
+impl Default for NodeMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,437 @@
+//! The node's disk: fjall, an LSM store with key-value separation, so that slivers (large
+//! values) are written once into blob files while the small keys and infos stay in compact
+//! trees. Keyspaces: `blobs` (what the chain says about each blob), `metadata`, `state`
+//! (the checkpoint cursor and the node's id) and one per shard and sliver kind
+//! (`shard-00007-primary`), so that handing a shard over drops one keyspace.
+//!
+//! Writes go to fjall's journal; the journal is synced before the node signs a confirmation
+//! and with every checkpoint's effects, so what a node confirmed survives a crash.
+
+use std::{
+    collections::BTreeMap,
+    path::Path,
+    sync::{Arc, RwLock},
+};
+
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions, PersistMode};
+use serde::{Deserialize, Serialize};
+use walrus_chain::contract::ObjectId;
+use walrus_core::{
+    BlobId, BlobMetadata,
+    encoding::{InconsistencyProof, Sliver, SliverKind},
+};
+use walrus_sdk::api::BlobState;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database failed.
+    #[error("the node's database failed: {0}")]
+    Database(#[from] fjall::Error),
+    /// A stored value does not decode.
+    #[error("a stored value is damaged ({what}): {reason}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One live `Blob` object of a blob id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// The object.
+    pub object_id: ObjectId,
+    /// First epoch it is no longer stored.
+    pub end_epoch: u32,
+    /// Whether its owner may delete it.
+    pub deletable: bool,
+    /// Whether it was certified.
+    pub certified: bool,
+}
+
+/// What the chain says about a blob id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobInfo {
+    /// Its live registrations.
+    pub registrations: Vec<Registration>,
+    /// The epoch it was first certified in.
+    pub certified_epoch: Option<u32>,
+    /// Whether it was proven inconsistent.
+    pub invalid: bool,
+}
+
+impl BlobInfo {
+    /// Registrations still paid for at `epoch`.
+    pub fn live(&self, epoch: u32) -> impl Iterator<Item = &Registration> {
+        self.registrations
+            .iter()
+            .filter(move |r| r.end_epoch > epoch)
+    }
+
+    /// Whether the node should accept its data at `epoch`.
+    pub fn is_registered(&self, epoch: u32) -> bool {
+        !self.invalid && self.live(epoch).next().is_some()
+    }
+
+    /// Whether the node must hold its slivers at `epoch`.
+    pub fn is_certified(&self, epoch: u32) -> bool {
+        !self.invalid && self.live(epoch).any(|r| r.certified)
+    }
+
+    /// Its state at `epoch`.
+    pub fn state(&self, epoch: u32) -> BlobState {
+        if self.invalid {
+            BlobState::Invalid
+        } else if self.is_certified(epoch) {
+            BlobState::Certified
+        } else if self.is_registered(epoch) {
+            BlobState::Registered
+        } else {
+            BlobState::Nonexistent
+        }
+    }
+
+    /// The latest end of a live registration.
+    pub fn end_epoch(&self, epoch: u32) -> Option<u32> {
+        self.live(epoch).map(|r| r.end_epoch).max()
+    }
+}
+
+const CURSOR_KEY: &[u8] = b"cursor";
+const NODE_ID_KEY: &[u8] = b"node_id";
+
+/// The node's store.
+#[derive(Clone)]
+pub struct NodeStorage {
+    db: Database,
+    blobs: Keyspace,
+    metadata: Keyspace,
+    state: Keyspace,
+    inconsistencies: Keyspace,
+    slivers: Arc<RwLock<BTreeMap<(u16, SliverKind), Keyspace>>>,
+}
+
+fn sliver_keyspace_name(shard: u16, kind: SliverKind) -> String {
+    format!("shard-{shard:05}-{kind}")
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, StorageError> {
+    bcs::from_bytes(bytes).map_err(|error| StorageError::Corrupt {
+        what,
+        reason: error.to_string(),
+    })
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    bcs::to_bytes(value).expect("stored values serialize")
+}
+
+impl NodeStorage {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StorageError> {
+        let db = Database::builder(dir).open()?;
+        let small = KeyspaceCreateOptions::default;
+        Ok(Self {
+            blobs: db.keyspace("blobs", small)?,
+            metadata: db.keyspace("metadata", small)?,
+            state: db.keyspace("state", small)?,
+            inconsistencies: db.keyspace("inconsistencies", small)?,
+            slivers: Arc::default(),
+            db,
+        })
+    }
+
+    /// The keyspace of a shard's slivers of one kind; created when `create` is set, else
+    /// `None` when the node never stored such a sliver.
+    fn sliver_keyspace(
+        &self,
+        shard: u16,
+        kind: SliverKind,
+        create: bool,
+    ) -> Result<Option<Keyspace>, StorageError> {
+        if let Some(keyspace) = self
+            .slivers
+            .read()
+            .expect("sliver keyspaces lock")
+            .get(&(shard, kind))
+        {
+            return Ok(Some(keyspace.clone()));
+        }
+        let name = sliver_keyspace_name(shard, kind);
+        if !create && !self.db.keyspace_exists(&name) {
+            return Ok(None);
+        }
+        let keyspace = self.db.keyspace(&name, || {
+            KeyspaceCreateOptions::default()
+                .with_kv_separation(Some(KvSeparationOptions::default()))
+        })?;
+        self.slivers
+            .write()
+            .expect("sliver keyspaces lock")
+            .insert((shard, kind), keyspace.clone());
+        Ok(Some(keyspace))
+    }
+
+    /// Syncs everything written so far to disk.
+    pub fn sync(&self) -> Result<(), StorageError> {
+        Ok(self.db.persist(PersistMode::SyncData)?)
+    }
+
+    /// What the chain said about a blob.
+    pub fn blob_info(&self, blob_id: &BlobId) -> Result<Option<BlobInfo>, StorageError> {
+        self.blobs
+            .get(blob_id.0)?
+            .map(|bytes| decode("blob info", &bytes))
+            .transpose()
+    }
+
+    /// Every blob the node knows, in id order.
+    pub fn blob_infos(&self) -> Result<Vec<(BlobId, BlobInfo)>, StorageError> {
+        self.blobs
+            .iter()
+            .map(|guard| {
+                let (key, value) = guard.into_inner()?;
+                let id: [u8; 32] = key.as_ref().try_into().map_err(|_| StorageError::Corrupt {
+                    what: "blob key",
+                    reason: format!("{} bytes", key.len()),
+                })?;
+                Ok((BlobId(id), decode("blob info", &value)?))
+            })
+            .collect()
+    }
+
+    /// The blob's metadata, as stored (it was verified before).
+    pub fn metadata(&self, blob_id: &BlobId) -> Result<Option<BlobMetadata>, StorageError> {
+        self.metadata
+            .get(blob_id.0)?
+            .map(|bytes| decode("metadata", &bytes))
+            .transpose()
+    }
+
+    /// Stores verified metadata.
+    pub fn put_metadata(
+        &self,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+    ) -> Result<(), StorageError> {
+        Ok(self.metadata.insert(blob_id.0, metadata.to_bcs())?)
+    }
+
+    /// A stored sliver of `shard`.
+    pub fn sliver(
+        &self,
+        shard: u16,
+        kind: SliverKind,
+        blob_id: &BlobId,
+    ) -> Result<Option<Sliver>, StorageError> {
+        let Some(keyspace) = self.sliver_keyspace(shard, kind, false)? else {
+            return Ok(None);
+        };
+        keyspace
+            .get(blob_id.0)?
+            .map(|bytes| decode("sliver", &bytes))
+            .transpose()
+    }
+
+    /// Whether a sliver of `shard` is stored.
+    pub fn has_sliver(
+        &self,
+        shard: u16,
+        kind: SliverKind,
+        blob_id: &BlobId,
+    ) -> Result<bool, StorageError> {
+        match self.sliver_keyspace(shard, kind, false)? {
+            Some(keyspace) => Ok(keyspace.contains_key(blob_id.0)?),
+            None => Ok(false),
+        }
+    }
+
+    /// Stores a verified sliver of `shard`.
+    pub fn put_sliver(
+        &self,
+        shard: u16,
+        blob_id: &BlobId,
+        sliver: &Sliver,
+    ) -> Result<(), StorageError> {
+        let keyspace = self
+            .sliver_keyspace(shard, sliver.kind, true)?
+            .expect("created on demand");
+        Ok(keyspace.insert(blob_id.0, encode(sliver))?)
+    }
+
+    /// Removes the blob's metadata and its slivers on `shards`.
+    pub fn delete_data(&self, blob_id: &BlobId, shards: &[u16]) -> Result<(), StorageError> {
+        let mut batch = self.db.batch();
+        batch.remove(&self.metadata, blob_id.0);
+        for shard in shards {
+            for kind in [SliverKind::Primary, SliverKind::Secondary] {
+                if let Some(keyspace) = self.sliver_keyspace(*shard, kind, false)? {
+                    batch.remove(&keyspace, blob_id.0);
+                }
+            }
+        }
+        Ok(batch.commit()?)
+    }
+
+    /// Drops every sliver of a shard the node no longer holds.
+    pub fn drop_shard(&self, shard: u16) -> Result<(), StorageError> {
+        for kind in [SliverKind::Primary, SliverKind::Secondary] {
+            if let Some(keyspace) = self.sliver_keyspace(shard, kind, false)? {
+                self.slivers
+                    .write()
+                    .expect("sliver keyspaces lock")
+                    .remove(&(shard, kind));
+                self.db.delete_keyspace(keyspace)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Shards with a keyspace on disk.
+    pub fn stored_shards(&self) -> Vec<u16> {
+        let mut shards: Vec<u16> = self
+            .db
+            .list_keyspace_names()
+            .iter()
+            .filter_map(|name| name.strip_prefix("shard-")?.get(..5)?.parse().ok())
+            .collect();
+        shards.dedup();
+        shards
+    }
+
+    /// Records a proof that the blob was encoded inconsistently.
+    pub fn put_inconsistency(
+        &self,
+        blob_id: &BlobId,
+        proof: &InconsistencyProof,
+    ) -> Result<(), StorageError> {
+        Ok(self.inconsistencies.insert(blob_id.0, encode(proof))?)
+    }
+
+    /// The recorded inconsistency proof of a blob.
+    pub fn inconsistency(
+        &self,
+        blob_id: &BlobId,
+    ) -> Result<Option<InconsistencyProof>, StorageError> {
+        self.inconsistencies
+            .get(blob_id.0)?
+            .map(|bytes| decode("inconsistency proof", &bytes))
+            .transpose()
+    }
+
+    /// The next checkpoint to read.
+    pub fn cursor(&self) -> Result<u64, StorageError> {
+        match self.state.get(CURSOR_KEY)? {
+            Some(bytes) => decode("cursor", &bytes),
+            None => Ok(0),
+        }
+    }
+
+    /// The node's id, once seen on chain.
+    pub fn node_id(&self) -> Result<Option<ObjectId>, StorageError> {
+        self.state
+            .get(NODE_ID_KEY)?
+            .map(|bytes| decode("node id", &bytes))
+            .transpose()
+    }
+
+    /// Applies what a run of checkpoints changed, with the new cursor, atomically and
+    /// durably.
+    pub fn apply(&self, update: &ChainUpdate) -> Result<(), StorageError> {
+        let mut batch = self.db.batch().durability(Some(PersistMode::SyncData));
+        for (blob_id, info) in &update.blobs {
+            match info {
+                Some(info) => batch.insert(&self.blobs, blob_id.0, encode(info)),
+                None => batch.remove(&self.blobs, blob_id.0),
+            }
+        }
+        if let Some(node_id) = update.node_id {
+            batch.insert(&self.state, NODE_ID_KEY, encode(&node_id));
+        }
+        batch.insert(&self.state, CURSOR_KEY, encode(&update.cursor));
+        Ok(batch.commit()?)
+    }
+}
+
+/// Changes derived from checkpoints, written together with the cursor.
+#[derive(Debug, Default)]
+pub struct ChainUpdate {
+    /// New infos (`None`: forget the blob).
+    pub blobs: BTreeMap<BlobId, Option<BlobInfo>>,
+    /// The node's id, when seen.
+    pub node_id: Option<ObjectId>,
+    /// The next checkpoint to read.
+    pub cursor: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registration(end_epoch: u32, certified: bool) -> Registration {
+        Registration {
+            object_id: ObjectId::ZERO,
+            end_epoch,
+            deletable: false,
+            certified,
+        }
+    }
+
+    #[test]
+    fn blob_state_follows_registrations_and_epochs() {
+        let mut info = BlobInfo::default();
+        assert_eq!(info.state(1), BlobState::Nonexistent);
+        info.registrations.push(registration(5, false));
+        assert_eq!(info.state(1), BlobState::Registered);
+        info.registrations.push(registration(3, true));
+        assert_eq!(info.state(2), BlobState::Certified);
+        assert_eq!(info.state(3), BlobState::Registered);
+        assert_eq!(info.end_epoch(3), Some(5));
+        assert_eq!(info.state(5), BlobState::Nonexistent);
+        info.invalid = true;
+        assert_eq!(info.state(1), BlobState::Invalid);
+    }
+
+    #[test]
+    fn data_survives_reopening_and_dropped_shards_are_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let blob_id = BlobId([7; 32]);
+        let sliver = Sliver {
+            kind: SliverKind::Primary,
+            index: 2,
+            symbol_size: 2,
+            data: vec![1, 2, 3, 4],
+        };
+        {
+            let storage = NodeStorage::open(dir.path()).unwrap();
+            storage.put_sliver(3, &blob_id, &sliver).unwrap();
+            let mut update = ChainUpdate {
+                cursor: 42,
+                ..ChainUpdate::default()
+            };
+            update.blobs.insert(blob_id, Some(BlobInfo::default()));
+            storage.apply(&update).unwrap();
+            storage.sync().unwrap();
+        }
+        let storage = NodeStorage::open(dir.path()).unwrap();
+        assert_eq!(storage.cursor().unwrap(), 42);
+        assert_eq!(storage.blob_infos().unwrap().len(), 1);
+        assert_eq!(storage.stored_shards(), vec![3]);
+        assert_eq!(
+            storage.sliver(3, SliverKind::Primary, &blob_id).unwrap(),
+            Some(sliver)
+        );
+        storage.drop_shard(3).unwrap();
+        assert!(storage.stored_shards().is_empty());
+        assert!(
+            !storage
+                .has_sliver(3, SliverKind::Primary, &blob_id)
+                .unwrap()
+        );
+    }
+}
