@@ -1,9 +1,11 @@
 //! `walrus`: the command-line tool of the Walrus blob store.
 
 mod commands;
+mod flow_progress;
 mod input;
 mod progress;
 mod report;
+mod service;
 
 use std::process::ExitCode;
 
@@ -16,6 +18,9 @@ struct Cli {
     /// Print machine-readable JSON instead of text, and no progress bars.
     #[arg(long, global = true)]
     json: bool,
+
+    #[command(flatten)]
+    wallet: commands::wallet::WalletArgs,
 
     #[command(subcommand)]
     command: Command,
@@ -30,6 +35,25 @@ enum Command {
     },
     /// Compute the blob id of a file without storing it.
     BlobId(commands::blob_id::Args),
+    /// A blob's status as the storage nodes see it.
+    BlobStatus(commands::blobs::BlobArg),
+    /// Delete the wallet's deletable registrations of a blob.
+    Delete(commands::blobs::BlobArg),
+    /// Extend the wallet's certified blob by some epochs.
+    Extend(commands::blobs::ExtendArgs),
+    /// Ask a devnet ledger's faucet for WAL.
+    Faucet(commands::faucet::Args),
+    /// List the wallet's blobs.
+    ListBlobs,
+    /// Set up, register or run a storage node.
+    Node {
+        #[command(subcommand)]
+        command: commands::node::NodeCommand,
+    },
+    /// Read a blob and check it against its id.
+    Read(commands::read::Args),
+    /// Store files: encode, register, upload to the storage nodes, certify.
+    Store(commands::store::Args),
     /// Encode a file into sliver pairs, check they decode, and show where each pair goes.
     Encode(commands::encode::Args),
     /// Run the embedded ledger: the contract, checkpoints and an HTTP API.
@@ -47,8 +71,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Bench { bench } => commands::bench::run(bench, &output),
         Command::BlobId(args) => commands::blob_id::run(args, &output),
+        Command::BlobStatus(args) => commands::blobs::status(args, &cli.wallet, &output),
+        Command::Delete(args) => commands::blobs::delete(args, &cli.wallet, &output),
+        Command::Extend(args) => commands::blobs::extend(args, &cli.wallet, &output),
+        Command::Faucet(args) => commands::faucet::run(args, &cli.wallet, &output),
+        Command::ListBlobs => commands::blobs::list(&cli.wallet, &output),
+        Command::Node { command } => commands::node::run(command, &cli.wallet, &output),
+        Command::Read(args) => commands::read::run(args, &cli.wallet, &output),
+        Command::Store(args) => commands::store::run(args, &cli.wallet, &output),
         Command::Encode(args) => commands::encode::run(args, &output),
-        Command::Info { topic } => commands::info::run(topic, &output),
+        Command::Info { topic } => commands::info::run(topic, &cli.wallet, &output),
         Command::Ledger(args) => commands::ledger::run(args),
     };
     match result {

@@ -18,6 +18,11 @@ impl Output {
         Self { json }
     }
 
+    /// Whether results are printed as JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Progress bars for this output mode.
     pub fn progress(&self) -> Progress {
         Progress::new(self.json)

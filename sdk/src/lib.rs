@@ -11,6 +11,7 @@ pub mod node_client;
 pub mod progress;
 pub mod read;
 pub mod retry;
+mod staking;
 pub mod store;
 pub mod wallet;
 

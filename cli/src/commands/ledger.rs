@@ -22,13 +22,7 @@ pub struct Args {
 
 /// Runs the ledger until Ctrl-C or SIGTERM.
 pub fn run(args: Args) -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    crate::service::init_logging();
     let genesis: Option<GenesisConfig> = args
         .genesis
         .as_ref()
@@ -46,24 +40,8 @@ pub fn run(args: Args) -> Result<()> {
             .with_context(|| format!("cannot start the ledger in {}", args.data_dir.display()))?;
         // Tests and scripts read this line to find the port.
         println!("ledger listening on http://{}", server.local_addr());
-        server.serve(shutdown_signal()).await?;
+        server.serve(crate::service::shutdown()).await?;
         tracing::info!("ledger stopped");
         Ok(())
     })
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("a SIGTERM handler can be installed");
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
 }

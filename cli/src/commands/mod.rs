@@ -2,9 +2,15 @@
 
 pub mod bench;
 pub mod blob_id;
+pub mod blobs;
 pub mod encode;
+pub mod faucet;
 pub mod info;
 pub mod ledger;
+pub mod node;
+pub mod read;
+pub mod store;
+pub mod wallet;
 
 use clap::Args;
 use walrus_core::EncodingConfig;
