@@ -1,12 +1,11 @@
 //! The `walrus ledger` process: HTTP API, bad requests, and SIGKILL under load followed by a
 //! restart that keeps every acknowledged transaction.
 
-use std::{
-    collections::BTreeSet,
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+mod common;
+
+use std::{collections::BTreeSet, time::Duration};
+
+use common::LedgerProcess;
 
 use walrus_chain::{
     client::{ClientError, LedgerClient},
@@ -14,51 +13,6 @@ use walrus_chain::{
     source::CheckpointCursor,
 };
 use walrus_core::keys::account::AccountKeyPair;
-
-/// A ledger process, killed when dropped.
-struct LedgerProcess {
-    child: Child,
-    url: String,
-}
-
-impl LedgerProcess {
-    /// Starts `walrus ledger` on a free port with `args` and reads its address.
-    fn spawn(args: &[&std::ffi::OsStr]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_walrus"))
-            .args(["ledger", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the walrus binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("ledger listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Self { child, url }
-    }
-
-    fn start(data_dir: &std::path::Path) -> Self {
-        Self::spawn(&["--data-dir".as_ref(), data_dir.as_os_str()])
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for LedgerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn account(seed: u8) -> AccountKeyPair {
     AccountKeyPair::from_secret_bytes(&[seed; 32]).unwrap()
@@ -234,24 +188,11 @@ fn genesis(vectors: &serde_json::Value, epoch_duration_ms: u64) -> serde_json::V
     })
 }
 
-/// Starts a ledger in `dir` that creates its system from `genesis`.
-fn start_with_genesis(dir: &std::path::Path, genesis: serde_json::Value) -> LedgerProcess {
-    let genesis_path = dir.join("genesis.json");
-    std::fs::write(&genesis_path, genesis.to_string()).unwrap();
-    let data_dir = dir.join("ledger");
-    LedgerProcess::spawn(&[
-        "--genesis".as_ref(),
-        genesis_path.as_os_str(),
-        "--data-dir".as_ref(),
-        data_dir.as_os_str(),
-    ])
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blob_is_reserved_registered_and_certified_over_http() {
     let vectors = vectors();
     let dir = tempfile::tempdir().unwrap();
-    let ledger = start_with_genesis(dir.path(), genesis(&vectors, 60_000));
+    let ledger = LedgerProcess::start_with_genesis(dir.path(), genesis(&vectors, 60_000));
     let client = LedgerClient::new(&ledger.url);
     let health = client.health().await.unwrap();
     let system = health.system.expect("genesis created the system");
@@ -359,7 +300,7 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ledger_changes_epochs_by_its_clock() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = start_with_genesis(dir.path(), genesis(&vectors(), 300));
+    let ledger = LedgerProcess::start_with_genesis(dir.path(), genesis(&vectors(), 300));
     let client = LedgerClient::new(&ledger.url);
     let mut epoch = 0;
     for _ in 0..50 {

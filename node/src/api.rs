@@ -16,8 +16,8 @@ use walrus_core::{
     messages::{BlobCertificationBody, BlobPersistenceType, SignedMessage},
 };
 use walrus_sdk::api::{
-    BlobStatus, ConfirmationQuery, ErrorBody, ErrorCode, MAX_REQUEST_BODY, NodeHealth,
-    RecoverySymbolsQuery, parse_targets,
+    BlobStatus, ConfirmationQuery, ErrorBody, ErrorCode, NodeHealth, RecoverySymbolsQuery,
+    parse_targets,
 };
 
 use crate::{
@@ -85,8 +85,8 @@ impl IntoResponse for ApiError {
 
 type Context = State<Arc<NodeContext>>;
 
-/// The router of the node's API.
-pub fn router(context: Arc<NodeContext>) -> Router {
+/// The router of the node's API; bodies above `max_body` bytes are refused.
+pub fn router(context: Arc<NodeContext>, max_body: usize) -> Router {
     Router::new()
         .route(
             "/v1/blobs/{blob_id}/metadata",
@@ -104,7 +104,7 @@ pub fn router(context: Arc<NodeContext>) -> Router {
         .route("/v1/blobs/{blob_id}/status", get(get_status))
         .route("/v1/health", get(health))
         .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
+        .layer(DefaultBodyLimit::max(max_body))
         .with_state(context)
 }
 
@@ -253,6 +253,7 @@ async fn put_sliver(
     Path((blob_id, pair_index, kind)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
+    let started = std::time::Instant::now();
     let view = context.view();
     let (blob_id, pair_index, kind, shard) =
         sliver_location(&view, &blob_id, &pair_index, &kind).map_err(|e| refuse(&context, e))?;
@@ -264,22 +265,12 @@ async fn put_sliver(
             format!("store the metadata of blob {blob_id} before its slivers"),
         )
     })?;
-    let sliver: Sliver = bcs::from_bytes(&body).map_err(|error| {
-        refuse(
-            &context,
-            ApiError::bad_request(format!("the body is not a BCS sliver: {error}")),
-        )
-    })?;
-    let n_shards = view.n_shards();
-    if sliver.kind != kind || sliver.pair_index(n_shards) != pair_index {
-        return Err(refuse(
-            &context,
-            ApiError::bad_request(format!(
-                "the body is {} sliver {}, not the {kind} sliver of pair {pair_index}",
-                sliver.kind, sliver.index
-            )),
-        ));
-    }
+    let sliver = Sliver {
+        kind,
+        index: kind.sliver_index(pair_index, view.n_shards()),
+        symbol_size: metadata.symbol_size(),
+        data: body.into(),
+    };
     let verified = walrus_sdk::run_blocking(|| sliver.verify(&metadata));
     verified.map_err(|error| {
         refuse(
@@ -291,7 +282,17 @@ async fn put_sliver(
             ),
         )
     })?;
+    let checked = started.elapsed();
     context.storage.put_sliver(shard, &blob_id, &sliver)?;
+    tracing::debug!(
+        %blob_id,
+        pair_index,
+        %kind,
+        bytes = sliver.data.len(),
+        ?checked,
+        total = ?started.elapsed(),
+        "stored a sliver"
+    );
     context.metrics.slivers_stored.inc();
     context
         .metrics
@@ -306,8 +307,8 @@ async fn get_sliver(
 ) -> Result<Response, ApiError> {
     let view = context.view();
     let (blob_id, _, kind, shard) = sliver_location(&view, &blob_id, &pair_index, &kind)?;
-    match context.storage.sliver(shard, kind, &blob_id)? {
-        Some(sliver) => Ok(octets(bcs::to_bytes(&sliver).expect("slivers serialize"))),
+    match context.storage.sliver_data(shard, kind, &blob_id)? {
+        Some(data) => Ok(octets(data)),
         None => Err(ApiError::not_found(format!(
             "this node holds no {kind} sliver of pair {pair_index} of blob {blob_id}"
         ))),
@@ -395,8 +396,15 @@ async fn get_recovery_symbols(
     let source_kind = target_kind.opposite();
     let mut symbols = Vec::new();
     for shard in &view.shards {
-        let Some(sliver) = context.storage.sliver(*shard, source_kind, &blob_id)? else {
+        let Some(data) = context.storage.sliver_data(*shard, source_kind, &blob_id)? else {
             continue;
+        };
+        let pair = blob_id.pair_for_shard(*shard, n_shards);
+        let sliver = Sliver {
+            kind: source_kind,
+            index: source_kind.sliver_index(pair, n_shards),
+            symbol_size: metadata.symbol_size(),
+            data,
         };
         let expanded =
             walrus_sdk::run_blocking(|| sliver.expand(metadata.config())).map_err(|error| {

@@ -35,6 +35,14 @@ pub struct NodeConfig {
     pub public_url: Option<String>,
     /// The ledger's API.
     pub ledger_url: String,
+    /// Largest request body accepted, in bytes; larger ones get 413. It must exceed the
+    /// largest sliver of the blobs the node should take.
+    #[serde(default = "default_max_request_body")]
+    pub max_request_body: usize,
+}
+
+fn default_max_request_body() -> usize {
+    walrus_sdk::api::MAX_REQUEST_BODY
 }
 
 impl NodeConfig {
@@ -117,6 +125,7 @@ mod tests {
             listen: "127.0.0.1:9200".parse().unwrap(),
             public_url: None,
             ledger_url: "http://127.0.0.1:9180".into(),
+            max_request_body: 1 << 20,
         };
         let path = dir.path().join("node.toml");
         config.save(&path).unwrap();

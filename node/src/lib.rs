@@ -83,7 +83,8 @@ pub async fn run(
     context.recover(RecoveryJob::All);
     let recovery = tokio::spawn(recovery::run(context.clone(), jobs));
     let follower = tokio::spawn(follower::follow(context.clone()));
-    let server = axum::serve(listener, api::router(context)).with_graceful_shutdown(shutdown);
+    let server = axum::serve(listener, api::router(context, config.max_request_body))
+        .with_graceful_shutdown(shutdown);
     let result = tokio::select! {
         served = server => served.map_err(|source| NodeError::Listen { address: config.listen, source }),
         followed = follower => match followed {

@@ -77,10 +77,8 @@ async fn ensure_slivers(context: &NodeContext, blob_id: &BlobId) -> Result<(), R
     let mut missing: BTreeMap<SliverKind, Vec<(u16, u16)>> = BTreeMap::new();
     for shard in &view.shards {
         let pair = blob_id.pair_for_shard(*shard, n_shards);
-        for (kind, index) in [
-            (SliverKind::Primary, pair),
-            (SliverKind::Secondary, n_shards - 1 - pair),
-        ] {
+        for kind in [SliverKind::Primary, SliverKind::Secondary] {
+            let index = kind.sliver_index(pair, n_shards);
             if !context.storage.has_sliver(*shard, kind, blob_id)? {
                 missing.entry(kind).or_default().push((index, *shard));
             }

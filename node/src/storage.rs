@@ -222,20 +222,17 @@ impl NodeStorage {
         Ok(self.metadata.insert(blob_id.0, metadata.to_bcs())?)
     }
 
-    /// A stored sliver of `shard`.
-    pub fn sliver(
+    /// The symbols of a stored sliver of `shard` (its shape follows from the metadata).
+    pub fn sliver_data(
         &self,
         shard: u16,
         kind: SliverKind,
         blob_id: &BlobId,
-    ) -> Result<Option<Sliver>, StorageError> {
+    ) -> Result<Option<Vec<u8>>, StorageError> {
         let Some(keyspace) = self.sliver_keyspace(shard, kind, false)? else {
             return Ok(None);
         };
-        keyspace
-            .get(blob_id.0)?
-            .map(|bytes| decode("sliver", &bytes))
-            .transpose()
+        Ok(keyspace.get(blob_id.0)?.map(|bytes| bytes.to_vec()))
     }
 
     /// Whether a sliver of `shard` is stored.
@@ -261,7 +258,7 @@ impl NodeStorage {
         let keyspace = self
             .sliver_keyspace(shard, sliver.kind, true)?
             .expect("created on demand");
-        Ok(keyspace.insert(blob_id.0, encode(sliver))?)
+        Ok(keyspace.insert(blob_id.0, sliver.data.as_slice())?)
     }
 
     /// Removes the blob's metadata and its slivers on `shards`.
@@ -423,8 +420,10 @@ mod tests {
         assert_eq!(storage.blob_infos().unwrap().len(), 1);
         assert_eq!(storage.stored_shards(), vec![3]);
         assert_eq!(
-            storage.sliver(3, SliverKind::Primary, &blob_id).unwrap(),
-            Some(sliver)
+            storage
+                .sliver_data(3, SliverKind::Primary, &blob_id)
+                .unwrap(),
+            Some(sliver.data)
         );
         storage.drop_shard(3).unwrap();
         assert!(storage.stored_shards().is_empty());

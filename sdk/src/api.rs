@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use walrus_core::{BlobId, encoding::SliverKind};
 
-/// Largest request body a node accepts: one sliver of a blob at the network's size limit
-/// plus slack. Slivers above it are refused with 413.
+/// Largest request body a node accepts by default (a sliver of a blob of tens of GiB on a
+/// small network); larger ones are refused with 413.
 pub const MAX_REQUEST_BODY: usize = 512 * 1024 * 1024;
 
 /// Path of a blob's metadata.

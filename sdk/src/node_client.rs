@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::{StatusCode, header::CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use walrus_core::{
-    BlobId, BlobMetadata,
+    BlobId, BlobMetadata, VerifiedBlobMetadata,
     encoding::{RecoverySymbol, Sliver, SliverKind},
     messages::{BlobCertificationBody, SignedMessage},
 };
@@ -41,6 +41,18 @@ pub enum NodeError {
         /// The node's message.
         message: String,
     },
+    /// The node signed for another epoch than the client's committee.
+    #[error(
+        "the storage node at {url} is in epoch {node_epoch}, the client's committee in {expected}"
+    )]
+    EpochMismatch {
+        /// The node's URL.
+        url: String,
+        /// The epoch the node signed for.
+        node_epoch: u32,
+        /// The client's epoch.
+        expected: u32,
+    },
     /// The node answered something that does not parse.
     #[error("the storage node at {url} answered something malformed: {reason}")]
     Malformed {
@@ -60,24 +72,36 @@ impl NodeError {
         }
     }
 
+    /// Whether the node is behind the chain and may catch up.
+    pub fn is_catching_up(&self) -> bool {
+        match self {
+            Self::EpochMismatch {
+                node_epoch,
+                expected,
+                ..
+            } => node_epoch < expected,
+            _ => matches!(
+                self.code(),
+                Some(
+                    ErrorCode::NotRegistered
+                        | ErrorCode::MetadataMissing
+                        | ErrorCode::NotStored
+                        | ErrorCode::WrongShard
+                )
+            ),
+        }
+    }
+
     /// Whether asking again later may succeed: the node was unreachable, overloaded, or has
     /// not caught up with the chain yet.
     pub fn is_transient(&self) -> bool {
+        if self.is_catching_up() {
+            return true;
+        }
         match self {
             Self::Unreachable { .. } => true,
-            Self::Refused { status, code, .. } => {
-                *status >= 500
-                    || matches!(
-                        code,
-                        Some(
-                            ErrorCode::NotRegistered
-                                | ErrorCode::MetadataMissing
-                                | ErrorCode::NotStored
-                                | ErrorCode::WrongShard
-                        )
-                    )
-            }
-            Self::Malformed { .. } => false,
+            Self::Refused { status, .. } => *status >= 500,
+            Self::EpochMismatch { .. } | Self::Malformed { .. } => false,
         }
     }
 }
@@ -197,28 +221,36 @@ impl NodeClient {
         Self::bcs(&path, &bytes)
     }
 
-    /// Stores one sliver of pair `pair_index` (BCS of the [`Sliver`]).
+    /// Stores one sliver of pair `pair_index` (its symbols as the body; the node knows the
+    /// shape from the metadata).
     pub async fn put_sliver(
         &self,
         blob_id: &BlobId,
         pair_index: u16,
         sliver: &Sliver,
     ) -> Result<(), NodeError> {
-        let body = bcs::to_bytes(sliver).expect("slivers serialize");
-        self.put(&api::sliver_path(blob_id, pair_index, sliver.kind), body)
-            .await
+        self.put(
+            &api::sliver_path(blob_id, pair_index, sliver.kind),
+            sliver.data.clone(),
+        )
+        .await
     }
 
-    /// One sliver, unverified: check it with [`Sliver::verify`].
+    /// The `kind` sliver of pair `pair_index`, shaped by the metadata but unverified: check
+    /// it with [`Sliver::verify`].
     pub async fn sliver(
         &self,
-        blob_id: &BlobId,
+        metadata: &VerifiedBlobMetadata,
         pair_index: u16,
         kind: SliverKind,
     ) -> Result<Sliver, NodeError> {
-        let path = api::sliver_path(blob_id, pair_index, kind);
-        let bytes = self.bytes(&path).await?;
-        Self::bcs(&path, &bytes)
+        let path = api::sliver_path(metadata.blob_id(), pair_index, kind);
+        Ok(Sliver {
+            kind,
+            index: kind.sliver_index(pair_index, metadata.config().n_shards_u16()),
+            symbol_size: metadata.symbol_size(),
+            data: self.bytes(&path).await?,
+        })
     }
 
     /// The node's signed confirmation that it stores its slivers of the blob, for a

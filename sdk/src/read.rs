@@ -133,7 +133,7 @@ pub async fn read_blob(
         .collect();
     candidates.shuffle(&mut rand::thread_rng());
     let mut candidates = candidates.into_iter();
-    let fetch = |(client, pair)| fetch_primary(client, pair, blob_id, &metadata);
+    let fetch = |(client, pair)| fetch_primary(client, pair, &metadata);
     let mut in_flight: FuturesUnordered<_> = candidates.by_ref().take(needed).map(fetch).collect();
     let mut slivers = Vec::with_capacity(needed);
     let mut failures = Vec::new();
@@ -207,25 +207,18 @@ pub async fn fetch_metadata(
 async fn fetch_primary(
     client: &NodeClient,
     pair: u16,
-    blob_id: &BlobId,
     metadata: &VerifiedBlobMetadata,
 ) -> Result<Sliver, String> {
     let sliver = client
-        .sliver(blob_id, pair, SliverKind::Primary)
+        .sliver(metadata, pair, SliverKind::Primary)
         .await
         .map_err(|error| error.to_string())?;
     check_sliver(&sliver, pair, metadata)?;
     Ok(sliver)
 }
 
-/// Checks that a node's sliver is the primary sliver of `pair` the metadata commits to.
+/// Checks that a node's sliver is the one the metadata commits to.
 fn check_sliver(sliver: &Sliver, pair: u16, metadata: &VerifiedBlobMetadata) -> Result<(), String> {
-    if sliver.kind != SliverKind::Primary || sliver.index != pair {
-        return Err(format!(
-            "asked for primary sliver {pair}, got {} sliver {}",
-            sliver.kind, sliver.index
-        ));
-    }
     sliver
         .verify(metadata)
         .map_err(|error| format!("sliver {pair} does not match the metadata: {error}"))

@@ -5,7 +5,7 @@ use std::{future::Future, time::Duration};
 
 use tokio::time::{Instant, sleep};
 
-use crate::{api::ErrorCode, node_client::NodeError};
+use crate::node_client::NodeError;
 
 /// Attempts for a node that cannot be reached or fails internally.
 pub const UNREACHABLE_ATTEMPTS: u32 = 3;
@@ -31,21 +31,13 @@ where
         if !error.is_transient() {
             return Err(error);
         }
-        let catching_up = matches!(
-            error.code(),
-            Some(
-                ErrorCode::NotRegistered
-                    | ErrorCode::MetadataMissing
-                    | ErrorCode::NotStored
-                    | ErrorCode::WrongShard
-            )
-        );
-        if !catching_up {
+        if !error.is_catching_up() {
             hard_failures += 1;
         }
         if hard_failures >= UNREACHABLE_ATTEMPTS || Instant::now() + backoff > deadline {
             return Err(error);
         }
+        tracing::debug!(%error, ?backoff, "retrying a node request");
         sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }

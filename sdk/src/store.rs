@@ -123,6 +123,7 @@ impl<C: ChainClient> Client<C> {
                 .await?
             }
         };
+        tracing::debug!(%blob_id, object = %registered.id, "registered");
         let persistence = if options.deletable {
             BlobPersistenceType::Deletable {
                 object_id: registered.id,
@@ -134,18 +135,8 @@ impl<C: ChainClient> Client<C> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let certificate = self
-                .upload_and_confirm(&committee, &encoded, persistence, progress)
-                .await?;
-            progress.phase(Phase::Certifying);
             let certified = self
-                .execute(vec![Call::CertifyBlob {
-                    system: self.system_id(),
-                    blob: registered.id,
-                    signature: certificate.signature.as_bytes().to_vec(),
-                    signers: certificate.signers,
-                    message: certificate.message,
-                }])
+                .certify(&committee, &encoded, persistence, registered.id, progress)
                 .await;
             match certified {
                 Ok(_) => break,
@@ -172,6 +163,30 @@ impl<C: ChainClient> Client<C> {
             outcome: StoreOutcome::NewlyCertified,
             cost,
         })
+    }
+
+    /// Uploads, gathers a certificate and submits it.
+    async fn certify(
+        &self,
+        committee: &CommitteeView,
+        encoded: &EncodedBlob<'_>,
+        persistence: BlobPersistenceType,
+        blob: ObjectId,
+        progress: &dyn Progress,
+    ) -> Result<(), SdkError> {
+        let certificate = self
+            .upload_and_confirm(committee, encoded, persistence, progress)
+            .await?;
+        progress.phase(Phase::Certifying);
+        self.execute(vec![Call::CertifyBlob {
+            system: self.system_id(),
+            blob,
+            signature: certificate.signature.as_bytes().to_vec(),
+            signers: certificate.signers,
+            message: certificate.message,
+        }])
+        .await
+        .map(drop)
     }
 
     /// Registers the blob in one transaction, on storage the wallet owns when some fits,
@@ -272,13 +287,15 @@ impl<C: ChainClient> Client<C> {
                         Err(format!("{} has no network address", member.node_id)),
                     );
                 };
-                let result = store_on_node(client, encoded, &pairs, persistence, progress)
+                let expected = Expected {
+                    committee,
+                    index,
+                    persistence,
+                };
+                let result = store_on_node(client, encoded, &pairs, &expected, progress)
                     .await
-                    .map_err(|error| error.to_string())
-                    .and_then(|confirmation| {
-                        check_confirmation(&confirmation, committee, index, &blob_id, persistence)
-                            .map(|()| confirmation)
-                    });
+                    .map_err(|error| error.to_string());
+                tracing::debug!(%blob_id, node = client.url(), ok = result.is_ok(), "node done");
                 (index, result)
             }
         });
@@ -317,28 +334,46 @@ impl<C: ChainClient> Client<C> {
     }
 }
 
-/// Stores the metadata and the given sliver pairs on one node, then asks for its
-/// confirmation.
+/// What a member's confirmation must say.
+struct Expected<'a> {
+    committee: &'a CommitteeView,
+    index: usize,
+    persistence: BlobPersistenceType,
+}
+
+/// Gets one node's confirmation, first storing the metadata and the given sliver pairs
+/// unless it holds them already (as when confirming again after an epoch change).
 async fn store_on_node(
     client: &NodeClient,
     encoded: &EncodedBlob<'_>,
     pairs: &[u16],
-    persistence: BlobPersistenceType,
+    expected: &Expected<'_>,
     progress: &dyn Progress,
 ) -> Result<SignedMessage<BlobCertificationBody>, NodeError> {
     let blob_id = encoded.blob_id();
+    let object_id = match expected.persistence {
+        BlobPersistenceType::Permanent => None,
+        BlobPersistenceType::Deletable { object_id } => Some(object_id),
+    };
+    let confirm = || async {
+        let confirmation = client.confirmation(blob_id, object_id).await?;
+        check_confirmation(client, &confirmation, expected, blob_id)?;
+        Ok::<_, NodeError>(confirmation)
+    };
+    match confirm().await {
+        Ok(confirmation) => return Ok(confirmation),
+        Err(error) if !error.is_transient() => return Err(error),
+        Err(_) => {}
+    }
     let metadata = encoded.metadata().metadata();
     with_retries(|| client.put_metadata(blob_id, metadata)).await?;
     let n_shards = encoded.metadata().config().n_shards_u16();
-    let slivers = pairs.iter().flat_map(|pair| {
-        [
-            (*pair, SliverKind::Primary, *pair),
-            (*pair, SliverKind::Secondary, n_shards - 1 - pair),
-        ]
-    });
+    let slivers = pairs
+        .iter()
+        .flat_map(|pair| [(*pair, SliverKind::Primary), (*pair, SliverKind::Secondary)]);
     stream::iter(slivers)
-        .map(|(pair, kind, index)| async move {
-            let sliver = encoded.sliver(kind, index);
+        .map(|(pair, kind)| async move {
+            let sliver = encoded.sliver(kind, kind.sliver_index(pair, n_shards));
             with_retries(|| client.put_sliver(blob_id, pair, &sliver)).await?;
             progress.advance(sliver.data.len() as u64);
             Ok::<_, NodeError>(())
@@ -346,35 +381,33 @@ async fn store_on_node(
         .buffer_unordered(UPLOADS_PER_NODE)
         .try_collect::<Vec<()>>()
         .await?;
-    let object_id = match persistence {
-        BlobPersistenceType::Permanent => None,
-        BlobPersistenceType::Deletable { object_id } => Some(object_id),
-    };
-    with_retries(|| client.confirmation(blob_id, object_id)).await
+    with_retries(confirm).await
 }
 
 /// Checks a member's confirmation: its signature, the epoch and what it confirms.
 fn check_confirmation(
+    client: &NodeClient,
     confirmation: &SignedMessage<BlobCertificationBody>,
-    committee: &CommitteeView,
-    index: usize,
+    expected: &Expected<'_>,
     blob_id: &BlobId,
-    persistence: BlobPersistenceType,
-) -> Result<(), String> {
-    let member = &committee.members[index];
+) -> Result<(), NodeError> {
+    let malformed = |reason: String| NodeError::Malformed {
+        url: client.url().to_owned(),
+        reason,
+    };
+    let member = &expected.committee.members[expected.index];
     let message = confirmation
         .verify(&member.public_key)
-        .map_err(|error| format!("{}: invalid confirmation: {error}", member.node_id))?;
-    if message.epoch != committee.epoch() {
-        return Err(format!(
-            "{} confirmed in epoch {}, the committee is of epoch {}",
-            member.node_id,
-            message.epoch,
-            committee.epoch()
-        ));
+        .map_err(|error| malformed(format!("invalid confirmation: {error}")))?;
+    if message.epoch != expected.committee.epoch() {
+        return Err(NodeError::EpochMismatch {
+            url: client.url().to_owned(),
+            node_epoch: message.epoch,
+            expected: expected.committee.epoch(),
+        });
     }
-    if message.body.blob_id != *blob_id || message.body.blob_type != persistence {
-        return Err(format!("{} confirmed something else", member.node_id));
+    if message.body.blob_id != *blob_id || message.body.blob_type != expected.persistence {
+        return Err(malformed("the confirmation is for another blob".into()));
     }
     Ok(())
 }

@@ -93,6 +93,7 @@ pub fn run(command: NodeCommand, wallet: &WalletArgs, output: &Output) -> Result
                 listen,
                 public_url,
                 ledger_url,
+                max_request_body: walrus_sdk::api::MAX_REQUEST_BODY,
             };
             let key = create_bls_key(&dir.join(&config.bls_key_file))?;
             config.save(&path)?;

@@ -50,6 +50,15 @@ impl SliverKind {
         }
     }
 
+    /// The index of this kind's sliver in pair `pair_index`: primary `i` is in pair `i`,
+    /// secondary `n - 1 - i` too.
+    pub fn sliver_index(self, pair_index: u16, n_shards: u16) -> u16 {
+        match self {
+            Self::Primary => pair_index,
+            Self::Secondary => n_shards - 1 - pair_index,
+        }
+    }
+
     /// Number of symbols in a sliver of this kind.
     pub fn symbols_per_sliver(self, config: &EncodingConfig) -> usize {
         self.code(config).source
