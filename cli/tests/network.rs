@@ -79,3 +79,292 @@ async fn blobs_of_every_size_are_stored_and_read_also_with_f_shards_down() {
         .unwrap_err();
     assert!(unknown.to_string().contains("never certified"), "{unknown}");
 }
+
+/// Bytes a node stores of a blob of `size` bytes with `shards` of the network's shards:
+/// the metadata and both slivers of each of its pairs.
+fn share_of(config: &EncodingConfig, size: u64, shards: u64) -> u64 {
+    let symbol_size = config.symbol_size(size).unwrap();
+    config.metadata_length()
+        + shards
+            * (config.primary_sliver_size(symbol_size) + config.secondary_sliver_size(symbol_size))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_survives_a_node_dying_and_a_wiped_node_rebuilds_its_share() {
+    let mut network = TestNetwork::start(NetworkOptions::default(), |_, _| None).await;
+    let client = network.client().await;
+    let victim = 1;
+
+    // Kill the victim once it has taken part of the blob.
+    let big = random_blob(32 << 20, 10);
+    let store_done = std::sync::atomic::AtomicBool::new(false);
+    let (stored, killed_mid_store) = tokio::join!(
+        async {
+            let result = client.store(&big, PERMANENT, &NoProgress).await;
+            store_done.store(true, std::sync::atomic::Ordering::SeqCst);
+            result
+        },
+        async {
+            let node = &mut network.nodes[victim];
+            while node.metric("node_slivers_stored_total").await == 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            node.kill();
+            !store_done.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    );
+    assert!(
+        killed_mid_store,
+        "the node was killed only after the store ended"
+    );
+    let stored = stored.expect("the store completes without the killed node");
+    assert_eq!(stored.outcome, StoreOutcome::NewlyCertified);
+    let status = client.blob_status(&stored.blob_id).await.unwrap();
+    assert_eq!(status.state, BlobState::Certified);
+
+    // Two more blobs the victim never sees.
+    let mut blobs = vec![(stored.blob_id, big)];
+    for (seed, size) in [(11, 1 << 20), (12, 3 << 20)] {
+        let blob = random_blob(size, seed);
+        let result = client.store(&blob, PERMANENT, &NoProgress).await.unwrap();
+        blobs.push((result.blob_id, blob));
+    }
+
+    // Wipe the victim and bring it back: it rebuilds every sliver of its shards.
+    network.nodes[victim].wipe();
+    network.nodes[victim].start();
+    let node = &network.nodes[victim];
+    network
+        .wait_for(
+            Duration::from_secs(120),
+            "the wiped node to rebuild",
+            async |_| {
+                for (blob_id, _) in &blobs {
+                    let status = NodeClient::new(&node.url(), reqwest::Client::new())
+                        .status(blob_id)
+                        .await;
+                    if !status.is_ok_and(|s| s.stored) {
+                        return false;
+                    }
+                }
+                true
+            },
+        )
+        .await;
+    let shards = node.health().await.unwrap().shards;
+    let committee = client.committee().await.unwrap();
+    let share: u64 = blobs
+        .iter()
+        .map(|(_, blob)| share_of(&committee.encoding, blob.len() as u64, shards.len() as u64))
+        .sum();
+    let fetched = node.metric("node_recovery_bytes_total").await;
+    assert!(
+        fetched as f64 <= 1.2 * share as f64,
+        "rebuilding a share of {share} bytes fetched {fetched} bytes"
+    );
+    assert!(
+        fetched >= share / 2,
+        "it fetched {fetched} bytes for a share of {share}"
+    );
+
+    // Its rebuilt slivers are the right ones.
+    let victim_client = NodeClient::new(&node.url(), reqwest::Client::new());
+    for (blob_id, _) in &blobs {
+        let metadata = victim_client
+            .metadata(blob_id)
+            .await
+            .unwrap()
+            .verify(blob_id)
+            .unwrap();
+        for shard in &shards {
+            let pair = blob_id.pair_for_shard(*shard, committee.n_shards());
+            for kind in [SliverKind::Primary, SliverKind::Secondary] {
+                let sliver = victim_client.sliver(&metadata, pair, kind).await.unwrap();
+                sliver.verify(&metadata).unwrap();
+            }
+        }
+    }
+    for (blob_id, blob) in &blobs {
+        assert!(client.read(blob_id, &NoProgress).await.unwrap() == *blob);
+    }
+}
+
+/// Serves `upstream` on a new port, flipping a byte of every sliver it returns.
+fn corrupting_proxy(upstream: String) -> String {
+    use axum::{body::Body, extract::Request, response::Response};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let http = reqwest::Client::new();
+    let forward = move |request: Request| {
+        let (http, upstream) = (http.clone(), upstream.clone());
+        async move {
+            let method = request.method().clone();
+            let target = format!("{upstream}{}", request.uri());
+            let corrupt = method == "GET" && target.contains("/slivers/");
+            let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let answer = http
+                .request(method, target)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status();
+            let mut bytes = answer.bytes().await.unwrap().to_vec();
+            if corrupt && status.is_success() && !bytes.is_empty() {
+                bytes[0] ^= 0xff;
+            }
+            Response::builder()
+                .status(status)
+                .body(Body::from(bytes))
+                .unwrap()
+        }
+    };
+    let router = axum::Router::new().fallback(forward);
+    tokio::spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        axum::serve(listener, router).await.unwrap();
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupted_slivers_and_bad_requests_break_neither_reads_nor_nodes() {
+    let liar = 0;
+    let mut network = TestNetwork::start(NetworkOptions::default(), |index, upstream| {
+        (index == liar).then(|| corrupting_proxy(upstream.to_owned()))
+    })
+    .await;
+    let client = network.client().await;
+    let blob = random_blob(2 << 20, 20);
+    let stored = client.store(&blob, PERMANENT, &NoProgress).await.unwrap();
+    let committee = client.committee().await.unwrap();
+    let liar_member = committee
+        .members
+        .iter()
+        .find(|m| m.node_id == network.nodes[liar].node_id)
+        .unwrap();
+
+    // The liar's slivers do not verify...
+    let liar_client = liar_member.client.clone().unwrap();
+    let metadata = liar_client
+        .metadata(&stored.blob_id)
+        .await
+        .unwrap()
+        .verify(&stored.blob_id)
+        .unwrap();
+    let pair = stored
+        .blob_id
+        .pair_for_shard(liar_member.shards[0], committee.n_shards());
+    let lie = liar_client
+        .sliver(&metadata, pair, SliverKind::Primary)
+        .await
+        .unwrap();
+    assert!(lie.verify(&metadata).is_err());
+    // ...yet reads return the right bytes, also when the liar's slivers are needed to
+    // reach p after another node stopped.
+    for _ in 0..3 {
+        assert!(client.read(&stored.blob_id, &NoProgress).await.unwrap() == blob);
+    }
+    let honest = (0..network.nodes.len()).find(|i| *i != liar).unwrap();
+    network.nodes[honest].kill();
+    for _ in 0..3 {
+        assert!(client.read(&stored.blob_id, &NoProgress).await.unwrap() == blob);
+    }
+
+    // Malformed and oversized requests to an honest node: 4xx, and it keeps serving.
+    let target = (0..network.nodes.len())
+        .find(|i| *i != liar && *i != honest)
+        .unwrap();
+    let node = &network.nodes[target];
+    let base = node.url();
+    let http = reqwest::Client::new();
+    let blob_id = stored.blob_id;
+    let member = committee
+        .members
+        .iter()
+        .find(|m| m.node_id == node.node_id)
+        .unwrap();
+    let own_pair = blob_id.pair_for_shard(member.shards[0], committee.n_shards());
+    let expect = async |request: reqwest::RequestBuilder, status: u16, what: &str| {
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{what}");
+    };
+    expect(
+        http.get(format!("{base}/v1/blobs/not-a-blob-id/status")),
+        400,
+        "bad blob id",
+    )
+    .await;
+    expect(
+        http.put(format!("{base}/v1/blobs/{blob_id}/metadata"))
+            .body("garbage"),
+        400,
+        "garbage metadata",
+    )
+    .await;
+    expect(
+        http.put(format!("{base}/v1/blobs/{blob_id}/slivers/99999/primary"))
+            .body("x"),
+        400,
+        "pair index out of range",
+    )
+    .await;
+    expect(
+        http.put(format!(
+            "{base}/v1/blobs/{blob_id}/slivers/{own_pair}/tertiary"
+        ))
+        .body("x"),
+        400,
+        "unknown sliver kind",
+    )
+    .await;
+    expect(
+        http.put(format!(
+            "{base}/v1/blobs/{blob_id}/slivers/{own_pair}/primary"
+        ))
+        .body("short"),
+        400,
+        "sliver of the wrong length",
+    )
+    .await;
+    let right_length = metadata
+        .config()
+        .primary_sliver_size(metadata.symbol_size()) as usize;
+    expect(
+        http.put(format!(
+            "{base}/v1/blobs/{blob_id}/slivers/{own_pair}/primary"
+        ))
+        .body(vec![7u8; right_length]),
+        400,
+        "sliver that does not match its hash",
+    )
+    .await;
+    expect(
+        http.put(format!(
+            "{base}/v1/blobs/{blob_id}/slivers/{own_pair}/primary"
+        ))
+        .body(vec![0u8; MAX_TEST_BODY + 1]),
+        413,
+        "oversized body",
+    )
+    .await;
+    expect(
+        http.get(format!("{base}/v1/blobs/{}/confirmation", BlobId([3; 32]))),
+        409,
+        "confirmation of an unregistered blob",
+    )
+    .await;
+    assert!(node.health().await.is_some(), "the node still answers");
+    let refused = node.metric("node_requests_refused_total").await;
+    assert!(refused >= 5, "{refused} refusals counted");
+    assert!(client.read(&blob_id, &NoProgress).await.unwrap() == blob);
+    // The stored sliver was not replaced by the bad upload.
+    let own = NodeClient::new(&base, http.clone())
+        .sliver(&metadata, own_pair, SliverKind::Primary)
+        .await
+        .unwrap();
+    own.verify(&metadata).unwrap();
+}

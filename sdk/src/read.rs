@@ -177,28 +177,24 @@ pub async fn fetch_metadata(
     clients: &[(usize, &NodeClient)],
 ) -> Result<VerifiedBlobMetadata, String> {
     let mut failures = Vec::new();
+    let mut not_found = 0;
     for (_, client) in clients {
         match client.metadata(blob_id).await {
             Ok(metadata) => match metadata.verify_for_network(blob_id, committee.n_shards()) {
                 Ok(verified) => return Ok(verified),
                 Err(error) => failures.push(format!("{}: wrong metadata: {error}", client.url())),
             },
-            Err(error) if NodeClient::is_not_found(&error) => {
-                failures.push(format!("{}: not found", client.url()));
-            }
+            Err(error) if NodeClient::is_not_found(&error) => not_found += 1,
             Err(error) => failures.push(error.to_string()),
         }
     }
-    if failures
-        .iter()
-        .all(|failure| failure.ends_with("not found"))
-    {
-        return Err(
-            "no storage node has it: it was never certified, expired or was deleted".into(),
-        );
+    if not_found > 0 {
+        failures.push(format!(
+            "{not_found} node(s) do not have it: it was never certified, expired or was deleted"
+        ));
     }
     Err(format!(
-        "no node gave valid metadata: {}",
+        "no storage node gave its metadata: {}",
         failures.join("; ")
     ))
 }
