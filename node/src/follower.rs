@@ -73,11 +73,12 @@ fn info<'u>(
     update: &'u mut ChainUpdate,
     blob_id: BlobId,
 ) -> Result<&'u mut Option<BlobInfo>, StorageError> {
-    if !update.blobs.contains_key(&blob_id) {
-        let stored = context.storage.blob_info(&blob_id)?;
-        update.blobs.insert(blob_id, stored);
+    match update.blobs.entry(blob_id) {
+        std::collections::btree_map::Entry::Occupied(entry) => Ok(entry.into_mut()),
+        std::collections::btree_map::Entry::Vacant(entry) => {
+            Ok(entry.insert(context.storage.blob_info(&blob_id)?))
+        }
     }
-    Ok(update.blobs.get_mut(&blob_id).expect("just inserted"))
 }
 
 fn apply_checkpoints(

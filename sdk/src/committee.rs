@@ -89,7 +89,7 @@ impl CommitteeView {
                 Member {
                     node_id: member.node_id(),
                     name: info.map(|info| info.name.clone()).unwrap_or_default(),
-                    public_key: member.public_key().clone(),
+                    public_key: *member.public_key(),
                     shards: shards.clone(),
                     client: info.map(|info| NodeClient::new(&info.network_address, http.clone())),
                 }
@@ -100,7 +100,7 @@ impl CommitteeView {
             members
                 .iter()
                 .map(|member| CommitteeMember {
-                    public_key: member.public_key.clone(),
+                    public_key: member.public_key,
                     weight: member.weight(),
                 })
                 .collect(),
