@@ -9,6 +9,7 @@ use walrus_chain::{
     ledger::{
         Call, ExecutionStatus, LOG_FILE, Ledger, LedgerError, LedgerState, ObjectData, Owner,
         Publication, SignedTransaction, TransactionData, TransactionEffects, TransactionError,
+        created_object, created_object_reference,
     },
 };
 use walrus_core::{BlobId, keys::account::AccountKeyPair, merkle::Digest};
@@ -874,4 +875,62 @@ fn expired_storage_and_double_votes_abort_and_change_nothing() {
         }
     );
     assert_eq!(ledger.state().state_digest(), before);
+}
+
+#[test]
+fn one_transaction_reserves_storage_and_registers_a_blob_on_it() {
+    let publisher = key(1);
+    let (mut ledger, publication, system_id) = genesis(&publisher);
+    let certified = &certificates()["certified_blob"];
+    let register = |storage| Call::RegisterBlob {
+        system: system_id,
+        storage,
+        blob_id: BlobId(u256(&certified["blob_id_u256"])),
+        root_hash: Digest(u256(&certified["root_u256"])),
+        size: certified["unencoded_length"].as_u64().unwrap(),
+        encoding_type: 1,
+        deletable: false,
+        payment: publication.supply,
+    };
+    let reserve = Call::ReserveSpace {
+        system: system_id,
+        storage_amount: MIB,
+        epochs_ahead: 2,
+        payment: publication.supply,
+    };
+
+    // A reference to a later call, or to an object the call did not create, is rejected.
+    let before = objects(&ledger);
+    for (nonce, bad) in [(1, created_object(1, 0)), (2, created_object(0, 1))] {
+        let error = submit(
+            &mut ledger,
+            &publisher,
+            nonce,
+            vec![reserve.clone(), register(bad)],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(error, TransactionError::NoSuchResult { call: 1, .. }),
+            "{error:?}"
+        );
+    }
+    assert_eq!(objects(&ledger), before);
+
+    let effects = submit_ok(
+        &mut ledger,
+        &publisher,
+        3,
+        vec![reserve, register(created_object(0, 0))],
+    );
+    // The storage was created and consumed within the transaction: only the blob remains.
+    assert_eq!(effects.created.len(), 1);
+    let ObjectData::Blob(blob) = &ledger.object(&effects.created[0]).unwrap().data else {
+        panic!("not a blob");
+    };
+    assert_eq!(blob.storage().size(), MIB);
+    assert_eq!(
+        created_object_reference(&created_object(4, 9)),
+        Some((4, 9))
+    );
+    assert_eq!(created_object_reference(&publication.supply), None);
 }

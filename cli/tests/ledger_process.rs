@@ -5,7 +5,7 @@ mod common;
 
 use std::{collections::BTreeSet, time::Duration};
 
-use common::LedgerProcess;
+use common::{start_ledger, start_ledger_with_genesis};
 
 use walrus_chain::{
     client::{ClientError, LedgerClient},
@@ -21,7 +21,7 @@ fn account(seed: u8) -> AccountKeyPair {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_4xx_and_the_ledger_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = LedgerProcess::start(dir.path());
+    let ledger = start_ledger(dir.path());
     let http = reqwest::Client::new();
     let garbage = http
         .post(format!("{}/v1/transactions", ledger.url))
@@ -73,7 +73,7 @@ async fn bad_requests_get_4xx_and_the_ledger_keeps_serving() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_load_keeps_every_acknowledged_transaction() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = LedgerProcess::start(dir.path());
+    let ledger = start_ledger(dir.path());
     let client = LedgerClient::new(&ledger.url);
     let user = account(3);
     let funded = client.faucet(user.address(), 1_000_000).await.unwrap();
@@ -117,7 +117,7 @@ async fn sigkill_under_load_keeps_every_acknowledged_transaction() {
         "some transactions were acknowledged before the kill"
     );
 
-    let ledger = LedgerProcess::start(dir.path());
+    let ledger = start_ledger(dir.path());
     let client = LedgerClient::new(&ledger.url);
     let mut recorded = BTreeSet::new();
     let mut start = 0;
@@ -139,7 +139,7 @@ async fn sigkill_under_load_keeps_every_acknowledged_transaction() {
     // A second restart replays to the same state.
     let digest = client.health().await.unwrap().state_digest;
     drop(ledger);
-    let ledger = LedgerProcess::start(dir.path());
+    let ledger = start_ledger(dir.path());
     let client = LedgerClient::new(&ledger.url);
     assert_eq!(client.health().await.unwrap().state_digest, digest);
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
@@ -192,7 +192,7 @@ fn genesis(vectors: &serde_json::Value, epoch_duration_ms: u64) -> serde_json::V
 async fn a_blob_is_reserved_registered_and_certified_over_http() {
     let vectors = vectors();
     let dir = tempfile::tempdir().unwrap();
-    let ledger = LedgerProcess::start_with_genesis(dir.path(), genesis(&vectors, 60_000));
+    let ledger = start_ledger_with_genesis(dir.path(), genesis(&vectors, 60_000));
     let client = LedgerClient::new(&ledger.url);
     let health = client.health().await.unwrap();
     let system = health.system.expect("genesis created the system");
@@ -300,7 +300,7 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ledger_changes_epochs_by_its_clock() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = LedgerProcess::start_with_genesis(dir.path(), genesis(&vectors(), 300));
+    let ledger = start_ledger_with_genesis(dir.path(), genesis(&vectors(), 300));
     let client = LedgerClient::new(&ledger.url);
     let mut epoch = 0;
     for _ in 0..50 {

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{MAX_TEST_BODY, NetworkOptions, TestNetwork};
+use common::{MAX_TEST_BODY, TestNetwork, metric};
 use rand::{RngCore, SeedableRng, rngs::StdRng};
 use walrus_core::{BlobId, EncodingConfig, encoding::SliverKind};
 use walrus_sdk::{NoProgress, NodeClient, StoreOptions, StoreOutcome, api::BlobState};
@@ -24,12 +24,8 @@ const PERMANENT: StoreOptions = StoreOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blobs_of_every_size_are_stored_and_read_also_with_f_shards_down() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("walrus_sdk=debug")
-        .with_test_writer()
-        .try_init();
-    let mut network = TestNetwork::start(NetworkOptions::default(), |_, _| None).await;
-    let client = network.client().await;
+    let mut network = TestNetwork::start(|_, _| None).await;
+    let client = network.client().await.unwrap();
     let mut stored = Vec::new();
     for (seed, size) in [0usize, 1, 1 << 20, 64 << 20].into_iter().enumerate() {
         let blob = random_blob(size, seed as u64);
@@ -91,8 +87,8 @@ fn share_of(config: &EncodingConfig, size: u64, shards: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_survives_a_node_dying_and_a_wiped_node_rebuilds_its_share() {
-    let mut network = TestNetwork::start(NetworkOptions::default(), |_, _| None).await;
-    let client = network.client().await;
+    let mut network = TestNetwork::start(|_, _| None).await;
+    let client = network.client().await.unwrap();
     let victim = 1;
 
     // Kill the victim once it has taken part of the blob.
@@ -106,7 +102,7 @@ async fn a_store_survives_a_node_dying_and_a_wiped_node_rebuilds_its_share() {
         },
         async {
             let node = &mut network.nodes[victim];
-            while node.metric("node_slivers_stored_total").await == 0 {
+            while metric(node, "node_slivers_stored_total").await == 0 {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             node.kill();
@@ -131,8 +127,8 @@ async fn a_store_survives_a_node_dying_and_a_wiped_node_rebuilds_its_share() {
     }
 
     // Wipe the victim and bring it back: it rebuilds every sliver of its shards.
-    network.nodes[victim].wipe();
-    network.nodes[victim].start();
+    network.nodes[victim].wipe().unwrap();
+    network.nodes[victim].start().unwrap();
     let node = &network.nodes[victim];
     network
         .wait_for(
@@ -157,7 +153,7 @@ async fn a_store_survives_a_node_dying_and_a_wiped_node_rebuilds_its_share() {
         .iter()
         .map(|(_, blob)| share_of(&committee.encoding, blob.len() as u64, shards.len() as u64))
         .sum();
-    let fetched = node.metric("node_recovery_bytes_total").await;
+    let fetched = metric(node, "node_recovery_bytes_total").await;
     assert!(
         fetched as f64 <= 1.2 * share as f64,
         "rebuilding a share of {share} bytes fetched {fetched} bytes"
@@ -233,11 +229,11 @@ fn corrupting_proxy(upstream: String) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupted_slivers_and_bad_requests_break_neither_reads_nor_nodes() {
     let liar = 0;
-    let mut network = TestNetwork::start(NetworkOptions::default(), |index, upstream| {
+    let mut network = TestNetwork::start(|index, upstream| {
         (index == liar).then(|| corrupting_proxy(upstream.to_owned()))
     })
     .await;
-    let client = network.client().await;
+    let client = network.client().await.unwrap();
     let blob = random_blob(2 << 20, 20);
     let stored = client.store(&blob, PERMANENT, &NoProgress).await.unwrap();
     let committee = client.committee().await.unwrap();
@@ -358,7 +354,7 @@ async fn corrupted_slivers_and_bad_requests_break_neither_reads_nor_nodes() {
     )
     .await;
     assert!(node.health().await.is_some(), "the node still answers");
-    let refused = node.metric("node_requests_refused_total").await;
+    let refused = metric(node, "node_requests_refused_total").await;
     assert!(refused >= 5, "{refused} refusals counted");
     assert!(client.read(&blob_id, &NoProgress).await.unwrap() == blob);
     // The stored sliver was not replaced by the bad upload.

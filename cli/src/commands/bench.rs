@@ -22,6 +22,7 @@ use walrus_core::{
     },
 };
 
+use super::bench_flows::{self, Flow, FlowArgs};
 use crate::report::Output;
 
 /// What to measure.
@@ -37,6 +38,10 @@ pub enum Bench {
         #[arg(long, default_value_t = 256)]
         batch: usize,
     },
+    /// The store flow on a local 4-node network, against encoding alone.
+    Store(FlowArgs),
+    /// The read flow on a local 4-node network, against decoding alone.
+    Read(FlowArgs),
 }
 
 #[derive(Serialize)]
@@ -60,6 +65,14 @@ struct LedgerBenchReport {
 /// Runs `walrus bench`.
 pub fn run(bench: Bench, output: &Output) -> Result<()> {
     match bench {
+        Bench::Store(args) => {
+            let report = bench_flows::run(&args, Flow::Store)?;
+            output.print(&report, bench_flows::FlowReport::to_text);
+        }
+        Bench::Read(args) => {
+            let report = bench_flows::run(&args, Flow::Read)?;
+            output.print(&report, bench_flows::FlowReport::to_text);
+        }
         Bench::Ledger { blobs, batch } => {
             ensure!(
                 blobs > 0 && batch > 0,

@@ -1,6 +1,7 @@
 //! One module per `walrus` subcommand.
 
 pub mod bench;
+pub mod bench_flows;
 pub mod blob_id;
 pub mod blobs;
 pub mod encode;

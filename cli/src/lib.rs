@@ -1,0 +1,3 @@
+//! The library side of the `walrus` tool: what its commands and its whole-system tests share.
+
+pub mod local_network;
