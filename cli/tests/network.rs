@@ -48,6 +48,8 @@ async fn blobs_of_every_size_are_stored_and_read_also_with_f_shards_down() {
     assert_eq!(status.state, BlobState::Certified);
     assert_eq!(status.answered_shards, 12);
 
+    the_cli_manages_blobs(&network).await;
+
     // One node holds 3 = f shards: reads go on without it.
     let committee = client.committee().await.unwrap();
     assert_eq!(committee.committee.max_faulty_shards(), 3);
@@ -74,6 +76,79 @@ async fn blobs_of_every_size_are_stored_and_read_also_with_f_shards_down() {
         .await
         .unwrap_err();
     assert!(unknown.to_string().contains("never certified"), "{unknown}");
+}
+
+/// Runs `walrus --json ARGS` with the network's wallet; returns the parsed output.
+fn walrus(network: &TestNetwork, args: &[&str]) -> serde_json::Value {
+    let wallet = network.dir.join("client.toml");
+    if !wallet.exists() {
+        let text = format!(
+            "ledger_url = \"{}\"\nprivate_key = \"{}\"\n",
+            network.ledger.url, network.wallet_key
+        );
+        std::fs::write(&wallet, text).unwrap();
+    }
+    let output = std::process::Command::new(common::binary())
+        .arg("--json")
+        .arg("--wallet")
+        .arg(&wallet)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "walrus {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The CLI: store, read, status, list, extend, delete, faucet and network info.
+async fn the_cli_manages_blobs(network: &TestNetwork) {
+    let file = network.dir.join("cli-blob.bin");
+    let blob = random_blob(300_000, 99);
+    std::fs::write(&file, &blob).unwrap();
+    let stored = walrus(
+        network,
+        &["store", file.to_str().unwrap(), "--epochs", "5", "--deletable"],
+    );
+    let blob_id = stored[0]["blob_id_text"].as_str().unwrap().to_owned();
+    assert_eq!(stored[0]["outcome"], "newly_certified");
+
+    let out = network.dir.join("cli-read.bin");
+    walrus(network, &["read", &blob_id, "-o", out.to_str().unwrap()]);
+    assert!(std::fs::read(&out).unwrap() == blob);
+    let status = walrus(network, &["blob-status", &blob_id]);
+    assert_eq!(status["state"], "certified");
+    let listed = walrus(network, &["list-blobs"]);
+    let entry = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["blob_id"] == blob_id.as_str())
+        .expect("the stored blob is listed");
+    assert_eq!(entry["deletable"], true);
+    let end = entry["end_epoch"].as_u64().unwrap();
+    let extended = walrus(network, &["extend", &blob_id, "--epochs", "2"]);
+    assert_eq!(extended["end_epoch"].as_u64().unwrap(), end + 2);
+    let info = walrus(network, &["info", "network"]);
+    assert_eq!(info["members"].as_array().unwrap().len(), 4);
+    assert_eq!(info["n_shards"], 12);
+    let funded = walrus(network, &["faucet", "--amount", "1.5"]);
+    assert_eq!(funded["received"], 1_500_000_000u64);
+
+    let deleted = walrus(network, &["delete", &blob_id]);
+    assert_eq!(deleted["deleted_objects"].as_array().unwrap().len(), 1);
+    let blob_id: BlobId = blob_id.parse().unwrap();
+    let client = network.client().await.unwrap();
+    network
+        .wait_for(Duration::from_secs(30), "the nodes to drop the deleted blob", async |_| {
+            client.read(&blob_id, &NoProgress).await.is_err()
+        })
+        .await;
+    let status = client.blob_status(&blob_id).await.unwrap();
+    assert_eq!(status.state, BlobState::Nonexistent);
 }
 
 /// Bytes a node stores of a blob of `size` bytes with `shards` of the network's shards:

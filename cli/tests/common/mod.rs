@@ -63,7 +63,7 @@ pub fn test_options() -> NetworkOptions {
 /// A local network in a temporary directory.
 pub struct TestNetwork {
     network: LocalNetwork,
-    dir: tempfile::TempDir,
+    temp: tempfile::TempDir,
 }
 
 impl TestNetwork {
@@ -79,7 +79,7 @@ impl TestNetwork {
         )
         .await;
         match started {
-            Ok(network) => Self { network, dir },
+            Ok(network) => Self { network, temp: dir },
             Err(error) => panic!("{error:#} (kept in {})", dir.keep().display()),
         }
     }
@@ -120,7 +120,7 @@ impl Drop for TestNetwork {
     /// Keeps the directory (logs, data) of a failed test for inspection.
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+            let dir = std::mem::replace(&mut self.temp, tempfile::tempdir().unwrap());
             eprintln!("test network kept in {}", dir.keep().display());
         }
     }
