@@ -181,6 +181,8 @@ pub struct LocalNetwork {
     pub nodes: Vec<LocalNode>,
     /// The client wallet's key (`suiprivkey`).
     pub wallet_key: String,
+    binary: PathBuf,
+    options: NetworkOptions,
 }
 
 impl LocalNetwork {
@@ -222,35 +224,39 @@ impl LocalNetwork {
             ],
             ledger_log.into(),
         )?;
-        let faucet = LedgerClient::new(&ledger.url);
-        let mut nodes = Vec::with_capacity(options.nodes);
-        for index in 0..options.nodes {
-            let node = register_node(
-                binary,
-                dir,
-                index,
-                &ledger.url,
-                options,
-                &public_url,
-                &faucet,
-            )
-            .await
-            .with_context(|| format!("cannot set up node {index}"))?;
-            nodes.push(node);
-        }
-        for node in &mut nodes {
-            node.start()?;
-        }
         let wallet = AccountKeyPair::generate(&mut rand::rngs::OsRng);
-        faucet.faucet(wallet.address(), WALLET_FUNDS).await?;
-        let network = Self {
+        LedgerClient::new(&ledger.url)
+            .faucet(wallet.address(), WALLET_FUNDS)
+            .await?;
+        let mut network = Self {
             dir: dir.to_owned(),
             ledger,
-            nodes,
+            nodes: Vec::with_capacity(options.nodes),
             wallet_key: wallet.to_suiprivkey()?,
+            binary: binary.to_owned(),
+            options,
         };
+        for index in 0..options.nodes {
+            network
+                .register_node(Some(&public_url))
+                .await
+                .with_context(|| format!("cannot set up node {index}"))?;
+        }
+        for node in &mut network.nodes {
+            node.start()?;
+        }
         network.wait_for_committee(options.shards, timeout).await?;
         Ok(network)
+    }
+
+    /// Registers one more node (staked like the others) and starts it; it joins the
+    /// committee at the next epoch change.
+    pub async fn add_node(&mut self) -> Result<&mut LocalNode> {
+        let node = self
+            .register_node(None::<&fn(usize, &str) -> Option<String>>)
+            .await?;
+        node.start()?;
+        Ok(node)
     }
 
     /// Waits until every node follows an epoch after 0 and together they hold every shard.
@@ -285,46 +291,49 @@ impl LocalNetwork {
     }
 }
 
-/// Writes node `index`'s directory, funds an operator, registers the node with a stake.
-async fn register_node(
-    binary: &Path,
-    dir: &Path,
-    index: usize,
-    ledger_url: &str,
-    options: NetworkOptions,
-    public_url: &impl Fn(usize, &str) -> Option<String>,
-    faucet: &LedgerClient,
-) -> Result<LocalNode> {
-    let node_dir = dir.join(format!("node-{index}"));
-    std::fs::create_dir_all(&node_dir)?;
-    let listen = format!("127.0.0.1:{}", free_port()?).parse()?;
-    let config = NodeConfig {
-        name: format!("node-{index}"),
-        data_dir: "data".into(),
-        bls_key_file: "bls.key".into(),
-        listen,
-        public_url: public_url(index, &format!("http://{listen}")),
-        ledger_url: ledger_url.to_owned(),
-        max_request_body: options.max_request_body,
-    };
-    let config_path = node_dir.join("node.toml");
-    config.save(&config_path)?;
-    let config = NodeConfig::load(&config_path)?;
-    create_bls_key(&config.bls_key_file)?;
-    let key = load_bls_key(&config.bls_key_file)?;
-    let operator = AccountKeyPair::generate(&mut rand::rngs::OsRng);
-    faucet.faucet(operator.address(), 2 * NODE_STAKE).await?;
-    let client = Client::connect(ledger_url, operator).await?;
-    let node_id = client
-        .register_node(&config.name, &config.public_url(), &key, 1_000)
-        .await?;
-    client.stake(node_id, NODE_STAKE).await?;
-    Ok(LocalNode {
-        config_path,
-        config,
-        node_id,
-        key,
-        binary: binary.to_owned(),
-        child: None,
-    })
+impl LocalNetwork {
+    /// Writes the next node's directory, funds an operator and registers the node with a
+    /// stake; `public_url` may give it another address than its listening one.
+    async fn register_node(
+        &mut self,
+        public_url: Option<&impl Fn(usize, &str) -> Option<String>>,
+    ) -> Result<&mut LocalNode> {
+        let index = self.nodes.len();
+        let node_dir = self.dir.join(format!("node-{index}"));
+        std::fs::create_dir_all(&node_dir)?;
+        let listen = format!("127.0.0.1:{}", free_port()?).parse()?;
+        let listen_url = format!("http://{listen}");
+        let config = NodeConfig {
+            name: format!("node-{index}"),
+            data_dir: "data".into(),
+            bls_key_file: "bls.key".into(),
+            listen,
+            public_url: public_url.and_then(|url| url(index, &listen_url)),
+            ledger_url: self.ledger.url.clone(),
+            max_request_body: self.options.max_request_body,
+        };
+        let config_path = node_dir.join("node.toml");
+        config.save(&config_path)?;
+        let config = NodeConfig::load(&config_path)?;
+        create_bls_key(&config.bls_key_file)?;
+        let key = load_bls_key(&config.bls_key_file)?;
+        let operator = AccountKeyPair::generate(&mut rand::rngs::OsRng);
+        LedgerClient::new(&self.ledger.url)
+            .faucet(operator.address(), 2 * NODE_STAKE)
+            .await?;
+        let client = Client::connect(&self.ledger.url, operator).await?;
+        let node_id = client
+            .register_node(&config.name, &config.public_url(), &key, 1_000)
+            .await?;
+        client.stake(node_id, NODE_STAKE).await?;
+        self.nodes.push(LocalNode {
+            config_path,
+            config,
+            node_id,
+            key,
+            binary: self.binary.clone(),
+            child: None,
+        });
+        Ok(self.nodes.last_mut().expect("just pushed"))
+    }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{MAX_TEST_BODY, TestNetwork, metric};
+use common::{LocalNode, MAX_TEST_BODY, TestNetwork, metric};
 use rand::{RngCore, SeedableRng, rngs::StdRng};
 use walrus_core::{BlobId, EncodingConfig, encoding::SliverKind};
 use walrus_sdk::{NoProgress, NodeClient, StoreOptions, StoreOutcome, api::BlobState};
@@ -111,7 +111,13 @@ async fn the_cli_manages_blobs(network: &TestNetwork) {
     std::fs::write(&file, &blob).unwrap();
     let stored = walrus(
         network,
-        &["store", file.to_str().unwrap(), "--epochs", "5", "--deletable"],
+        &[
+            "store",
+            file.to_str().unwrap(),
+            "--epochs",
+            "5",
+            "--deletable",
+        ],
     );
     let blob_id = stored[0]["blob_id_text"].as_str().unwrap().to_owned();
     assert_eq!(stored[0]["outcome"], "newly_certified");
@@ -143,9 +149,11 @@ async fn the_cli_manages_blobs(network: &TestNetwork) {
     let blob_id: BlobId = blob_id.parse().unwrap();
     let client = network.client().await.unwrap();
     network
-        .wait_for(Duration::from_secs(30), "the nodes to drop the deleted blob", async |_| {
-            client.read(&blob_id, &NoProgress).await.is_err()
-        })
+        .wait_for(
+            Duration::from_secs(30),
+            "the nodes to drop the deleted blob",
+            async |_| client.read(&blob_id, &NoProgress).await.is_err(),
+        )
         .await;
     let status = client.blob_status(&blob_id).await.unwrap();
     assert_eq!(status.state, BlobState::Nonexistent);
@@ -238,21 +246,83 @@ async fn a_store_survives_a_node_dying_and_a_wiped_node_rebuilds_its_share() {
         "it fetched {fetched} bytes for a share of {share}"
     );
 
-    // Its rebuilt slivers are the right ones.
-    let victim_client = NodeClient::new(&node.url(), reqwest::Client::new());
-    for (blob_id, _) in &blobs {
-        let metadata = victim_client
+    assert_holds_its_slivers(node, &blobs, &shards, committee.n_shards()).await;
+    for (blob_id, blob) in &blobs {
+        assert!(client.read(blob_id, &NoProgress).await.unwrap() == *blob);
+    }
+}
+
+/// Checks that `node` serves both slivers of each of its `shards` of every blob, each
+/// matching the blob's metadata.
+async fn assert_holds_its_slivers(
+    node: &LocalNode,
+    blobs: &[(BlobId, Vec<u8>)],
+    shards: &[u16],
+    n_shards: u16,
+) {
+    let client = NodeClient::new(&node.url(), reqwest::Client::new());
+    for (blob_id, _) in blobs {
+        let metadata = client
             .metadata(blob_id)
             .await
             .unwrap()
             .verify(blob_id)
             .unwrap();
-        for shard in &shards {
-            let pair = blob_id.pair_for_shard(*shard, committee.n_shards());
+        for shard in shards {
+            let pair = blob_id.pair_for_shard(*shard, n_shards);
             for kind in [SliverKind::Primary, SliverKind::Secondary] {
-                let sliver = victim_client.sliver(&metadata, pair, kind).await.unwrap();
+                let sliver = client.sliver(&metadata, pair, kind).await.unwrap();
                 sliver.verify(&metadata).unwrap();
             }
+        }
+    }
+}
+
+/// Whether `node` reports holding all its slivers of every blob.
+async fn stores_all(node: &LocalNode, blobs: &[(BlobId, Vec<u8>)]) -> bool {
+    let client = NodeClient::new(&node.url(), reqwest::Client::new());
+    for (blob_id, _) in blobs {
+        if !client.status(blob_id).await.is_ok_and(|s| s.stored) {
+            return false;
+        }
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_node_takes_over_shards_at_the_committee_change() {
+    let mut network = TestNetwork::start(|_, _| None).await;
+    let client = network.client().await.unwrap();
+    let mut blobs = Vec::new();
+    for (seed, size) in [(30, 2 << 20), (31, 5 << 20)] {
+        let blob = random_blob(size, seed);
+        let result = client.store(&blob, PERMANENT, &NoProgress).await.unwrap();
+        blobs.push((result.blob_id, blob));
+    }
+    let before = client.committee().await.unwrap();
+    network.add_node().await.unwrap();
+    let newcomer = network.nodes.last().unwrap();
+    network
+        .wait_for(
+            Duration::from_secs(120),
+            "the new node to take over its shards",
+            async |_| match newcomer.health().await {
+                Some(health) if health.epoch > before.epoch() && !health.shards.is_empty() => {
+                    stores_all(newcomer, &blobs).await
+                }
+                _ => false,
+            },
+        )
+        .await;
+    let after = client.committee().await.unwrap();
+    assert_eq!(after.members.len(), 5);
+    let shards = newcomer.health().await.unwrap().shards;
+    assert!(shards.len() >= 2, "the newcomer holds {shards:?}");
+    assert_holds_its_slivers(newcomer, &blobs, &shards, after.n_shards()).await;
+    // The old members kept the shards they still hold: only the newcomer's moved.
+    for member in &after.members {
+        if let Some(old) = before.members.iter().find(|m| m.node_id == member.node_id) {
+            assert!(member.shards.iter().all(|s| old.shards.contains(s)));
         }
     }
     for (blob_id, blob) in &blobs {
