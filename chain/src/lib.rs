@@ -5,5 +5,6 @@
 pub mod client;
 pub mod contract;
 pub mod ledger;
+pub mod secret_file;
 pub mod server;
 pub mod source;

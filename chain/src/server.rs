@@ -268,10 +268,9 @@ fn publisher_key(dir: &Path) -> Result<AccountKeyPair, ServerError> {
             AccountKeyPair::from_suiprivkey(text.trim()).map_err(|e| key_error(e.to_string()))
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(|e| key_error(e.to_string()))?;
             let key = AccountKeyPair::generate(&mut rand_core::OsRng);
             let text = key.to_suiprivkey().map_err(|e| key_error(e.to_string()))?;
-            write_secret(&path, &(text + "\n")).map_err(|e| key_error(e.to_string()))?;
+            crate::secret_file::write_secret(&path, &(text + "\n")).map_err(|e| key_error(e.to_string()))?;
             Ok(key)
         }
         Err(error) => Err(key_error(error.to_string())),
@@ -321,18 +320,6 @@ fn create_system(
         Ok(effects) => Err(ServerError::Genesis(format!("{:?}", effects.status))),
         Err(error) => Err(ServerError::Genesis(error.to_string())),
     }
-}
-
-/// Writes a secret readable by its owner only.
-fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
 }
 
 fn now_ms() -> u64 {

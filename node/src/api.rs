@@ -46,6 +46,10 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
+    fn invalid(error: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, error.to_string())
+    }
+
     fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
@@ -185,16 +189,7 @@ async fn put_metadata(
     })?;
     let verified = metadata
         .verify_for_network(&blob_id, view.n_shards())
-        .map_err(|error| {
-            refuse(
-                &context,
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    ErrorCode::Invalid,
-                    error.to_string(),
-                ),
-            )
-        })?;
+        .map_err(|error| refuse(&context, ApiError::invalid(error)))?;
     context
         .storage
         .put_metadata(&blob_id, verified.metadata())?;
@@ -271,17 +266,8 @@ async fn put_sliver(
         symbol_size: metadata.symbol_size(),
         data: body.into(),
     };
-    let verified = walrus_sdk::run_blocking(|| sliver.verify(&metadata));
-    verified.map_err(|error| {
-        refuse(
-            &context,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::Invalid,
-                error.to_string(),
-            ),
-        )
-    })?;
+    walrus_sdk::run_blocking(|| sliver.verify(&metadata))
+        .map_err(|error| refuse(&context, ApiError::invalid(error)))?;
     let checked = started.elapsed();
     context.storage.put_sliver(shard, &blob_id, &sliver)?;
     tracing::debug!(

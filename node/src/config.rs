@@ -94,20 +94,13 @@ pub fn load_bls_key(path: &Path) -> Result<BlsKeyPair, ConfigError> {
 
 /// Writes a new BLS key file readable by its owner only; refuses to overwrite one.
 pub fn create_bls_key(path: &Path) -> Result<BlsKeyPair, ConfigError> {
-    use std::io::Write;
-    let error = |reason: String| ConfigError {
-        path: path.to_owned(),
-        reason,
-    };
     let key = BlsKeyPair::generate(&mut rand::rngs::OsRng);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| error(e.to_string()))?;
-    file.write_all(hex::encode(*key.to_secret_bytes()).as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| error(e.to_string()))?;
+    walrus_chain::secret_file::write_secret(path, &hex::encode(*key.to_secret_bytes())).map_err(
+        |e| ConfigError {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        },
+    )?;
     Ok(key)
 }
 

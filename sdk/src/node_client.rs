@@ -158,14 +158,26 @@ impl NodeClient {
         })
     }
 
-    async fn bytes(&self, path: &str) -> Result<Vec<u8>, NodeError> {
-        let url = format!("{}{path}", self.base);
-        let response = self.send(&url, self.http.get(&url)).await?;
+    /// The body of a successful answer to `request`.
+    async fn body(
+        &self,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, NodeError> {
+        let response = self.send(url, request).await?;
         response
             .bytes()
             .await
-            .map(|bytes| bytes.to_vec())
-            .map_err(|source| NodeError::Unreachable { url, source })
+            .map(Vec::from)
+            .map_err(|source| NodeError::Unreachable {
+                url: url.to_owned(),
+                source,
+            })
+    }
+
+    async fn bytes(&self, path: &str) -> Result<Vec<u8>, NodeError> {
+        let url = format!("{}{path}", self.base);
+        self.body(&url, self.http.get(&url)).await
     }
 
     async fn json<T: DeserializeOwned>(
@@ -173,14 +185,7 @@ impl NodeClient {
         url: String,
         request: reqwest::RequestBuilder,
     ) -> Result<T, NodeError> {
-        let response = self.send(&url, request).await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| NodeError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
+        let bytes = self.body(&url, request).await?;
         serde_json::from_slice(&bytes).map_err(|error| NodeError::Malformed {
             url,
             reason: error.to_string(),
@@ -281,14 +286,7 @@ impl NodeClient {
         let query = RecoverySymbolsQuery {
             targets: api::format_targets(targets),
         };
-        let response = self.send(&url, self.http.get(&url).query(&query)).await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| NodeError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
+        let bytes = self.body(&url, self.http.get(&url).query(&query)).await?;
         Self::bcs(&url, &bytes)
     }
 

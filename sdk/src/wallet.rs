@@ -49,7 +49,7 @@ impl WalletConfig {
                     private_key: key.to_suiprivkey().map_err(|e| error(e.to_string()))?,
                 };
                 let text = toml::to_string(&config).map_err(|e| error(e.to_string()))?;
-                write_secret(path, &text).map_err(|e| error(e.to_string()))?;
+                walrus_chain::secret_file::write_secret(path, &text).map_err(|e| error(e.to_string()))?;
                 Ok((config, true))
             }
             Err(read) => Err(error(read.to_string())),
@@ -60,21 +60,6 @@ impl WalletConfig {
     pub fn key(&self) -> Result<AccountKeyPair, walrus_core::keys::account::AccountKeyError> {
         AccountKeyPair::from_suiprivkey(&self.private_key)
     }
-}
-
-/// Writes a file only its owner can read, creating its directory.
-fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
 }
 
 #[cfg(test)]
