@@ -270,7 +270,8 @@ fn publisher_key(dir: &Path) -> Result<AccountKeyPair, ServerError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let key = AccountKeyPair::generate(&mut rand_core::OsRng);
             let text = key.to_suiprivkey().map_err(|e| key_error(e.to_string()))?;
-            crate::secret_file::write_secret(&path, &(text + "\n")).map_err(|e| key_error(e.to_string()))?;
+            crate::secret_file::write_secret(&path, &(text + "\n"))
+                .map_err(|e| key_error(e.to_string()))?;
             Ok(key)
         }
         Err(error) => Err(key_error(error.to_string())),

@@ -47,7 +47,11 @@ impl ApiError {
     }
 
     fn invalid(error: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, error.to_string())
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::Invalid,
+            error.to_string(),
+        )
     }
 
     fn not_found(message: impl Into<String>) -> Self {

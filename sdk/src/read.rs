@@ -133,10 +133,102 @@ pub async fn read_blob(
         .collect();
     candidates.shuffle(&mut rand::thread_rng());
     let mut candidates = candidates.into_iter();
-    let fetch = |(client, pair)| fetch_primary(client, pair, &metadata);
+    let mut failures = Vec::new();
+
+    // Optimistic: slivers are only checked for shape, because decoding re-derives the blob
+    // id from the result, which no wrong sliver survives.
+    let slivers = fetch_primary_slivers(
+        &mut candidates,
+        needed,
+        &metadata,
+        Check::Shape,
+        &mut failures,
+        progress,
+    )
+    .await;
+    if slivers.len() < needed {
+        return Err(not_enough(blob_id, slivers.len(), needed, &failures));
+    }
+    progress.phase(Phase::Decoding);
+    let decode_error = match run_blocking(|| decode_and_verify(&metadata, &slivers)) {
+        Ok(blob) => return Ok(blob),
+        Err(error) => error,
+    };
+
+    // Some sliver was wrong (or the writer encoded inconsistently): keep the slivers that
+    // match their hashes and replace the others with checked ones.
+    let mut slivers: Vec<Sliver> = slivers
+        .into_iter()
+        .filter(|sliver| sliver.verify(&metadata).is_ok())
+        .collect();
+    if slivers.len() == needed {
+        return Err(SdkError::Decode {
+            blob_id: *blob_id,
+            reason: decode_error.to_string(),
+        });
+    }
+    tracing::info!(
+        %blob_id,
+        bad = needed - slivers.len(),
+        "some slivers did not match their hashes; fetching others"
+    );
+    failures.push(format!(
+        "{} slivers did not match their hashes",
+        needed - slivers.len()
+    ));
+    let missing = needed - slivers.len();
+    slivers.extend(
+        fetch_primary_slivers(
+            &mut candidates,
+            missing,
+            &metadata,
+            Check::Hash,
+            &mut failures,
+            progress,
+        )
+        .await,
+    );
+    if slivers.len() < needed {
+        return Err(not_enough(blob_id, slivers.len(), needed, &failures));
+    }
+    run_blocking(|| decode_and_verify(&metadata, &slivers)).map_err(|error| SdkError::Decode {
+        blob_id: *blob_id,
+        reason: error.to_string(),
+    })
+}
+
+fn not_enough(blob_id: &BlobId, got: usize, needed: usize, failures: &[String]) -> SdkError {
+    SdkError::Unavailable {
+        blob_id: *blob_id,
+        reason: format!(
+            "got {got} of the {needed} primary slivers needed; failures: {}",
+            failures.join("; ")
+        ),
+    }
+}
+
+/// How much of a fetched sliver is checked before decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Its length and symbol size.
+    Shape,
+    /// Its hash against the metadata.
+    Hash,
+}
+
+/// Fetches up to `needed` primary slivers from `candidates` (`needed` in flight, a failure
+/// replaced by the next candidate), recording failures.
+async fn fetch_primary_slivers(
+    candidates: &mut impl Iterator<Item = (&NodeClient, u16)>,
+    needed: usize,
+    metadata: &VerifiedBlobMetadata,
+    check: Check,
+    failures: &mut Vec<String>,
+    progress: &dyn Progress,
+) -> Vec<Sliver> {
+    let fetch = |(client, pair)| fetch_primary(client, pair, metadata, check);
     let mut in_flight: FuturesUnordered<_> = candidates.by_ref().take(needed).map(fetch).collect();
     let mut slivers = Vec::with_capacity(needed);
-    let mut failures = Vec::new();
     while let Some(result) = in_flight.next().await {
         match result {
             Ok(sliver) => {
@@ -147,7 +239,7 @@ pub async fn read_blob(
                 }
             }
             Err(error) => {
-                tracing::debug!(%blob_id, %error, "a sliver could not be used");
+                tracing::debug!(blob_id = %metadata.blob_id(), %error, "a sliver could not be used");
                 failures.push(error);
                 if let Some(next) = candidates.next() {
                     in_flight.push(fetch(next));
@@ -155,19 +247,7 @@ pub async fn read_blob(
             }
         }
     }
-    drop(in_flight);
-    if slivers.len() < needed {
-        return Err(unavailable(format!(
-            "got {} of the {needed} primary slivers needed; failures: {}",
-            slivers.len(),
-            failures.join("; ")
-        )));
-    }
-    progress.phase(Phase::Decoding);
-    run_blocking(|| decode_and_verify(&metadata, &slivers)).map_err(|error| SdkError::Decode {
-        blob_id: *blob_id,
-        reason: error.to_string(),
-    })
+    slivers
 }
 
 /// The first metadata one of `clients` (tried in order) gives that matches the blob id.
@@ -204,18 +284,16 @@ async fn fetch_primary(
     client: &NodeClient,
     pair: u16,
     metadata: &VerifiedBlobMetadata,
+    check: Check,
 ) -> Result<Sliver, String> {
     let sliver = client
         .sliver(metadata, pair, SliverKind::Primary)
         .await
         .map_err(|error| error.to_string())?;
-    check_sliver(&sliver, pair, metadata)?;
+    let checked = match check {
+        Check::Shape => sliver.check_shape(metadata.config()),
+        Check::Hash => run_blocking(|| sliver.verify(metadata)),
+    };
+    checked.map_err(|error| format!("{}: sliver {pair}: {error}", client.url()))?;
     Ok(sliver)
-}
-
-/// Checks that a node's sliver is the one the metadata commits to.
-fn check_sliver(sliver: &Sliver, pair: u16, metadata: &VerifiedBlobMetadata) -> Result<(), String> {
-    sliver
-        .verify(metadata)
-        .map_err(|error| format!("sliver {pair} does not match the metadata: {error}"))
 }

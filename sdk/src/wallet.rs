@@ -49,7 +49,8 @@ impl WalletConfig {
                     private_key: key.to_suiprivkey().map_err(|e| error(e.to_string()))?,
                 };
                 let text = toml::to_string(&config).map_err(|e| error(e.to_string()))?;
-                walrus_chain::secret_file::write_secret(path, &text).map_err(|e| error(e.to_string()))?;
+                walrus_chain::secret_file::write_secret(path, &text)
+                    .map_err(|e| error(e.to_string()))?;
                 Ok((config, true))
             }
             Err(read) => Err(error(read.to_string())),
