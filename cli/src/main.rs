@@ -68,6 +68,15 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let output = report::Output::new(cli.json);
+    if !matches!(
+        cli.command,
+        Command::Ledger(_)
+            | Command::Node {
+                command: commands::node::NodeCommand::Run { .. }
+            }
+    ) {
+        service::init_logging("warn");
+    }
     let result = match cli.command {
         Command::Bench { bench } => commands::bench::run(bench, &output),
         Command::BlobId(args) => commands::blob_id::run(args, &output),

@@ -1,12 +1,13 @@
 //! What long-running services (`walrus ledger`, `walrus node run`) share: logs on stderr
 //! and a clean stop.
 
-/// Logs to stderr at `RUST_LOG`'s level (default `info`).
-pub fn init_logging() {
+/// Logs to stderr at `RUST_LOG`'s level, else at `default` (services log `info`, client
+/// commands only warnings).
+pub fn init_logging(default: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -13,7 +13,9 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use fjall::{Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions, PersistMode};
+use fjall::{
+    CompressionType, Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions, PersistMode,
+};
 use serde::{Deserialize, Serialize};
 use walrus_chain::contract::ObjectId;
 use walrus_core::{
@@ -166,9 +168,11 @@ impl NodeStorage {
         if !create && !self.db.keyspace_exists(&name) {
             return Ok(None);
         }
+        // Slivers are erasure-coded data: compressing them costs CPU and saves nothing.
         let keyspace = self.db.keyspace(&name, || {
-            KeyspaceCreateOptions::default()
-                .with_kv_separation(Some(KvSeparationOptions::default()))
+            KeyspaceCreateOptions::default().with_kv_separation(Some(
+                KvSeparationOptions::default().compression(CompressionType::None),
+            ))
         })?;
         self.slivers
             .write()

@@ -83,6 +83,7 @@ impl<C: ChainClient> Client<C> {
             )));
         }
         progress.phase(Phase::Encoding);
+        let started = std::time::Instant::now();
         let config = committee.encoding;
         let encoded = run_blocking(|| encode(blob, &config))?;
         let blob_id = *encoded.blob_id();
@@ -123,7 +124,7 @@ impl<C: ChainClient> Client<C> {
                 .await?
             }
         };
-        tracing::debug!(%blob_id, object = %registered.id, "registered");
+        tracing::debug!(%blob_id, object = %registered.id, elapsed = ?started.elapsed(), "registered");
         let persistence = if options.deletable {
             BlobPersistenceType::Deletable {
                 object_id: registered.id,
@@ -139,7 +140,10 @@ impl<C: ChainClient> Client<C> {
                 .certify(&committee, &encoded, persistence, registered.id, progress)
                 .await;
             match certified {
-                Ok(_) => break,
+                Ok(()) => {
+                    tracing::debug!(%blob_id, elapsed = ?started.elapsed(), "certified");
+                    break;
+                }
                 Err(error) if attempt < CERTIFY_ATTEMPTS => {
                     let current = self.committee().await?;
                     if current.epoch() == committee.epoch() {
@@ -177,6 +181,7 @@ impl<C: ChainClient> Client<C> {
         let certificate = self
             .upload_and_confirm(committee, encoded, persistence, progress)
             .await?;
+        tracing::debug!(blob_id = %encoded.blob_id(), "confirmed by a quorum");
         progress.phase(Phase::Certifying);
         self.execute(vec![Call::CertifyBlob {
             system: self.system_id(),
@@ -295,7 +300,7 @@ impl<C: ChainClient> Client<C> {
                 let result = store_on_node(client, encoded, &pairs, &expected, progress)
                     .await
                     .map_err(|error| error.to_string());
-                tracing::debug!(%blob_id, node = client.url(), ok = result.is_ok(), "node done");
+                tracing::debug!(%blob_id, node = client.url(), result = ?result.as_ref().err(), "node done");
                 (index, result)
             }
         });

@@ -28,6 +28,9 @@ pub struct FlowArgs {
     /// 1 KiB stores (and reads) timed for the latency figures.
     #[arg(long, default_value_t = 20)]
     pub small: usize,
+    /// Keep the network (data and logs) in this new directory instead of a temporary one.
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// Which flow to measure.
@@ -144,7 +147,13 @@ pub fn run(args: &FlowArgs, flow: Flow) -> Result<FlowReport> {
         "--repeat and --small must be positive"
     );
     let binary = std::env::current_exe().context("cannot find the walrus binary")?;
-    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let temporary = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let dir = args.dir.as_deref().unwrap_or(temporary.path());
+    ensure!(
+        args.dir.is_none() || !dir.exists(),
+        "{} exists; name a new directory",
+        dir.display()
+    );
     let options = NetworkOptions {
         epoch_duration: Duration::from_secs(30),
         ..NetworkOptions::default()
@@ -155,12 +164,12 @@ pub fn run(args: &FlowArgs, flow: Flow) -> Result<FlowReport> {
             "starting a local network ({} nodes, {} shards) in {}; the first committee forms after one epoch ({:?})",
             options.nodes,
             options.shards,
-            dir.path().display(),
+            dir.display(),
             options.epoch_duration
         );
         let network = LocalNetwork::start(
             &binary,
-            dir.path(),
+            dir,
             options,
             |_, _| None,
             Duration::from_secs(180),

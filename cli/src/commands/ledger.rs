@@ -22,7 +22,7 @@ pub struct Args {
 
 /// Runs the ledger until Ctrl-C or SIGTERM.
 pub fn run(args: Args) -> Result<()> {
-    crate::service::init_logging();
+    crate::service::init_logging("info");
     let genesis: Option<GenesisConfig> = args
         .genesis
         .as_ref()

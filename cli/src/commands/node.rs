@@ -141,7 +141,7 @@ pub fn run(command: NodeCommand, wallet: &WalletArgs, output: &Output) -> Result
             });
         }
         NodeCommand::Run { config } => {
-            crate::service::init_logging();
+            crate::service::init_logging("info");
             let config = NodeConfig::load(&config)?;
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
