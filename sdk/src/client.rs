@@ -2,7 +2,7 @@
 
 use walrus_chain::{
     client::LedgerClient,
-    contract::{ObjectId, blob::Blob, storage_resource::Storage, wal::Coin},
+    contract::{ObjectId, blob::Blob, events::Event, storage_resource::Storage, wal::Coin},
     ledger::{Call, ExecutionStatus, Object, ObjectData, TransactionData, TransactionEffects},
     source::ChainClient,
 };
@@ -148,6 +148,19 @@ impl<C: ChainClient> Client<C> {
         }
         Ok(largest.id)
     }
+}
+
+/// The first event of a kind in a transaction's effects.
+pub(crate) fn find_event<T>(
+    effects: &TransactionEffects,
+    pick: impl Fn(&Event) -> Option<T>,
+    name: &str,
+) -> Result<T, SdkError> {
+    effects
+        .events
+        .iter()
+        .find_map(pick)
+        .ok_or_else(|| SdkError::Chain(format!("the transaction emitted no {name}")))
 }
 
 /// The values of one type among `objects`.

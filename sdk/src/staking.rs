@@ -2,25 +2,15 @@
 
 use walrus_chain::{
     contract::{ObjectId, events::Event},
-    ledger::{Call, TransactionEffects, created_object},
+    ledger::{Call, created_object},
     source::ChainClient,
 };
 use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
 
-use crate::{client::Client, error::SdkError};
-
-/// The first event of a kind in a transaction's effects.
-fn find_event<T>(
-    effects: &TransactionEffects,
-    pick: impl Fn(&Event) -> Option<T>,
-    name: &str,
-) -> Result<T, SdkError> {
-    effects
-        .events
-        .iter()
-        .find_map(pick)
-        .ok_or_else(|| SdkError::Chain(format!("the transaction emitted no {name}")))
-}
+use crate::{
+    client::{Client, find_event},
+    error::SdkError,
+};
 
 impl<C: ChainClient> Client<C> {
     /// Registers a storage node operated by this wallet, with a proof of possession of its

@@ -16,7 +16,7 @@ use walrus_core::{
 
 use crate::{
     blocking::run_blocking,
-    client::Client,
+    client::{Client, find_event},
     committee::CommitteeView,
     error::SdkError,
     node_client::{NodeClient, NodeError},
@@ -254,14 +254,14 @@ impl<C: ChainClient> Client<C> {
             payment,
         });
         let effects = self.execute(calls).await?;
-        let object_id = effects
-            .events
-            .iter()
-            .find_map(|event| match event {
+        let object_id = find_event(
+            &effects,
+            |event| match event {
                 Event::BlobRegistered(registered) => Some(registered.object_id),
                 _ => None,
-            })
-            .ok_or_else(|| SdkError::Chain("registering emitted no BlobRegistered".into()))?;
+            },
+            "BlobRegistered",
+        )?;
         let blob = match self.chain().object(&object_id).await?.data {
             walrus_chain::ledger::ObjectData::Blob(blob) => *blob,
             other => return Err(SdkError::WrongObject(object_id, other.type_name())),
