@@ -157,6 +157,18 @@ async fn the_cli_manages_blobs(network: &TestNetwork) {
         .await;
     let status = client.blob_status(&blob_id).await.unwrap();
     assert_eq!(status.state, BlobState::Nonexistent);
+
+    // The deleted blob's storage came back to the wallet: a blob of the same size reuses it
+    // and pays only the write price.
+    let committee = client.committee().await.unwrap();
+    let reuse = random_blob(300_000, 98);
+    let options = StoreOptions {
+        epochs: 3,
+        deletable: false,
+    };
+    let stored = client.store(&reuse, options, &NoProgress).await.unwrap();
+    let units = stored.encoded_size.div_ceil(1 << 20);
+    assert_eq!(stored.cost, units * committee.write_price);
 }
 
 /// Bytes a node stores of a blob of `size` bytes with `shards` of the network's shards:
@@ -299,6 +311,17 @@ async fn a_new_node_takes_over_shards_at_the_committee_change() {
         let result = client.store(&blob, PERMANENT, &NoProgress).await.unwrap();
         blobs.push((result.blob_id, blob));
     }
+    // A blob paid for this epoch only expires at the change.
+    let short = random_blob(100_000, 32);
+    let one_epoch = StoreOptions {
+        epochs: 1,
+        deletable: false,
+    };
+    let short_id = client
+        .store(&short, one_epoch, &NoProgress)
+        .await
+        .unwrap()
+        .blob_id;
     let before = client.committee().await.unwrap();
     network.add_node().await.unwrap();
     let newcomer = network.nodes.last().unwrap();
@@ -328,6 +351,9 @@ async fn a_new_node_takes_over_shards_at_the_committee_change() {
     for (blob_id, blob) in &blobs {
         assert!(client.read(blob_id, &NoProgress).await.unwrap() == *blob);
     }
+    let status = client.blob_status(&short_id).await.unwrap();
+    assert_eq!(status.state, BlobState::Nonexistent, "{status:?}");
+    assert!(client.read(&short_id, &NoProgress).await.is_err());
 }
 
 /// Serves `upstream` on a new port, flipping a byte of every sliver it returns.
