@@ -54,9 +54,9 @@ pub async fn follow(context: Arc<NodeContext>) -> Result<(), StorageError> {
         let consequences = apply_checkpoints(&context, &checkpoints, &mut update)?;
         context.storage.apply(&update)?;
         context.metrics.next_checkpoint.set(update.cursor as i64);
-        let view = context.view();
+        let stored_shards = context.storage.stored_shards();
         for blob_id in &consequences.forget {
-            context.storage.delete_data(blob_id, &view.shards)?;
+            context.storage.delete_data(blob_id, &stored_shards)?;
         }
         if consequences.epoch_changed {
             change_epoch(&context).await?;
@@ -199,12 +199,11 @@ fn expire_blobs(context: &NodeContext, view: &EpochView) -> Result<(), StorageEr
         return Ok(());
     }
     context.storage.apply(&update)?;
+    let stored_shards = context.storage.stored_shards();
     for (blob_id, info) in &update.blobs {
         if info.is_none() {
             tracing::debug!(%blob_id, "blob expired; deleting its data");
-            context
-                .storage
-                .delete_data(blob_id, &context.storage.stored_shards())?;
+            context.storage.delete_data(blob_id, &stored_shards)?;
         }
     }
     Ok(())

@@ -301,6 +301,7 @@ impl NodeStorage {
             .iter()
             .filter_map(|name| name.strip_prefix("shard-")?.get(..5)?.parse().ok())
             .collect();
+        shards.sort_unstable();
         shards.dedup();
         shards
     }
