@@ -42,3 +42,60 @@ where
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::api::ErrorCode;
+
+    fn refused(status: u16, code: Option<ErrorCode>) -> NodeError {
+        NodeError::Refused {
+            url: "http://node".into(),
+            status,
+            code,
+            message: String::new(),
+        }
+    }
+
+    async fn attempts_until(outcome: impl Fn(u32) -> Result<(), NodeError>) -> (u32, bool) {
+        let calls = AtomicU32::new(0);
+        let result = with_retries(|| async {
+            let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            outcome(call)
+        })
+        .await;
+        (calls.load(Ordering::SeqCst), result.is_ok())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bad_requests_are_not_retried() {
+        assert_eq!(
+            attempts_until(|_| Err(refused(400, Some(ErrorCode::Invalid)))).await,
+            (1, false)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failing_nodes_get_a_few_attempts() {
+        assert_eq!(
+            attempts_until(|_| Err(refused(503, None))).await,
+            (UNREACHABLE_ATTEMPTS, false)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn nodes_catching_up_get_time() {
+        let outcome = |call| {
+            if call < 8 {
+                Err(refused(409, Some(ErrorCode::NotRegistered)))
+            } else {
+                Ok(())
+            }
+        };
+        assert_eq!(attempts_until(outcome).await, (8, true));
+        let (calls, ok) = attempts_until(|_| Err(refused(409, Some(ErrorCode::NotStored)))).await;
+        assert!(!ok && calls > UNREACHABLE_ATTEMPTS, "{calls} attempts");
+    }
+}
