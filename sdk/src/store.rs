@@ -1,7 +1,12 @@
 //! The store flow: encode, register (reusing what the wallet owns), upload to every node,
 //! gather a quorum of confirmations and certify.
 
-use futures::{StreamExt, TryStreamExt, future::join_all, stream};
+use std::{
+    pin::Pin,
+    time::{Duration, Instant},
+};
+
+use futures::{StreamExt, TryStreamExt, stream, stream::FuturesUnordered};
 use serde::Serialize;
 use walrus_chain::{
     contract::{ObjectId, blob::Blob, events::Event, system::BYTES_PER_UNIT_SIZE},
@@ -28,6 +33,10 @@ use crate::{
 const UPLOADS_PER_NODE: usize = 4;
 /// Times the confirmations are gathered again when the epoch changes under a store.
 const CERTIFY_ATTEMPTS: usize = 3;
+/// Least and most time the other nodes get to confirm once a quorum did.
+const MIN_GRACE: Duration = Duration::from_millis(100);
+/// See [`MIN_GRACE`].
+const MAX_GRACE: Duration = Duration::from_secs(10);
 
 /// How to store a blob.
 #[derive(Debug, Clone, Copy)]
@@ -83,7 +92,7 @@ impl<C: ChainClient> Client<C> {
             )));
         }
         progress.phase(Phase::Encoding);
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let config = committee.encoding;
         let encoded = run_blocking(|| encode(blob, &config))?;
         let blob_id = *encoded.blob_id();
@@ -304,11 +313,25 @@ impl<C: ChainClient> Client<C> {
                 (index, result)
             }
         });
-        let results = join_all(tasks).await;
+        // Once a quorum confirmed, the others get as long again (within bounds) to finish;
+        // any still uploading then rebuild their slivers from their peers after certification.
+        let started = Instant::now();
+        let mut pending: FuturesUnordered<_> = tasks.collect();
+        let mut grace: Option<Pin<Box<tokio::time::Sleep>>> = None;
         let mut confirmations = Vec::new();
         let mut errors = Vec::new();
         let mut weight = 0u16;
-        for (index, result) in results {
+        loop {
+            let next = match grace.as_mut() {
+                None => pending.next().await,
+                Some(deadline) => tokio::select! {
+                    next = pending.next() => next,
+                    () = deadline => break,
+                },
+            };
+            let Some((index, result)) = next else {
+                break;
+            };
             match result {
                 Ok(confirmation) => {
                     weight += committee.members[index].weight();
@@ -316,6 +339,17 @@ impl<C: ChainClient> Client<C> {
                 }
                 Err(error) => errors.push(error),
             }
+            if grace.is_none() && committee.committee.is_quorum(weight) {
+                let wait = started.elapsed().clamp(MIN_GRACE, MAX_GRACE);
+                grace = Some(Box::pin(tokio::time::sleep(wait)));
+            }
+        }
+        if !pending.is_empty() {
+            tracing::info!(
+                %blob_id,
+                nodes = pending.len(),
+                "certifying without nodes still uploading; they will recover their slivers"
+            );
         }
         if !committee.committee.is_quorum(weight) {
             return Err(SdkError::NotEnoughConfirmations {
