@@ -8,8 +8,12 @@ use std::time::Duration;
 
 use common::{LocalNode, MAX_TEST_BODY, TestNetwork, metric};
 use rand::{RngCore, SeedableRng, rngs::StdRng};
+use walrus_chain::ledger::Call;
+use walrus_core::messages::QuorumCertificate;
 use walrus_core::{BlobId, EncodingConfig, encoding::SliverKind};
-use walrus_sdk::{NoProgress, NodeClient, StoreOptions, StoreOutcome, api::BlobState};
+use walrus_sdk::{
+    NoProgress, NodeClient, StoreOptions, StoreOutcome, api::BlobState, retry::with_retries,
+};
 
 fn random_blob(size: usize, seed: u64) -> Vec<u8> {
     let mut blob = vec![0u8; size];
@@ -534,4 +538,97 @@ async fn corrupted_slivers_and_bad_requests_break_neither_reads_nor_nodes() {
         .await
         .unwrap();
     own.verify(&metadata).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_rebuilding_an_inconsistently_encoded_blob_proves_it() {
+    let mut network = TestNetwork::start(|_, _| None).await;
+    let client = network.client().await.unwrap();
+    let committee = client.committee().await.unwrap();
+    let n_shards = committee.n_shards();
+    let config = committee.encoding;
+    let (a, b) = (random_blob(1 << 20, 40), random_blob(1 << 20, 41));
+    let good = walrus_core::encode(&a, &config).unwrap();
+    let other = walrus_core::encode(&b, &config).unwrap();
+    // A dishonest writer: primary sliver 0 comes from another blob, and the metadata
+    // commits to it, so every sliver matches its hash but they are not one codeword.
+    let mut metadata = good.metadata().metadata().clone();
+    metadata.hashes[0].primary = other.metadata().metadata().hashes[0].primary;
+    let blob_id = metadata.compute_blob_id();
+    let metadata = metadata.verify(&blob_id).unwrap();
+    let (blob, _) = client
+        .register(&metadata, PERMANENT, &committee)
+        .await
+        .unwrap();
+    let sliver = |kind: SliverKind, index: u16| match (kind, index) {
+        (SliverKind::Primary, 0) => other.sliver(kind, 0),
+        _ => good.sliver(kind, index),
+    };
+    let mut confirmations = Vec::new();
+    for (index, member) in committee.members.iter().enumerate() {
+        let node = member.client.as_ref().unwrap();
+        with_retries(|| node.put_metadata(&blob_id, metadata.metadata()))
+            .await
+            .unwrap();
+        for pair in committee.pairs_of(index, &blob_id) {
+            for kind in [SliverKind::Primary, SliverKind::Secondary] {
+                let sliver = sliver(kind, kind.sliver_index(pair, n_shards));
+                with_retries(|| node.put_sliver(&blob_id, pair, &sliver))
+                    .await
+                    .unwrap();
+            }
+        }
+        let confirmation = with_retries(|| node.confirmation(&blob_id, None))
+            .await
+            .unwrap();
+        confirmations.push((index, confirmation));
+    }
+    let certificate = QuorumCertificate::aggregate(
+        &committee.committee,
+        confirmations.iter().map(|(index, c)| (*index, c)),
+    )
+    .unwrap();
+    client
+        .execute(vec![Call::CertifyBlob {
+            system: client.system_id(),
+            blob: blob.id,
+            signature: certificate.signature.as_bytes().to_vec(),
+            signers: certificate.signers,
+            message: certificate.message,
+        }])
+        .await
+        .unwrap();
+
+    // Readers see that the slivers do not decode to the id.
+    let error = client.read(&blob_id, &NoProgress).await.unwrap_err();
+    assert!(error.to_string().contains("inconsistent"), "{error}");
+
+    // The holder of pair 0 loses its data and rebuilds primary sliver 0 from the others'
+    // secondary slivers: the result does not match the committed hash, and it keeps the
+    // proof, which anyone can check against the metadata.
+    let holder = committee
+        .holder_of(blob_id.shard_for_pair(0, n_shards))
+        .unwrap();
+    let node = network
+        .nodes
+        .iter()
+        .position(|node| node.node_id == committee.members[holder].node_id)
+        .unwrap();
+    network.nodes[node].kill();
+    network.nodes[node].wipe().unwrap();
+    network.nodes[node].start().unwrap();
+    let node_client = NodeClient::new(&network.nodes[node].url(), reqwest::Client::new());
+    network
+        .wait_for(
+            Duration::from_secs(60),
+            "the inconsistency proof",
+            async |_| node_client.inconsistency_proof(&blob_id).await.is_ok(),
+        )
+        .await;
+    let proof = node_client.inconsistency_proof(&blob_id).await.unwrap();
+    assert_eq!(
+        (proof.target_kind, proof.target_index),
+        (SliverKind::Primary, 0)
+    );
+    proof.verify(&metadata).unwrap();
 }

@@ -110,6 +110,10 @@ pub fn router(context: Arc<NodeContext>, max_body: usize) -> Router {
             get(get_recovery_symbols),
         )
         .route("/v1/blobs/{blob_id}/status", get(get_status))
+        .route(
+            "/v1/blobs/{blob_id}/inconsistencyProof",
+            get(get_inconsistency_proof),
+        )
         .route("/v1/health", get(health))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(max_body))
@@ -415,6 +419,21 @@ async fn get_recovery_symbols(
         )));
     }
     Ok(octets(bcs::to_bytes(&symbols).expect("symbols serialize")))
+}
+
+/// The proof this node found that the blob was encoded inconsistently (BCS), which anyone
+/// with the metadata can check.
+async fn get_inconsistency_proof(
+    State(context): Context,
+    Path(blob_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    match context.storage.inconsistency(&blob_id)? {
+        Some(proof) => Ok(octets(bcs::to_bytes(&proof).expect("proofs serialize"))),
+        None => Err(ApiError::not_found(format!(
+            "this node has no proof that blob {blob_id} is inconsistent"
+        ))),
+    }
 }
 
 async fn get_status(

@@ -30,6 +30,11 @@ pub fn recovery_symbols_path(blob_id: &BlobId, target_kind: SliverKind) -> Strin
     format!("/v1/blobs/{blob_id}/recoverySymbols/{target_kind}")
 }
 
+/// Path of a node's proof that a blob was encoded inconsistently.
+pub fn inconsistency_proof_path(blob_id: &BlobId) -> String {
+    format!("/v1/blobs/{blob_id}/inconsistencyProof")
+}
+
 /// Path of a node's view of a blob.
 pub fn status_path(blob_id: &BlobId) -> String {
     format!("/v1/blobs/{blob_id}/status")

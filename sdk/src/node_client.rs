@@ -6,7 +6,7 @@ use reqwest::{StatusCode, header::CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use walrus_core::{
     BlobId, BlobMetadata, VerifiedBlobMetadata,
-    encoding::{RecoverySymbol, Sliver, SliverKind},
+    encoding::{InconsistencyProof, RecoverySymbol, Sliver, SliverKind},
     messages::{BlobCertificationBody, SignedMessage},
 };
 
@@ -288,6 +288,17 @@ impl NodeClient {
         };
         let bytes = self.body(&url, self.http.get(&url).query(&query)).await?;
         Self::bcs(&url, &bytes)
+    }
+
+    /// The node's proof that the blob was encoded inconsistently, unverified: check it with
+    /// [`InconsistencyProof::verify`].
+    pub async fn inconsistency_proof(
+        &self,
+        blob_id: &BlobId,
+    ) -> Result<InconsistencyProof, NodeError> {
+        let path = api::inconsistency_proof_path(blob_id);
+        let bytes = self.bytes(&path).await?;
+        Self::bcs(&path, &bytes)
     }
 
     /// The node's view of a blob.

@@ -14,7 +14,7 @@ use walrus_chain::{
     source::ChainClient,
 };
 use walrus_core::{
-    BlobId,
+    BlobId, VerifiedBlobMetadata,
     encoding::{EncodedBlob, SliverKind, encode},
     messages::{BlobCertificationBody, BlobPersistenceType, QuorumCertificate, SignedMessage},
 };
@@ -123,14 +123,8 @@ impl<C: ChainClient> Client<C> {
         let (registered, cost) = match mine(false) {
             Some(existing) => (existing.clone(), 0),
             None => {
-                self.register(
-                    &encoded,
-                    blob.len() as u64,
-                    encoded_size,
-                    options,
-                    &committee,
-                )
-                .await?
+                self.register(encoded.metadata(), options, &committee)
+                    .await?
             }
         };
         tracing::debug!(%blob_id, object = %registered.id, elapsed = ?started.elapsed(), "registered");
@@ -203,16 +197,17 @@ impl<C: ChainClient> Client<C> {
         .map(drop)
     }
 
-    /// Registers the blob in one transaction, on storage the wallet owns when some fits,
-    /// else on newly reserved storage; returns the blob and the FROST paid.
-    async fn register(
+    /// Registers the blob `metadata` describes in one transaction, on storage the wallet
+    /// owns when some fits, else on newly reserved storage; returns the blob and the FROST
+    /// paid. [`Client::store`] does this as one of its steps.
+    pub async fn register(
         &self,
-        encoded: &EncodedBlob<'_>,
-        size: u64,
-        encoded_size: u64,
+        metadata: &VerifiedBlobMetadata,
         options: StoreOptions,
         committee: &CommitteeView,
     ) -> Result<(Blob, u64), SdkError> {
+        let size = metadata.unencoded_length();
+        let encoded_size = metadata.config().encoded_blob_length(size)?;
         let epoch = committee.epoch();
         let units = encoded_size.div_ceil(BYTES_PER_UNIT_SIZE);
         let write_cost = units * committee.write_price;
@@ -251,14 +246,13 @@ impl<C: ChainClient> Client<C> {
                 payment,
             });
         }
-        let metadata = encoded.metadata().metadata();
         calls.push(Call::RegisterBlob {
             system: self.system_id(),
             storage,
-            blob_id: *encoded.blob_id(),
-            root_hash: metadata.root(),
+            blob_id: *metadata.blob_id(),
+            root_hash: metadata.metadata().root(),
             size,
-            encoding_type: metadata.encoding_type.as_u8(),
+            encoding_type: metadata.metadata().encoding_type.as_u8(),
             deletable: options.deletable,
             payment,
         });
