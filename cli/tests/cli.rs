@@ -132,3 +132,31 @@ fn errors_say_what_is_wrong() {
     assert!(!ok);
     assert!(stderr.contains("--size"), "{stderr}");
 }
+
+#[test]
+fn node_init_writes_a_config_and_key_once_and_client_commands_explain_a_missing_ledger() {
+    let scratch = Scratch::new("node-init");
+    let dir = scratch.0.join("node");
+    let dir = dir.to_str().unwrap();
+    let created = json(&["node", "init", "--dir", dir, "--listen", "127.0.0.1:9999"]);
+    assert_eq!(created["public_key"].as_str().unwrap().len(), 96);
+    let config = std::fs::read_to_string(scratch.0.join("node/node.toml")).unwrap();
+    assert!(config.contains("listen = \"127.0.0.1:9999\""), "{config}");
+    assert!(scratch.0.join("node/bls.key").exists());
+    let (ok, _, stderr) = walrus(&["node", "init", "--dir", dir]);
+    assert!(!ok);
+    assert!(stderr.contains("exists already"), "{stderr}");
+
+    // No ledger listens there: the error says so and names the command to run.
+    let wallet = scratch.0.join("client.toml");
+    let (ok, _, stderr) = walrus(&[
+        "list-blobs",
+        "--wallet",
+        wallet.to_str().unwrap(),
+        "--ledger",
+        "http://127.0.0.1:9",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("walrus ledger"), "{stderr}");
+    assert!(wallet.exists(), "the wallet is created on first use");
+}

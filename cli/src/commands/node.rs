@@ -7,7 +7,7 @@ use clap::Subcommand;
 use serde::Serialize;
 use walrus_node::config::{NodeConfig, create_bls_key, load_bls_key};
 
-use super::wallet::{WalletArgs, parse_wal};
+use super::wallet::{WalletArgs, format_wal, parse_wal};
 use crate::report::Output;
 
 /// Name of the configuration file `walrus node init` writes.
@@ -134,9 +134,11 @@ pub fn run(command: NodeCommand, wallet: &WalletArgs, output: &Output) -> Result
             };
             output.print(&report, |r| {
                 format!(
-                    "registered node {} and staked {} FROST with it ({}); it joins the committee \
-                     at the next epoch change\n",
-                    r.node_id, r.stake, r.staked_wal
+                    "registered node {} and staked {} with it ({}); it joins the committee at \
+                     the next epoch change\n",
+                    r.node_id,
+                    format_wal(r.stake),
+                    r.staked_wal
                 )
             });
         }
