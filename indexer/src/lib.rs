@@ -10,9 +10,13 @@ pub mod error;
 pub mod handlers;
 pub mod indexer;
 pub mod metrics;
+#[cfg(feature = "test-support")]
+pub mod pg;
 pub mod pipeline;
 pub mod schema;
 pub mod sql;
+#[cfg(feature = "test-support")]
+pub mod synthetic;
 pub mod watermark;
 
 
