@@ -213,3 +213,19 @@ impl Indexer {
         .map_err(|_| IndexerError::Stopped("the watermark reader"))?
     }
 }
+
+/// The last checkpoint every pipeline has written (`None` while one has written nothing).
+pub fn indexed_through(
+    connection: &mut diesel::PgConnection,
+) -> Result<Option<u64>, IndexerError> {
+    let mut lowest: Option<u64> = None;
+    for pipeline in PIPELINES {
+        let Some(mark) = watermark::read(connection, pipeline).map_err(IndexerError::Watermarks)?
+        else {
+            return Ok(None);
+        };
+        let mark = mark.checkpoint_hi_inclusive as u64;
+        lowest = Some(lowest.map_or(mark, |low| low.min(mark)));
+    }
+    Ok(lowest)
+}
