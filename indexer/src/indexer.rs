@@ -215,9 +215,7 @@ impl Indexer {
 }
 
 /// The last checkpoint every pipeline has written (`None` while one has written nothing).
-pub fn indexed_through(
-    connection: &mut diesel::PgConnection,
-) -> Result<Option<u64>, IndexerError> {
+pub fn indexed_through(connection: &mut diesel::PgConnection) -> Result<Option<u64>, IndexerError> {
     let mut lowest: Option<u64> = None;
     for pipeline in PIPELINES {
         let Some(mark) = watermark::read(connection, pipeline).map_err(IndexerError::Watermarks)?

@@ -19,6 +19,5 @@ pub mod sql;
 pub mod synthetic;
 pub mod watermark;
 
-
 pub use error::IndexerError;
 pub use indexer::{Indexer, IndexerConfig};

@@ -88,7 +88,9 @@ impl Metrics {
             Box::new(unknown_events.clone()),
             Box::new(unattributed_objects.clone()),
         ] {
-            registry.register(collector).expect("metrics are registered once");
+            registry
+                .register(collector)
+                .expect("metrics are registered once");
         }
         Self {
             registry,

@@ -221,7 +221,9 @@ fn server() -> Result<Server, PgError> {
     if let Ok(url) = std::env::var("DATABASE_URL") {
         return Ok(Server::External(url));
     }
-    let mut shared = CLUSTER.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut shared = CLUSTER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(cluster) = shared.upgrade() {
         return Ok(Server::Private(cluster));
     }
@@ -251,7 +253,11 @@ impl TestDatabase {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        admin(&server, "cannot create a test database", &format!("CREATE DATABASE {name}"))?;
+        admin(
+            &server,
+            "cannot create a test database",
+            &format!("CREATE DATABASE {name}"),
+        )?;
         let url = with_database(server.admin_url(), &name);
         Ok(Self { server, name, url })
     }
@@ -297,7 +303,9 @@ fn admin(server: &Server, action: &'static str, statement: &str) -> Result<(), P
 
 /// `url` with its database replaced by `database`.
 fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
     let path_start = base[authority_start..]
         .find('/')

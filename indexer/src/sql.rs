@@ -25,7 +25,9 @@ macro_rules! insert_rows {
         let rows = &$rows;
         let mut written = 0usize;
         for chunk in rows.chunks($crate::sql::chunk_len(rows)) {
-            written += diesel::insert_into($table).values(chunk).execute($connection)?;
+            written += diesel::insert_into($table)
+                .values(chunk)
+                .execute($connection)?;
         }
         written
     }};

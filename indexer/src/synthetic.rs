@@ -106,7 +106,10 @@ pub fn write(dir: &Path, shape: Shape) -> Result<SyntheticChain, SyntheticError>
         },
     };
     writer.checkpoint(vec![vec![genesis]])?;
-    let system = writer.ledger.system().expect("the genesis created the system");
+    let system = writer
+        .ledger
+        .system()
+        .expect("the genesis created the system");
     while writer.chain.events < shape.events {
         let reserves: Vec<Vec<Call>> = (0..shape.transactions_per_checkpoint)
             .map(|_| {

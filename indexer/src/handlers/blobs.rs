@@ -325,25 +325,19 @@ impl Handler for BlobsHandler {
                         blob: id_bytes(blob),
                         checkpoint: cp,
                     }),
-                    Call::SetBlobAttribute { blob, key, value } => {
-                        Some(BlobChange::AttributeSet {
-                            blob: id_bytes(blob),
-                            key: key.clone(),
-                            value: value.clone(),
-                        })
-                    }
-                    Call::RemoveBlobAttribute { blob, key } => {
-                        Some(BlobChange::AttributeRemoved {
-                            blob: id_bytes(blob),
-                            key: key.clone(),
-                        })
-                    }
-                    Call::TransferObjects { objects, recipient } => {
-                        Some(BlobChange::Transferred {
-                            objects: objects.iter().map(id_bytes).collect(),
-                            recipient: id_bytes(recipient),
-                        })
-                    }
+                    Call::SetBlobAttribute { blob, key, value } => Some(BlobChange::AttributeSet {
+                        blob: id_bytes(blob),
+                        key: key.clone(),
+                        value: value.clone(),
+                    }),
+                    Call::RemoveBlobAttribute { blob, key } => Some(BlobChange::AttributeRemoved {
+                        blob: id_bytes(blob),
+                        key: key.clone(),
+                    }),
+                    Call::TransferObjects { objects, recipient } => Some(BlobChange::Transferred {
+                        objects: objects.iter().map(id_bytes).collect(),
+                        recipient: id_bytes(recipient),
+                    }),
                     Call::ShareBlob { blob } => {
                         self.created_object(executed, call)
                             .map(|shared_blob| BlobChange::Shared {

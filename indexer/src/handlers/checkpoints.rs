@@ -131,14 +131,16 @@ impl Handler for CheckpointsHandler {
     }
 
     fn commit(rows: &CheckpointRows, connection: &mut PgConnection) -> Result<usize, CommitError> {
-        Ok(
-            insert_rows!(connection, schema::checkpoints::table, rows.checkpoints, ignore_existing)
-                + insert_rows!(
-                    connection,
-                    schema::transactions::table,
-                    rows.transactions,
-                    ignore_existing
-                ),
-        )
+        Ok(insert_rows!(
+            connection,
+            schema::checkpoints::table,
+            rows.checkpoints,
+            ignore_existing
+        ) + insert_rows!(
+            connection,
+            schema::transactions::table,
+            rows.transactions,
+            ignore_existing
+        ))
     }
 }

@@ -16,9 +16,7 @@ use crate::{
     chain_data::{column, created_by_call, id_bytes, successful_calls},
     metrics::Metrics,
     pipeline::{CommitError, Handler},
-    schema::{
-        committee_members, epochs, nodes, penalties, stakes, staking_pools, withdrawals,
-    },
+    schema::{committee_members, epochs, nodes, penalties, stakes, staking_pools, withdrawals},
     sql::insert_rows,
 };
 
@@ -390,7 +388,9 @@ impl Handler for NetworkHandler {
                                 .map(|amount| column(*amount, "reward", sequence))
                                 .collect::<Result<_, _>>()?,
                         }),
-                        Event::EpochChangeStart(_) => rows.changes.push(NetworkChange::EpochStarted),
+                        Event::EpochChangeStart(_) => {
+                            rows.changes.push(NetworkChange::EpochStarted)
+                        }
                         Event::CommitteeSelected(e) => {
                             let epoch = column(e.epoch, "epoch", sequence)?;
                             let n_shards: u32 = e.shards.iter().map(|s| u32::from(*s)).sum();
@@ -529,9 +529,14 @@ fn by_cap(changed: usize, cap: &[u8]) -> Result<usize, CommitError> {
 }
 
 fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize, CommitError> {
-    let missing = |what: &str, id: &[u8]| CommitError::Missing(format!("{what} 0x{}", hex::encode(id)));
+    let missing =
+        |what: &str, id: &[u8]| CommitError::Missing(format!("{what} 0x{}", hex::encode(id)));
     let expect_one = |changed: usize, what: &str, id: &[u8]| {
-        if changed == 1 { Ok(1) } else { Err(missing(what, id)) }
+        if changed == 1 {
+            Ok(1)
+        } else {
+            Err(missing(what, id))
+        }
     };
     match change {
         NetworkChange::Rewards {
@@ -572,14 +577,17 @@ fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize,
             staking_pools::table.filter(staking_pools::next_commission_rate.is_not_null()),
         )
         .set((
-            staking_pools::commission_rate.eq(staking_pools::next_commission_rate.assume_not_null()),
+            staking_pools::commission_rate
+                .eq(staking_pools::next_commission_rate.assume_not_null()),
             staking_pools::next_commission_rate.eq(None::<i32>),
         ))
         .execute(connection)?),
         NetworkChange::NextCommission { cap, rate } => by_cap(
-            diesel::update(staking_pools::table.filter(staking_pools::node_id.eq_any(node_of_cap(cap))))
-                .set(staking_pools::next_commission_rate.eq(Some(rate)))
-                .execute(connection)?,
+            diesel::update(
+                staking_pools::table.filter(staking_pools::node_id.eq_any(node_of_cap(cap))),
+            )
+            .set(staking_pools::next_commission_rate.eq(Some(rate)))
+            .execute(connection)?,
             cap,
         ),
         NetworkChange::PriceVotes {
@@ -587,12 +595,14 @@ fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize,
             storage,
             write,
         } => by_cap(
-            diesel::update(staking_pools::table.filter(staking_pools::node_id.eq_any(node_of_cap(cap))))
-                .set((
-                    staking_pools::storage_price_vote.eq(Some(storage)),
-                    staking_pools::write_price_vote.eq(Some(write)),
-                ))
-                .execute(connection)?,
+            diesel::update(
+                staking_pools::table.filter(staking_pools::node_id.eq_any(node_of_cap(cap))),
+            )
+            .set((
+                staking_pools::storage_price_vote.eq(Some(storage)),
+                staking_pools::write_price_vote.eq(Some(write)),
+            ))
+            .execute(connection)?,
             cap,
         ),
         NetworkChange::Staked { node_id, amount } => expect_one(
@@ -617,25 +627,29 @@ fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize,
             staked_wal,
         ),
         NetworkChange::Withdrawn { staked_wal, epoch } => {
-            let (node_id, principal): (Vec<u8>, i64) = diesel::update(stakes::table.find(staked_wal))
-                .set(stakes::withdrawn_epoch.eq(Some(epoch)))
-                .returning((stakes::node_id, stakes::principal))
-                .get_result(connection)
-                .optional()?
-                .ok_or_else(|| missing("stake", staked_wal))?;
+            let (node_id, principal): (Vec<u8>, i64) =
+                diesel::update(stakes::table.find(staked_wal))
+                    .set(stakes::withdrawn_epoch.eq(Some(epoch)))
+                    .returning((stakes::node_id, stakes::principal))
+                    .get_result(connection)
+                    .optional()?
+                    .ok_or_else(|| missing("stake", staked_wal))?;
             expect_one(
                 diesel::update(staking_pools::table.find(&node_id))
-                    .set(staking_pools::staked_principal.eq(staking_pools::staked_principal - principal))
+                    .set(
+                        staking_pools::staked_principal
+                            .eq(staking_pools::staked_principal - principal),
+                    )
                     .execute(connection)?,
                 "staking pool",
                 &node_id,
             )
         }
-        NetworkChange::Penalized { node_id, burned } => Ok(diesel::update(
-            staking_pools::table.find(node_id),
-        )
-        .set(staking_pools::penalties_total.eq(staking_pools::penalties_total + burned))
-        .execute(connection)?),
+        NetworkChange::Penalized { node_id, burned } => {
+            Ok(diesel::update(staking_pools::table.find(node_id))
+                .set(staking_pools::penalties_total.eq(staking_pools::penalties_total + burned))
+                .execute(connection)?)
+        }
         NetworkChange::AuditScores {
             epoch,
             auditor,

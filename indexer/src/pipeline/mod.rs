@@ -132,8 +132,7 @@ impl<H: Handler> Batcher<H> {
                 return Ok(self.pending.take());
             }
             let received = if self.pending.is_some() {
-                match tokio::time::timeout_at(self.started + limits.max_delay, input.recv()).await
-                {
+                match tokio::time::timeout_at(self.started + limits.max_delay, input.recv()).await {
                     Ok(received) => received,
                     Err(_) => return Ok(self.pending.take()),
                 }
@@ -147,8 +146,8 @@ impl<H: Handler> Batcher<H> {
                 continue;
             }
             let rows = self.handler.process(&checkpoint)?;
-            let epoch = chain_data::epoch_started(&checkpoint)
-                .map_or(self.position.epoch, i64::from);
+            let epoch =
+                chain_data::epoch_started(&checkpoint).map_or(self.position.epoch, i64::from);
             self.position = Watermark {
                 checkpoint_hi_inclusive: checkpoint.sequence_number as i64,
                 epoch,
@@ -221,6 +220,5 @@ async fn joined<T>(
     pipeline: &'static str,
     task: tokio::task::JoinHandle<Result<T, IndexerError>>,
 ) -> Result<T, IndexerError> {
-    task.await
-        .map_err(|_| IndexerError::Stopped(pipeline))?
+    task.await.map_err(|_| IndexerError::Stopped(pipeline))?
 }

@@ -19,8 +19,7 @@ pub async fn index_through<S: CheckpointSource + 'static>(
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let watch = async move {
         loop {
-            let through =
-                tokio::task::block_in_place(|| indexed_through(&mut connection).unwrap());
+            let through = tokio::task::block_in_place(|| indexed_through(&mut connection).unwrap());
             if through.is_some_and(|through| through >= last) {
                 break;
             }
@@ -31,10 +30,9 @@ pub async fn index_through<S: CheckpointSource + 'static>(
     let run = indexer.run(source, async move {
         stopped.await.ok();
     });
-    let (result, ()) = tokio::time::timeout(Duration::from_secs(600), async {
-        tokio::join!(run, watch)
-    })
-    .await
-    .expect("the indexer caught up within 10 minutes");
+    let (result, ()) =
+        tokio::time::timeout(Duration::from_secs(600), async { tokio::join!(run, watch) })
+            .await
+            .expect("the indexer caught up within 10 minutes");
     result.unwrap();
 }
