@@ -34,6 +34,8 @@ enum Command {
     Encode(commands::encode::Args),
     /// Run the embedded ledger: the contract, checkpoints and an HTTP API.
     Ledger(commands::ledger::Args),
+    /// Follow the chain's checkpoints into Postgres.
+    Indexer(commands::indexer::Args),
     /// Show protocol information.
     Info {
         #[command(subcommand)]
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Encode(args) => commands::encode::run(args, &output),
         Command::Info { topic } => commands::info::run(topic, &output),
         Command::Ledger(args) => commands::ledger::run(args),
+        Command::Indexer(args) => commands::indexer::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -18,10 +18,15 @@ pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 /// A connection taken from a [`DbPool`].
 pub type DbConnection = PooledConnection<ConnectionManager<PgConnection>>;
 
-/// Opens a pool of up to `size` connections to `database_url`, checking that it connects.
+/// Opens a pool of up to `size` connections to `database_url` after checking with one
+/// connection that the server answers (so a wrong URL fails at once and says why).
 pub fn connect(database_url: &str, size: u32) -> Result<DbPool, IndexerError> {
+    use diesel::Connection as _;
+    PgConnection::establish(database_url)
+        .map_err(|error| IndexerError::Connect(error.to_string().trim_end().to_owned()))?;
     Pool::builder()
         .max_size(size)
+        .min_idle(Some(1))
         .build(ConnectionManager::new(database_url))
         .map_err(|error| IndexerError::Connect(error.to_string()))
 }

@@ -22,13 +22,7 @@ pub struct Args {
 
 /// Runs the ledger until Ctrl-C or SIGTERM.
 pub fn run(args: Args) -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let genesis: Option<GenesisConfig> = args
         .genesis
         .as_ref()
@@ -52,7 +46,19 @@ pub fn run(args: Args) -> Result<()> {
     })
 }
 
-async fn shutdown_signal() {
+/// Logs to stderr, at `info` unless `RUST_LOG` says otherwise.
+pub(crate) fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

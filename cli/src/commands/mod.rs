@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod blob_id;
 pub mod encode;
+pub mod indexer;
 pub mod info;
 pub mod ledger;
 
