@@ -54,6 +54,27 @@ pub const PIPELINES: [&str; 5] = [
     GovernanceHandler::NAME,
 ];
 
+/// Every table the pipelines write, and the watermarks.
+pub const TABLES: [&str; 17] = [
+    "watermarks",
+    "checkpoints",
+    "transactions",
+    "events",
+    "blobs",
+    "storage",
+    "epochs",
+    "committee_members",
+    "nodes",
+    "staking_pools",
+    "stakes",
+    "withdrawals",
+    "rewards",
+    "audit_scores",
+    "penalties",
+    "proposals",
+    "votes",
+];
+
 /// The indexer over one database.
 pub struct Indexer {
     pool: DbPool,
