@@ -196,6 +196,33 @@ impl Indexer {
         result
     }
 
+    /// Indexes from `source` until every pipeline has written checkpoint `last` (a backfill
+    /// to a known checkpoint).
+    pub async fn run_through<S: CheckpointSource + 'static>(
+        &self,
+        source: S,
+        last: u64,
+    ) -> Result<(), IndexerError> {
+        let pool = self.pool.clone();
+        let done = async move {
+            loop {
+                let pool = pool.clone();
+                let through = tokio::task::spawn_blocking(move || {
+                    let mut connection = db::connection(&pool)?;
+                    indexed_through(&mut connection)
+                })
+                .await;
+                if let Ok(Ok(Some(through))) = through
+                    && through >= last
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        self.run(source, done).await
+    }
+
     /// Sends checkpoints to every pipeline; `false` when a pipeline has stopped.
     async fn dispatch(
         &self,
