@@ -207,7 +207,7 @@ pub async fn serve(dir: &Path) -> Result<(String, tokio::task::JoinHandle<()>), 
     let url = format!("http://{}", server.local_addr());
     let task = tokio::spawn(async move {
         if let Err(error) = server.serve(std::future::pending()).await {
-            eprintln!("the ledger server stopped: {error}");
+            tracing::error!(%error, "the ledger server stopped");
         }
     });
     Ok((url, task))

@@ -384,11 +384,74 @@ impl Handler for BlobsHandler {
     fn commit(rows: &BlobRows, connection: &mut PgConnection) -> Result<usize, CommitError> {
         let mut written = insert_rows!(connection, storage::table, rows.storage)
             + insert_rows!(connection, blobs::table, rows.blobs);
+        // Consecutive registrations move distinct storage into blobs: one statement per run.
+        let mut run: Vec<&BlobChange> = Vec::new();
         for change in &rows.changes {
-            written += apply(change, connection)?;
+            let joins_run = matches!(change, BlobChange::StorageIntoBlob { .. })
+                && !run.iter().any(|queued| same_storage(queued, change));
+            if !joins_run {
+                written += storage_into_blobs(&run, connection)?;
+                run.clear();
+            }
+            if matches!(change, BlobChange::StorageIntoBlob { .. }) {
+                run.push(change);
+            } else {
+                written += apply(change, connection)?;
+            }
         }
+        written += storage_into_blobs(&run, connection)?;
         Ok(written)
     }
+}
+
+fn same_storage(a: &BlobChange, b: &BlobChange) -> bool {
+    matches!(
+        (a, b),
+        (BlobChange::StorageIntoBlob { storage: x, .. }, BlobChange::StorageIntoBlob { storage: y, .. })
+            if x == y
+    )
+}
+
+/// Applies a run of [`BlobChange::StorageIntoBlob`] with distinct storage in one statement.
+fn storage_into_blobs(
+    run: &[&BlobChange],
+    connection: &mut PgConnection,
+) -> Result<usize, CommitError> {
+    let mut storage_ids = Vec::with_capacity(run.len());
+    let mut blob_ids = Vec::with_capacity(run.len());
+    let mut checkpoints = Vec::with_capacity(run.len());
+    for change in run {
+        if let BlobChange::StorageIntoBlob {
+            storage,
+            blob,
+            checkpoint,
+        } = change
+        {
+            storage_ids.push(storage);
+            blob_ids.push(blob);
+            checkpoints.push(*checkpoint);
+        }
+    }
+    if storage_ids.is_empty() {
+        return Ok(0);
+    }
+    let changed = diesel::sql_query(
+        "UPDATE storage SET blob_object_id = v.blob, consumed_checkpoint = v.checkpoint \
+         FROM unnest($1::bytea[], $2::bytea[], $3::bigint[]) AS v(storage, blob, checkpoint) \
+         WHERE storage.object_id = v.storage",
+    )
+    .bind::<sql_types::Array<sql_types::Bytea>, _>(&storage_ids)
+    .bind::<sql_types::Array<sql_types::Bytea>, _>(&blob_ids)
+    .bind::<sql_types::Array<sql_types::BigInt>, _>(&checkpoints)
+    .execute(connection)?;
+    if changed != storage_ids.len() {
+        return Err(CommitError::Missing(format!(
+            "storage put into blobs at checkpoint {} (found {changed} of {})",
+            checkpoints[0],
+            storage_ids.len()
+        )));
+    }
+    Ok(changed)
 }
 
 /// Fails unless a statement changed exactly one row.
@@ -414,19 +477,7 @@ fn apply(change: &BlobChange, connection: &mut PgConnection) -> Result<usize, Co
         move || format!("storage {id}")
     };
     match change {
-        BlobChange::StorageIntoBlob {
-            storage: id,
-            blob,
-            checkpoint,
-        } => one(
-            diesel::update(storage::table.find(id))
-                .set((
-                    storage::blob_object_id.eq(Some(blob)),
-                    storage::consumed_checkpoint.eq(Some(checkpoint)),
-                ))
-                .execute(connection)?,
-            missing_storage(id),
-        ),
+        BlobChange::StorageIntoBlob { .. } => storage_into_blobs(&[change], connection),
         BlobChange::Certified {
             blob,
             end_epoch,
