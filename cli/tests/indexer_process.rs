@@ -119,12 +119,13 @@ async fn sigkilled_ten_times_the_indexer_writes_every_row_exactly_once() {
     let last = chain.checkpoints - 1;
     let (url, server) = synthetic::serve(dir.path()).await.unwrap();
 
+    let runtime = tokio::runtime::Handle::current();
     let (reference, killed) = tokio::task::spawn_blocking(move || {
         // Uninterrupted.
         let reference = TestDatabase::new().unwrap();
         let mut connection = migrated(&reference);
         let started = Instant::now();
-        let mut process = IndexerProcess::start(&reference, &url);
+        let mut process = IndexerProcess::start(&reference, &url, &[]);
         wait_for(&mut connection, last, &mut process);
         let full = started.elapsed();
         process.kill();
@@ -137,7 +138,7 @@ async fn sigkilled_ten_times_the_indexer_writes_every_row_exactly_once() {
         let mut connection = migrated(&interrupted);
         for kill in 0..10 {
             let before = through(&mut connection);
-            let process = IndexerProcess::start(&interrupted, &url);
+            let process = IndexerProcess::start(&interrupted, &url, &[]);
             // Once it writes again, it is ingesting: kill it a random moment later.
             while through(&mut connection) == before {
                 std::thread::sleep(Duration::from_millis(5));
@@ -149,9 +150,31 @@ async fn sigkilled_ten_times_the_indexer_writes_every_row_exactly_once() {
                 through(&mut connection)
             );
         }
-        let mut process = IndexerProcess::start(&interrupted, &url);
+        let metrics_address = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string();
+        let mut process =
+            IndexerProcess::start(&interrupted, &url, &["--metrics-listen", &metrics_address]);
         wait_for(&mut connection, last, &mut process);
+        let metrics = runtime
+            .block_on(async {
+                reqwest::get(format!("http://{metrics_address}/metrics"))
+                    .await?
+                    .text()
+                    .await
+            })
+            .unwrap();
         process.kill();
+        for pipeline in walrus_indexer::indexer::PIPELINES {
+            let watermark = format!("indexer_watermark{{pipeline=\"{pipeline}\"}} {last}");
+            assert!(
+                metrics.contains(&watermark),
+                "{watermark} not in\n{metrics}"
+            );
+        }
+        assert!(metrics.contains("indexer_batch_seconds_count"), "{metrics}");
         (reference, interrupted)
     })
     .await

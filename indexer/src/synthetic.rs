@@ -58,11 +58,15 @@ pub struct SyntheticChain {
 const MIB: u64 = 1_048_576;
 const GENESIS_MS: u64 = 1_700_000_000_000;
 
+/// The publisher of the synthetic chain, who also sends every transaction.
+pub fn publisher() -> AccountKeyPair {
+    AccountKeyPair::from_secret_bytes(&[42; 32]).expect("a valid ed25519 secret")
+}
+
 /// Writes a synthetic chain of `shape` into the ledger directory `dir` (new), with a genesis
 /// whose epochs never end (so a server on it adds no epoch changes).
 pub fn write(dir: &Path, shape: Shape) -> Result<SyntheticChain, SyntheticError> {
-    let publisher = AccountKeyPair::from_secret_bytes(&[42; 32])
-        .map_err(|error| SyntheticError::Key(error.to_string()))?;
+    let publisher = publisher();
     let key_text = publisher
         .to_suiprivkey()
         .map_err(|error| SyntheticError::Key(error.to_string()))?;

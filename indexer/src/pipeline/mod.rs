@@ -214,11 +214,3 @@ fn write_batch<H: Handler>(
         .inc_by(written as u64);
     Ok(())
 }
-
-/// Awaits a blocking write.
-async fn joined<T>(
-    pipeline: &'static str,
-    task: tokio::task::JoinHandle<Result<T, IndexerError>>,
-) -> Result<T, IndexerError> {
-    task.await.map_err(|_| IndexerError::Stopped(pipeline))?
-}
