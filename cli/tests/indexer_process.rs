@@ -21,7 +21,8 @@ use walrus_indexer::{
 struct IndexerProcess(Child);
 
 impl IndexerProcess {
-    fn start(database: &TestDatabase, chain: &str) -> Self {
+    /// Starts `walrus indexer` on `database` and `chain`, with `extra` arguments.
+    fn start(database: &TestDatabase, chain: &str, extra: &[&str]) -> Self {
         Self(
             Command::new(env!("CARGO_BIN_EXE_walrus"))
                 .args([
@@ -31,6 +32,7 @@ impl IndexerProcess {
                     "--chain",
                     chain,
                 ])
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
