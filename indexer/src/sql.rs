@@ -1,5 +1,7 @@
-//! Writing many rows at once: multi-row `INSERT`s cut to stay under Postgres's limit of
-//! 32,767 bind parameters per statement.
+//! Writing many rows at once: new rows of the sequential pipelines with binary `COPY FROM`
+//! (no parameters, no conflicts possible), idempotent rows of the concurrent pipelines with
+//! multi-row `INSERT ... ON CONFLICT DO NOTHING` cut to stay under Postgres's limit of 32,767
+//! bind parameters per statement (`COPY` cannot skip conflicts).
 
 /// Postgres's limit of bind parameters in one statement.
 pub const MAX_BIND_PARAMETERS: usize = 32_767;
@@ -15,21 +17,21 @@ pub const fn rows_per_statement<R: Columns>() -> usize {
     MAX_BIND_PARAMETERS / R::COLUMNS
 }
 
-/// Inserts `$rows` (a `Vec` of `Insertable` [`Columns`] rows) into `$table` in as few
-/// statements as the bind limit allows and evaluates to the rows written; with
-/// `ignore_existing`, rows already there are skipped (`ON CONFLICT DO NOTHING`, for the
-/// idempotent pipelines).
+/// Inserts `$rows` (a `Vec` of `Insertable` rows) into `$table` and evaluates to the rows
+/// written: with one `COPY`, or with `ignore_existing` in as few multi-row `INSERT`s as the
+/// bind limit allows ([`Columns`] rows), skipping rows already there (`ON CONFLICT DO
+/// NOTHING`, for the idempotent pipelines).
 macro_rules! insert_rows {
     ($connection:expr, $table:path, $rows:expr) => {{
-        use diesel::RunQueryDsl as _;
+        use diesel::ExecuteCopyFromDsl as _;
         let rows = &$rows;
-        let mut written = 0usize;
-        for chunk in rows.chunks($crate::sql::chunk_len(rows)) {
-            written += diesel::insert_into($table)
-                .values(chunk)
-                .execute($connection)?;
+        if rows.is_empty() {
+            0
+        } else {
+            diesel::copy_from($table)
+                .from_insertable(rows)
+                .execute($connection)?
         }
-        written
     }};
     ($connection:expr, $table:path, $rows:expr, ignore_existing) => {{
         use diesel::RunQueryDsl as _;

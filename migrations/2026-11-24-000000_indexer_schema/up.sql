@@ -57,7 +57,6 @@ CREATE TABLE events (
 CREATE INDEX events_type ON events (event_type, checkpoint, transaction_position, event_index);
 CREATE INDEX events_blob_id ON events (blob_id, checkpoint) WHERE blob_id IS NOT NULL;
 CREATE INDEX events_object_id ON events (object_id, checkpoint) WHERE object_id IS NOT NULL;
-CREATE INDEX events_sender ON events (sender, checkpoint);
 
 -- Current state of every Blob object; its history is in events (by blob_id and object_id).
 CREATE TABLE blobs (
@@ -105,7 +104,6 @@ CREATE TABLE storage (
     consumed_checkpoint BIGINT
 );
 CREATE INDEX storage_owner ON storage (owner, object_id);
-CREATE INDEX storage_blob ON storage (blob_object_id) WHERE blob_object_id IS NOT NULL;
 
 CREATE TABLE epochs (
     epoch INTEGER PRIMARY KEY,

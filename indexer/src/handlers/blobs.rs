@@ -23,6 +23,7 @@ use crate::{
 /// A row of `blobs` as registered.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = blobs)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewBlob {
     /// The `Blob` object.
     pub object_id: Vec<u8>,
@@ -53,6 +54,7 @@ pub struct NewBlob {
 /// A row of `storage` as reserved or split off.
 #[derive(Debug, Clone, Insertable, Queryable)]
 #[diesel(table_name = storage)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewStorage {
     /// The `Storage` object.
     pub object_id: Vec<u8>,

@@ -15,6 +15,7 @@ use crate::{
 /// A row of `proposals` as created.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = proposals)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewProposal {
     /// The `Proposal` object.
     pub proposal_id: Vec<u8>,
@@ -37,6 +38,7 @@ pub struct NewProposal {
 /// A row of `votes`.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = votes)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Vote {
     /// The proposal.
     pub proposal_id: Vec<u8>,

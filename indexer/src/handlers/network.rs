@@ -23,6 +23,7 @@ use crate::{
 /// A row of `epochs` as the epoch starts.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = epochs)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewEpoch {
     /// The epoch.
     pub epoch: i32,
@@ -41,6 +42,7 @@ pub struct NewEpoch {
 /// A row of `committee_members`.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = committee_members)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CommitteeMember {
     /// The epoch.
     pub epoch: i32,
@@ -55,6 +57,7 @@ pub struct CommitteeMember {
 /// A row of `nodes`.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = nodes)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewNode {
     /// The node (its pool's id).
     pub node_id: Vec<u8>,
@@ -77,6 +80,7 @@ pub struct NewNode {
 /// A row of `staking_pools` as created.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = staking_pools)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewPool {
     /// The node.
     pub node_id: Vec<u8>,
@@ -87,6 +91,7 @@ pub struct NewPool {
 /// A row of `stakes` as staked.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = stakes)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewStake {
     /// The `StakedWal`.
     pub staked_wal_id: Vec<u8>,
@@ -107,6 +112,7 @@ pub struct NewStake {
 /// A row of `withdrawals`.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = withdrawals)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Withdrawal {
     /// The `StakedWal`.
     pub staked_wal_id: Vec<u8>,
@@ -127,6 +133,7 @@ pub struct Withdrawal {
 /// A row of `penalties`.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = penalties)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct Penalty {
     /// The epoch that ended.
     pub epoch: i32,
