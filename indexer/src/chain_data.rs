@@ -64,10 +64,13 @@ fn emits(call: &Call) -> Emits {
     }
 }
 
+/// A call with the events it emitted.
+pub type CallEvents<'a> = (&'a Call, &'a [Event]);
+
 /// A successful transaction's calls, each with the events it emitted (events carry no call
 /// index; each call's events are contiguous and of types only it emits). An error says what
 /// did not match.
-pub fn events_by_call(executed: &ExecutedTransaction) -> Result<Vec<(&Call, &[Event])>, String> {
+pub fn events_by_call(executed: &ExecutedTransaction) -> Result<Vec<CallEvents<'_>>, String> {
     let events = &executed.effects.events;
     let mut next = 0;
     let mut calls = Vec::new();
@@ -125,7 +128,7 @@ pub fn events_by_call(executed: &ExecutedTransaction) -> Result<Vec<(&Call, &[Ev
 /// ones change nothing and emit nothing).
 pub fn successful_calls(
     checkpoint: &Checkpoint,
-) -> Result<Vec<(&ExecutedTransaction, Vec<(&Call, &[Event])>)>, IndexerError> {
+) -> Result<Vec<(&ExecutedTransaction, Vec<CallEvents<'_>>)>, IndexerError> {
     checkpoint
         .transactions
         .iter()

@@ -198,7 +198,7 @@ impl Writer<'_> {
             root_hash: root,
             size,
             encoding_type: EncodingType::RedStuffReedSolomon.as_u8(),
-            deletable: self.chain.blobs % 2 == 0,
+            deletable: self.chain.blobs.is_multiple_of(2),
             payment,
         }
     }

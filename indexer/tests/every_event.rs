@@ -585,6 +585,26 @@ fn owner_of(ledger: &Ledger, id: &ObjectId) -> Vec<u8> {
     }
 }
 
+/// Checkpoint, type, BCS, sender and contents of an `events` row.
+type EventColumns = (i64, String, Vec<u8>, Vec<u8>, Option<serde_json::Value>);
+
+/// The checked columns of a `blobs` row.
+type BlobColumns = (
+    Vec<u8>,
+    Vec<u8>,
+    i64,
+    i16,
+    bool,
+    i32,
+    i32,
+    Option<i32>,
+    Option<i32>,
+    serde_json::Value,
+);
+
+/// The checked columns of a `storage` row.
+type StorageColumns = (Vec<u8>, i32, i32, i64, Option<Vec<u8>>, Option<i64>);
+
 fn check_events(ledger: &Ledger, connection: &mut PgConnection) {
     use schema::events::dsl::*;
     let expected = all_events(ledger);
@@ -594,7 +614,7 @@ fn check_events(ledger: &Ledger, connection: &mut PgConnection) {
         18,
         "the scenario emits every event type: {kinds:?}"
     );
-    let rows: Vec<(i64, String, Vec<u8>, Vec<u8>, Option<serde_json::Value>)> = events
+    let rows: Vec<EventColumns> = events
         .order((checkpoint, transaction_position, event_index))
         .select((checkpoint, event_type, bcs, sender, contents))
         .load(connection)
@@ -622,18 +642,7 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
         match &object.data {
             ObjectData::Blob(blob) => {
                 live_blobs += 1;
-                let row: (
-                    Vec<u8>,
-                    Vec<u8>,
-                    i64,
-                    i16,
-                    bool,
-                    i32,
-                    i32,
-                    Option<i32>,
-                    Option<i32>,
-                    serde_json::Value,
-                ) = blobs::table
+                let row: BlobColumns = blobs::table
                     .find(bytes(&id))
                     .select((
                         blobs::blob_id,
@@ -667,7 +676,7 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
             }
             ObjectData::Storage(resource) => {
                 live_storage += 1;
-                let row: (Vec<u8>, i32, i32, i64, Option<Vec<u8>>, Option<i64>) = storage::table
+                let row: StorageColumns = storage::table
                     .find(bytes(&id))
                     .select((
                         storage::owner,
