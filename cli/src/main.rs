@@ -58,6 +58,8 @@ enum Command {
     Encode(commands::encode::Args),
     /// Run the embedded ledger: the contract, checkpoints and an HTTP API.
     Ledger(commands::ledger::Args),
+    /// Follow the chain's checkpoints into Postgres.
+    Indexer(commands::indexer::Args),
     /// Show protocol information.
     Info {
         #[command(subcommand)]
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
     if !matches!(
         cli.command,
         Command::Ledger(_)
+            | Command::Indexer(_)
             | Command::Node {
                 command: commands::node::NodeCommand::Run { .. }
             }
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Command::Encode(args) => commands::encode::run(args, &output),
         Command::Info { topic } => commands::info::run(topic, &cli.wallet, &output),
         Command::Ledger(args) => commands::ledger::run(args),
+        Command::Indexer(args) => commands::indexer::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ pub mod blob_id;
 pub mod blobs;
 pub mod encode;
 pub mod faucet;
+pub mod indexer;
 pub mod info;
 pub mod ledger;
 pub mod node;

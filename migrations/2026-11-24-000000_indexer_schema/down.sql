@@ -1,0 +1,17 @@
+DROP TABLE votes;
+DROP TABLE proposals;
+DROP TABLE penalties;
+DROP TABLE audit_scores;
+DROP TABLE rewards;
+DROP TABLE withdrawals;
+DROP TABLE stakes;
+DROP TABLE staking_pools;
+DROP TABLE nodes;
+DROP TABLE committee_members;
+DROP TABLE epochs;
+DROP TABLE storage;
+DROP TABLE blobs;
+DROP TABLE events;
+DROP TABLE transactions;
+DROP TABLE checkpoints;
+DROP TABLE watermarks;
