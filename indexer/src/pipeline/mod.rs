@@ -38,10 +38,6 @@ pub trait Rows: Default + Send + Sync + 'static {
     fn append(&mut self, later: Self);
     /// Number of rows.
     fn len(&self) -> usize;
-    /// Whether there are none.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Turns checkpoints into rows and writes them.
