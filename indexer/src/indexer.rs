@@ -117,6 +117,12 @@ impl Indexer {
             .min()
             .unwrap_or(0);
         tracing::info!(first, "indexing from checkpoint");
+        for (pipeline, start) in PIPELINES.iter().zip(&starts) {
+            if start.checkpoint_hi_inclusive >= 0 {
+                self.metrics
+                    .committed(pipeline, start.checkpoint_hi_inclusive as u64);
+            }
+        }
         let context = PipelineContext {
             pool: self.pool.clone(),
             metrics: self.metrics.clone(),

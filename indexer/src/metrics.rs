@@ -123,11 +123,22 @@ impl Metrics {
         String::from_utf8(buffer).expect("the text format is UTF-8")
     }
 
-    /// Serves `GET /metrics` on `address` until the task is dropped.
-    pub async fn serve(self: Arc<Self>, address: SocketAddr) -> Result<(), IndexerError> {
-        let listener = tokio::net::TcpListener::bind(address)
+    /// Binds the metrics endpoint's address (before indexing starts, so that a taken address
+    /// fails at once).
+    pub async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, IndexerError> {
+        tokio::net::TcpListener::bind(address)
             .await
-            .map_err(|source| IndexerError::Metrics { address, source })?;
+            .map_err(|source| IndexerError::Metrics { address, source })
+    }
+
+    /// Serves `GET /metrics` on `listener` until the task is dropped.
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+    ) -> Result<(), IndexerError> {
+        let address = listener
+            .local_addr()
+            .expect("a bound listener has an address");
         let router = axum::Router::new().route(
             "/metrics",
             axum::routing::get(move || {

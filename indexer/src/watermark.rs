@@ -23,11 +23,6 @@ impl Watermark {
         epoch: 0,
         timestamp_ms: 0,
     };
-
-    /// The next checkpoint the pipeline needs.
-    pub fn next_checkpoint(&self) -> u64 {
-        (self.checkpoint_hi_inclusive + 1) as u64
-    }
 }
 
 /// The watermark of `pipeline`, if it has written anything.

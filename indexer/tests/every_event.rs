@@ -1,7 +1,8 @@
 //! Every event kind lands where it should: a real ledger runs a genesis, blob storage
-//! (reserve, register, certify, attributes, split, extend, transfer, delete, invalidate),
-//! nodes registering with proofs of possession, staking and withdrawing, audits, four epoch
-//! changes with rewards and a penalty, and a proposal voted and executed; then the tables are
+//! (reserve, register, certify, attributes, split, fuse, extend, transfer, delete, burn,
+//! share, invalidate), nodes registering with proofs of possession, staking and
+//! withdrawing, audits, four epoch changes with rewards and a penalty, and a proposal voted
+//! and executed; then the tables are
 //! checked field by field against the ledger's objects and events.
 
 mod common;
@@ -332,14 +333,16 @@ fn scenario(dir: &std::path::Path) -> Ledger {
         }],
         5,
     );
-    chain.run(
-        &publisher,
-        vec![Call::SplitStorageBySize {
-            storage: storages[2],
-            split_size: MIB / 4,
-        }],
-        6,
-    );
+    let quarter = chain
+        .run(
+            &publisher,
+            vec![Call::SplitStorageBySize {
+                storage: storages[2],
+                split_size: MIB / 4,
+            }],
+            6,
+        )
+        .created[0];
     chain.run(
         &publisher,
         vec![Call::ExtendBlob {
@@ -349,14 +352,6 @@ fn scenario(dir: &std::path::Path) -> Ledger {
             payment: supply,
         }],
         7,
-    );
-    chain.run(
-        &publisher,
-        vec![Call::TransferObjects {
-            objects: vec![storages[2]],
-            recipient: account(9).address(),
-        }],
-        8,
     );
     // A blob on the storage the deletion returned, whose id is then proven invalid.
     let effects = chain.run(
@@ -381,6 +376,68 @@ fn scenario(dir: &std::path::Path) -> Ledger {
         }],
         10,
     );
+    // The split quarter is fused back, the storage split by epoch, the first half carries a
+    // blob that is burned, the later half changes hands; the invalid blob is shared.
+    chain.run(
+        &publisher,
+        vec![Call::FuseStorage {
+            storage: storages[2],
+            other: quarter,
+        }],
+        11,
+    );
+    let later_half = chain
+        .run(
+            &publisher,
+            vec![Call::SplitStorageByEpoch {
+                storage: storages[2],
+                epoch: 2,
+            }],
+            12,
+        )
+        .created[0];
+    let effects = chain.run(
+        &publisher,
+        vec![register_blob(&chain, storages[2], 5, false, supply)],
+        13,
+    );
+    let Event::BlobRegistered(burned) = &effects.events[0] else {
+        panic!("not a registration");
+    };
+    chain.run(
+        &publisher,
+        vec![Call::BurnBlob {
+            blob: burned.object_id,
+        }],
+        14,
+    );
+    chain.run(
+        &publisher,
+        vec![Call::TransferObjects {
+            objects: vec![later_half],
+            recipient: account(9).address(),
+        }],
+        15,
+    );
+    let invalid_blob = chain
+        .ledger
+        .checkpoints(0, usize::MAX)
+        .iter()
+        .rev()
+        .find_map(|c| {
+            c.transactions[0]
+                .effects
+                .events
+                .iter()
+                .find_map(|e| match e {
+                    Event::BlobRegistered(r) if r.blob_id == blob_id(&Digest([3; 32]), 1003) => {
+                        Some(r.object_id)
+                    }
+                    _ => None,
+                })
+        })
+        .unwrap();
+    chain.run(&publisher, vec![Call::ShareBlob { blob: invalid_blob }], 16);
 
     // Nodes, stake, price votes and commission.
     let (operator_a, operator_b) = (account(6), account(16));
@@ -697,10 +754,42 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
             _ => {}
         }
     }
-    assert_eq!(live_blobs, 2);
-    // The split-off part and the transferred rest; the storage the deletion returned went
-    // into the third blob.
-    assert_eq!(live_storage, 2);
+    // The others were deleted, shared (wrapped) and burned.
+    assert_eq!(live_blobs, 1);
+    // The transferred later half of the third storage: the quarter was fused into it before
+    // the split, the first half went into the burned blob, the storage the deletion returned
+    // into the shared one.
+    assert_eq!(live_storage, 1);
+    let shared_blob = ledger
+        .state()
+        .objects()
+        .find(|o| matches!(o.data, ObjectData::SharedBlob(_)))
+        .unwrap()
+        .id();
+    let shared_owner: Vec<u8> = blobs::table
+        .filter(blobs::invalidated_epoch.is_not_null())
+        .select(blobs::owner)
+        .first(connection)
+        .unwrap();
+    assert_eq!(shared_owner, bytes(&shared_blob));
+    let burned: Vec<(Option<i32>, bool)> = blobs::table
+        .filter(blobs::deleted_checkpoint.is_not_null())
+        .order(blobs::deleted_checkpoint)
+        .select((blobs::deleted_epoch, blobs::deletable))
+        .load(connection)
+        .unwrap();
+    assert_eq!(
+        burned,
+        [(Some(1), true), (None, false)],
+        "deleted, then burned"
+    );
+    let fused: i64 = storage::table
+        .filter(storage::consumed_checkpoint.is_not_null())
+        .filter(storage::blob_object_id.is_null())
+        .count()
+        .get_result(connection)
+        .unwrap();
+    assert_eq!(fused, 1);
     // Deleted and invalidated blobs keep their rows.
     let deleted: i64 = blobs::table
         .filter(blobs::deleted_epoch.eq(1))
@@ -727,14 +816,14 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
         .unwrap()
         .sequence_number as i64;
     assert_eq!(certified, vec![(Some(certified_at), Some(3))]);
-    // Storage inside blobs: the first and third blobs' and the extension's (the deleted
-    // blob's storage came back and went into the third).
+    // Storage inside blobs: the first, third and burned blobs' and the extension's (the
+    // deleted blob's storage came back and went into the third).
     let in_blobs: i64 = storage::table
         .filter(storage::blob_object_id.is_not_null())
         .count()
         .get_result(connection)
         .unwrap();
-    assert_eq!(in_blobs, 3);
+    assert_eq!(in_blobs, 4);
 }
 
 fn check_network(ledger: &Ledger, connection: &mut PgConnection) {

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
 use walrus_chain::client::LedgerClient;
-use walrus_indexer::{Indexer, IndexerConfig};
+use walrus_indexer::{Indexer, IndexerConfig, metrics::Metrics};
 
 use crate::service::{init_logging, shutdown};
 
@@ -30,9 +30,10 @@ pub fn run(args: Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         if let Some(address) = args.metrics_listen {
+            let listener = Metrics::bind(address).await?;
             let metrics = indexer.metrics();
             tokio::spawn(async move {
-                if let Err(error) = metrics.serve(address).await {
+                if let Err(error) = metrics.serve(listener).await {
                     tracing::error!(%error, "metrics endpoint stopped");
                 }
             });

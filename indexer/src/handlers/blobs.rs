@@ -74,18 +74,22 @@ pub struct NewStorage {
 
 columns!(NewBlob => 12, NewStorage => 7);
 
+/// Storage that went into a blob (at registration or extension).
+#[derive(Debug, Clone)]
+pub struct StorageIntoBlob {
+    /// The storage.
+    pub storage: Vec<u8>,
+    /// The blob.
+    pub blob: Vec<u8>,
+    /// Where.
+    pub checkpoint: i64,
+}
+
 /// A change to existing rows, applied in chain order.
 #[derive(Debug, Clone)]
 pub enum BlobChange {
-    /// Storage went into a blob (registration or extension).
-    StorageIntoBlob {
-        /// The storage.
-        storage: Vec<u8>,
-        /// The blob.
-        blob: Vec<u8>,
-        /// Where.
-        checkpoint: i64,
-    },
+    /// Storage went into a blob.
+    StorageIntoBlob(StorageIntoBlob),
     /// A blob was certified, or its certified lifetime extended.
     Certified {
         /// The blob object.
@@ -276,11 +280,12 @@ impl Handler for BlobsHandler {
                                 registered_at_ms: at_ms,
                                 end_epoch: column(e.end_epoch, "end_epoch", sequence)?,
                             });
-                            rows.changes.push(BlobChange::StorageIntoBlob {
-                                storage: id_bytes(storage),
-                                blob: id_bytes(&e.object_id),
-                                checkpoint: cp,
-                            });
+                            rows.changes
+                                .push(BlobChange::StorageIntoBlob(StorageIntoBlob {
+                                    storage: id_bytes(storage),
+                                    blob: id_bytes(&e.object_id),
+                                    checkpoint: cp,
+                                }));
                         }
                         Event::BlobCertified(e) => {
                             // Extensions consume storage: bought in the same call, or given.
@@ -294,11 +299,12 @@ impl Handler for BlobsHandler {
                                 _ => None,
                             };
                             if let Some(storage) = extension {
-                                rows.changes.push(BlobChange::StorageIntoBlob {
-                                    storage: id_bytes(&storage),
-                                    blob: id_bytes(&e.object_id),
-                                    checkpoint: cp,
-                                });
+                                rows.changes
+                                    .push(BlobChange::StorageIntoBlob(StorageIntoBlob {
+                                        storage: id_bytes(&storage),
+                                        blob: id_bytes(&e.object_id),
+                                        checkpoint: cp,
+                                    }));
                             }
                             rows.changes.push(BlobChange::Certified {
                                 blob: id_bytes(&e.object_id),
@@ -387,18 +393,22 @@ impl Handler for BlobsHandler {
         let mut written = insert_rows!(connection, storage::table, rows.storage)
             + insert_rows!(connection, blobs::table, rows.blobs);
         // Consecutive registrations move distinct storage into blobs: one statement per run.
-        let mut run: Vec<&BlobChange> = Vec::new();
+        let mut run: Vec<&StorageIntoBlob> = Vec::new();
         for change in &rows.changes {
-            let joins_run = matches!(change, BlobChange::StorageIntoBlob { .. })
-                && !run.iter().any(|queued| same_storage(queued, change));
-            if !joins_run {
-                written += storage_into_blobs(&run, connection)?;
-                run.clear();
-            }
-            if matches!(change, BlobChange::StorageIntoBlob { .. }) {
-                run.push(change);
-            } else {
-                written += apply(change, connection)?;
+            match change {
+                BlobChange::StorageIntoBlob(into)
+                    if !run.iter().any(|queued| queued.storage == into.storage) =>
+                {
+                    run.push(into);
+                }
+                _ => {
+                    written += storage_into_blobs(&run, connection)?;
+                    run.clear();
+                    match change {
+                        BlobChange::StorageIntoBlob(into) => run.push(into),
+                        other => written += apply(other, connection)?,
+                    }
+                }
             }
         }
         written += storage_into_blobs(&run, connection)?;
@@ -406,37 +416,17 @@ impl Handler for BlobsHandler {
     }
 }
 
-fn same_storage(a: &BlobChange, b: &BlobChange) -> bool {
-    matches!(
-        (a, b),
-        (BlobChange::StorageIntoBlob { storage: x, .. }, BlobChange::StorageIntoBlob { storage: y, .. })
-            if x == y
-    )
-}
-
-/// Applies a run of [`BlobChange::StorageIntoBlob`] with distinct storage in one statement.
+/// Moves a run of distinct storage into blobs with one statement.
 fn storage_into_blobs(
-    run: &[&BlobChange],
+    run: &[&StorageIntoBlob],
     connection: &mut PgConnection,
 ) -> Result<usize, CommitError> {
-    let mut storage_ids = Vec::with_capacity(run.len());
-    let mut blob_ids = Vec::with_capacity(run.len());
-    let mut checkpoints = Vec::with_capacity(run.len());
-    for change in run {
-        if let BlobChange::StorageIntoBlob {
-            storage,
-            blob,
-            checkpoint,
-        } = change
-        {
-            storage_ids.push(storage);
-            blob_ids.push(blob);
-            checkpoints.push(*checkpoint);
-        }
-    }
-    if storage_ids.is_empty() {
+    let Some(first) = run.first() else {
         return Ok(0);
-    }
+    };
+    let storage_ids: Vec<&Vec<u8>> = run.iter().map(|into| &into.storage).collect();
+    let blob_ids: Vec<&Vec<u8>> = run.iter().map(|into| &into.blob).collect();
+    let checkpoints: Vec<i64> = run.iter().map(|into| into.checkpoint).collect();
     let changed = diesel::sql_query(
         "UPDATE storage SET blob_object_id = v.blob, consumed_checkpoint = v.checkpoint \
          FROM unnest($1::bytea[], $2::bytea[], $3::bigint[]) AS v(storage, blob, checkpoint) \
@@ -446,11 +436,11 @@ fn storage_into_blobs(
     .bind::<sql_types::Array<sql_types::Bytea>, _>(&blob_ids)
     .bind::<sql_types::Array<sql_types::BigInt>, _>(&checkpoints)
     .execute(connection)?;
-    if changed != storage_ids.len() {
+    if changed != run.len() {
         return Err(CommitError::Missing(format!(
             "storage put into blobs at checkpoint {} (found {changed} of {})",
-            checkpoints[0],
-            storage_ids.len()
+            first.checkpoint,
+            run.len()
         )));
     }
     Ok(changed)
@@ -479,7 +469,7 @@ fn apply(change: &BlobChange, connection: &mut PgConnection) -> Result<usize, Co
         move || format!("storage {id}")
     };
     match change {
-        BlobChange::StorageIntoBlob { .. } => storage_into_blobs(&[change], connection),
+        BlobChange::StorageIntoBlob(into) => storage_into_blobs(&[into], connection),
         BlobChange::Certified {
             blob,
             end_epoch,

@@ -31,7 +31,7 @@ macro_rules! rows {
             fn append(&mut self, later: Self) {
                 $(self.$field.extend(later.$field);)*
             }
-            fn len(&self) -> usize {
+            fn row_count(&self) -> usize {
                 0 $(+ self.$field.len())*
             }
         }

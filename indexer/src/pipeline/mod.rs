@@ -37,11 +37,7 @@ pub trait Rows: Default + Send + Sync + 'static {
     /// Appends the rows of later checkpoints.
     fn append(&mut self, later: Self);
     /// Number of rows.
-    fn len(&self) -> usize;
-    /// Whether there are none.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+    fn row_count(&self) -> usize;
 }
 
 /// Turns checkpoints into rows and writes them.
@@ -127,7 +123,7 @@ impl<H: Handler> Batcher<H> {
             let due = self
                 .pending
                 .as_ref()
-                .is_some_and(|batch| batch.rows.len() >= limits.max_rows);
+                .is_some_and(|batch| batch.rows.row_count() >= limits.max_rows);
             if due {
                 return Ok(self.pending.take());
             }
