@@ -58,6 +58,10 @@ pub struct TransactionEffects {
     pub deleted: Vec<ObjectId>,
     /// Events emitted, in order (none when aborted).
     pub events: Vec<Event>,
+    /// The created and mutated objects as the transaction left them (version, owner and
+    /// contents), in id order, as Sui's checkpoints carry output objects: consumers (the
+    /// indexer) read state from them instead of asking for objects later.
+    pub written: Vec<Object>,
 }
 
 /// Why a transaction was rejected without being executed.
@@ -230,6 +234,7 @@ impl LedgerState {
                         mutated: Vec::new(),
                         deleted: Vec::new(),
                         events: Vec::new(),
+                        written: Vec::new(),
                     });
                 }
             }
@@ -247,6 +252,7 @@ impl LedgerState {
             mutated: Vec::new(),
             deleted: Vec::new(),
             events,
+            written: Vec::new(),
         };
         for id in consumed {
             if self.objects.remove(&id).is_some() {
@@ -266,6 +272,9 @@ impl LedgerState {
                     effects.created.push(id);
                 }
             }
+            effects
+                .written
+                .push(self.objects.get(&id).expect("just written").clone());
         }
         Ok(effects)
     }
