@@ -9,8 +9,8 @@ use std::{
 use futures::{StreamExt, TryStreamExt, stream, stream::FuturesUnordered};
 use serde::Serialize;
 use walrus_chain::{
-    contract::{ObjectId, blob::Blob, events::Event, system::BYTES_PER_UNIT_SIZE},
-    ledger::{Call, created_object},
+    contract::{ObjectId, blob::Blob, system::BYTES_PER_UNIT_SIZE},
+    ledger::{Call, ObjectData, created_object},
     source::ChainClient,
 };
 use walrus_core::{
@@ -21,7 +21,7 @@ use walrus_core::{
 
 use crate::{
     blocking::run_blocking,
-    client::{Client, find_event},
+    client::Client,
     committee::CommitteeView,
     error::SdkError,
     node_client::{NodeClient, NodeError},
@@ -257,18 +257,14 @@ impl<C: ChainClient> Client<C> {
             payment,
         });
         let effects = self.execute(calls).await?;
-        let object_id = find_event(
-            &effects,
-            |event| match event {
-                Event::BlobRegistered(registered) => Some(registered.object_id),
+        let blob = effects
+            .written
+            .into_iter()
+            .find_map(|object| match object.data {
+                ObjectData::Blob(blob) => Some(*blob),
                 _ => None,
-            },
-            "BlobRegistered",
-        )?;
-        let blob = match self.chain().object(&object_id).await?.data {
-            walrus_chain::ledger::ObjectData::Blob(blob) => *blob,
-            other => return Err(SdkError::WrongObject(object_id, other.type_name())),
-        };
+            })
+            .ok_or_else(|| SdkError::Chain("registering wrote no Blob object".into()))?;
         Ok((blob, cost))
     }
 
