@@ -572,8 +572,9 @@ async fn a_node_rebuilding_an_inconsistently_encoded_blob_proves_it() {
             .unwrap();
         for pair in committee.pairs_of(index, &blob_id) {
             for kind in [SliverKind::Primary, SliverKind::Secondary] {
-                let sliver = sliver(kind, kind.sliver_index(pair, n_shards));
-                with_retries(|| node.put_sliver(&blob_id, pair, &sliver))
+                let symbols =
+                    bytes::Bytes::from(sliver(kind, kind.sliver_index(pair, n_shards)).data);
+                with_retries(|| node.put_sliver(&blob_id, pair, kind, symbols.clone()))
                     .await
                     .unwrap();
             }

@@ -136,8 +136,9 @@ fn parse_kind(text: &str) -> Result<SliverKind, ApiError> {
     })
 }
 
-fn octets(bytes: Vec<u8>) -> Response {
-    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+fn octets(bytes: impl Into<axum::body::Body>) -> Response {
+    let body: axum::body::Body = bytes.into();
+    ([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response()
 }
 
 /// The blob's info, requiring a live registration.
@@ -277,21 +278,19 @@ async fn put_sliver(
     walrus_sdk::run_blocking(|| sliver.verify(&metadata))
         .map_err(|error| refuse(&context, ApiError::invalid(error)))?;
     let checked = started.elapsed();
-    context.storage.put_sliver(shard, &blob_id, &sliver)?;
+    let bytes = sliver.data.len();
+    context.storage.put_sliver(shard, &blob_id, sliver)?;
     tracing::debug!(
         %blob_id,
         pair_index,
         %kind,
-        bytes = sliver.data.len(),
+        bytes,
         ?checked,
         total = ?started.elapsed(),
         "stored a sliver"
     );
     context.metrics.slivers_stored.inc();
-    context
-        .metrics
-        .sliver_bytes_stored
-        .inc_by(sliver.data.len() as u64);
+    context.metrics.sliver_bytes_stored.inc_by(bytes as u64);
     Ok(StatusCode::OK)
 }
 
@@ -398,7 +397,7 @@ async fn get_recovery_symbols(
             kind: source_kind,
             index: source_kind.sliver_index(pair, n_shards),
             symbol_size: metadata.symbol_size(),
-            data,
+            data: data.to_vec(),
         };
         let expanded =
             walrus_sdk::run_blocking(|| sliver.expand(metadata.config())).map_err(|error| {

@@ -95,7 +95,7 @@ async fn ensure_slivers(context: &NodeContext, blob_id: &BlobId) -> Result<(), R
             let rebuilt = run_blocking(|| recover_sliver(&metadata, kind, index, &symbols));
             match rebuilt {
                 Ok(sliver) => {
-                    context.storage.put_sliver(shard, blob_id, &sliver)?;
+                    context.storage.put_sliver(shard, blob_id, sliver)?;
                     context.metrics.slivers_recovered.inc();
                 }
                 Err(RecoveryError::Inconsistent(proof)) => {

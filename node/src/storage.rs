@@ -13,6 +13,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 
+use bytes::Bytes;
 use fjall::{
     CompressionType, Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions, PersistMode,
 };
@@ -232,11 +233,11 @@ impl NodeStorage {
         shard: u16,
         kind: SliverKind,
         blob_id: &BlobId,
-    ) -> Result<Option<Vec<u8>>, StorageError> {
+    ) -> Result<Option<Bytes>, StorageError> {
         let Some(keyspace) = self.sliver_keyspace(shard, kind, false)? else {
             return Ok(None);
         };
-        Ok(keyspace.get(blob_id.0)?.map(|bytes| bytes.to_vec()))
+        Ok(keyspace.get(blob_id.0)?.map(Bytes::from))
     }
 
     /// Whether a sliver of `shard` is stored.
@@ -252,17 +253,17 @@ impl NodeStorage {
         }
     }
 
-    /// Stores a verified sliver of `shard`.
+    /// Stores a verified sliver of `shard` (its symbols move into the store uncopied).
     pub fn put_sliver(
         &self,
         shard: u16,
         blob_id: &BlobId,
-        sliver: &Sliver,
+        sliver: Sliver,
     ) -> Result<(), StorageError> {
         let keyspace = self
             .sliver_keyspace(shard, sliver.kind, true)?
             .expect("created on demand");
-        Ok(keyspace.insert(blob_id.0, sliver.data.as_slice())?)
+        Ok(keyspace.insert(blob_id.0, sliver.data)?)
     }
 
     /// Removes the blob's metadata and its slivers on `shards`.
@@ -411,7 +412,7 @@ mod tests {
         };
         {
             let storage = NodeStorage::open(dir.path()).unwrap();
-            storage.put_sliver(3, &blob_id, &sliver).unwrap();
+            storage.put_sliver(3, &blob_id, sliver.clone()).unwrap();
             let mut update = ChainUpdate {
                 cursor: 42,
                 ..ChainUpdate::default()
@@ -428,7 +429,7 @@ mod tests {
             storage
                 .sliver_data(3, SliverKind::Primary, &blob_id)
                 .unwrap(),
-            Some(sliver.data)
+            Some(Bytes::from(sliver.data))
         );
         storage.drop_shard(3).unwrap();
         assert!(storage.stored_shards().is_empty());

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::{StatusCode, header::CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use walrus_core::{
@@ -199,7 +200,7 @@ impl NodeClient {
         })
     }
 
-    async fn put(&self, path: &str, body: Vec<u8>) -> Result<(), NodeError> {
+    async fn put(&self, path: &str, body: impl Into<reqwest::Body>) -> Result<(), NodeError> {
         let url = format!("{}{path}", self.base);
         let request = self
             .http
@@ -226,19 +227,17 @@ impl NodeClient {
         Self::bcs(&path, &bytes)
     }
 
-    /// Stores one sliver of pair `pair_index` (its symbols as the body; the node knows the
-    /// shape from the metadata).
+    /// Stores the `kind` sliver of pair `pair_index`: its symbols (cheap to clone for a
+    /// retry) as the body; the node knows the shape from the metadata.
     pub async fn put_sliver(
         &self,
         blob_id: &BlobId,
         pair_index: u16,
-        sliver: &Sliver,
+        kind: SliverKind,
+        symbols: Bytes,
     ) -> Result<(), NodeError> {
-        self.put(
-            &api::sliver_path(blob_id, pair_index, sliver.kind),
-            sliver.data.clone(),
-        )
-        .await
+        self.put(&api::sliver_path(blob_id, pair_index, kind), symbols)
+            .await
     }
 
     /// The `kind` sliver of pair `pair_index`, shaped by the metadata but unverified: check

@@ -131,7 +131,10 @@ pub async fn read_blob(
                 .map(move |pair| (*client, pair))
         })
         .collect();
+    // The first `p` primary slivers are the blob's own rows: decoding from them is a copy.
+    // Ask for those first (from random nodes), the others only to replace failures.
     candidates.shuffle(&mut rand::thread_rng());
+    candidates.sort_by_key(|(_, pair)| usize::from(*pair) >= needed);
     let mut candidates = candidates.into_iter();
     let mut failures = Vec::new();
 

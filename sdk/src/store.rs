@@ -6,6 +6,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream, stream::FuturesUnordered};
 use serde::Serialize;
 use walrus_chain::{
@@ -33,9 +34,8 @@ use crate::{
 const UPLOADS_PER_NODE: usize = 4;
 /// Times the confirmations are gathered again when the epoch changes under a store.
 const CERTIFY_ATTEMPTS: usize = 3;
-/// Least and most time the other nodes get to confirm once a quorum did.
-const MIN_GRACE: Duration = Duration::from_millis(100);
-/// See [`MIN_GRACE`].
+/// Most time the other nodes get to confirm once a quorum did (they get as long again as the
+/// quorum took, up to this).
 const MAX_GRACE: Duration = Duration::from_secs(10);
 
 /// How to store a blob.
@@ -330,7 +330,7 @@ impl<C: ChainClient> Client<C> {
                 Err(error) => errors.push(error),
             }
             if grace.is_none() && committee.committee.is_quorum(weight) {
-                let wait = started.elapsed().clamp(MIN_GRACE, MAX_GRACE);
+                let wait = started.elapsed().min(MAX_GRACE);
                 grace = Some(Box::pin(tokio::time::sleep(wait)));
             }
         }
@@ -402,9 +402,9 @@ async fn store_on_node(
         .flat_map(|pair| [(*pair, SliverKind::Primary), (*pair, SliverKind::Secondary)]);
     stream::iter(slivers)
         .map(|(pair, kind)| async move {
-            let sliver = encoded.sliver(kind, kind.sliver_index(pair, n_shards));
-            with_retries(|| client.put_sliver(blob_id, pair, &sliver)).await?;
-            progress.advance(sliver.data.len() as u64);
+            let symbols = Bytes::from(encoded.sliver(kind, kind.sliver_index(pair, n_shards)).data);
+            with_retries(|| client.put_sliver(blob_id, pair, kind, symbols.clone())).await?;
+            progress.advance(symbols.len() as u64);
             Ok::<_, NodeError>(())
         })
         .buffer_unordered(UPLOADS_PER_NODE)
