@@ -599,7 +599,7 @@ fn prices(executed: &ExecutedTransaction, sequence: u64) -> Result<(i64, i64), I
 }
 
 /// Inserts exchange rates with one statement: the `u128` amounts go as text and are cast to
-/// `NUMERIC` (diesel's `Numeric` needs a decimal crate for nothing else).
+/// `NUMERIC` (diesel's `Numeric` would need a decimal crate, for these two columns only).
 fn insert_exchange_rates(
     rates: &[ExchangeRate],
     connection: &mut PgConnection,
