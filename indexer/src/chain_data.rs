@@ -1,11 +1,12 @@
 //! What the pipelines read out of a checkpoint beyond its events: the epoch it ends in,
-//! objects created by calls that emit no event, and conversions of chain values to columns.
+//! objects created by calls that emit no event, the system and staking objects a transaction
+//! wrote, and conversions of chain values to columns.
 
 use std::collections::BTreeSet;
 
 use walrus_chain::{
-    contract::{ObjectId, events::Event},
-    ledger::{Call, Checkpoint, ExecutedTransaction, ExecutionStatus},
+    contract::{ObjectId, events::Event, staking::Staking, system::System},
+    ledger::{Call, Checkpoint, ExecutedTransaction, ExecutionStatus, ObjectData},
 };
 
 use crate::IndexerError;
@@ -195,6 +196,38 @@ pub fn created_by_call(executed: &ExecutedTransaction, call: &Call) -> Option<Ve
             .copied()
             .collect(),
     )
+}
+
+/// The object `pick` selects among those `executed` wrote (created or mutated), as the
+/// transaction left it; an error names the missing `what`.
+fn written<'a, T>(
+    executed: &'a ExecutedTransaction,
+    what: &str,
+    pick: impl Fn(&'a ObjectData) -> Option<&'a T>,
+) -> Result<&'a T, String> {
+    executed
+        .effects
+        .written
+        .iter()
+        .find_map(|object| pick(&object.data))
+        .ok_or_else(|| format!("its effects carry no written {what} object"))
+}
+
+/// The `System` object as `executed` left it (the genesis, epoch changes and executed
+/// proposals write it).
+pub fn written_system(executed: &ExecutedTransaction) -> Result<&System, String> {
+    written(executed, "System", |data| match data {
+        ObjectData::System(system) => Some(system.as_ref()),
+        _ => None,
+    })
+}
+
+/// The `Staking` object as `executed` left it (the genesis and epoch changes write it).
+pub fn written_staking(executed: &ExecutedTransaction) -> Result<&Staking, String> {
+    written(executed, "Staking", |data| match data {
+        ObjectData::Staking(staking) => Some(staking.as_ref()),
+        _ => None,
+    })
 }
 
 /// Converts a chain value to a column type, or says which field of which checkpoint does

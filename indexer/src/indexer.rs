@@ -55,7 +55,7 @@ pub const PIPELINES: [&str; 5] = [
 ];
 
 /// Every table the pipelines write, and the watermarks.
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 18] = [
     "watermarks",
     "checkpoints",
     "transactions",
@@ -64,6 +64,7 @@ pub const TABLES: [&str; 17] = [
     "storage",
     "epochs",
     "committee_members",
+    "pool_exchange_rates",
     "nodes",
     "staking_pools",
     "stakes",

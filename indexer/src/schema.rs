@@ -120,6 +120,17 @@ diesel::table! {
         position -> Integer,
         node_id -> Bytea,
         weight -> Integer,
+        shards -> Nullable<Array<Integer>>,
+    }
+}
+
+diesel::table! {
+    /// Each pool's exchange rate as an epoch starts.
+    pool_exchange_rates (node_id, epoch) {
+        node_id -> Bytea,
+        epoch -> Integer,
+        wal_amount -> Numeric,
+        share_amount -> Numeric,
     }
 }
 

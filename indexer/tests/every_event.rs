@@ -7,7 +7,11 @@
 
 mod common;
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use diesel::{PgConnection, prelude::*};
 use sui_sdk_types::Address;
@@ -18,7 +22,7 @@ use walrus_chain::{
         events::Event,
         governance::{ABSTAIN, FOR, STORAGE_PRICE},
         rewards::commission,
-        system::SystemParameters,
+        system::{System, SystemParameters},
         wal::FROST_PER_WAL,
     },
     ledger::{
@@ -631,6 +635,21 @@ fn all_events(ledger: &Ledger) -> Vec<(u64, &TransactionData, &Event)> {
         .collect()
 }
 
+/// The last `System` object written in each epoch, from the checkpoints' effects.
+fn systems_by_epoch(ledger: &Ledger) -> BTreeMap<u32, &System> {
+    let mut systems = BTreeMap::new();
+    for checkpoint in ledger.checkpoints(0, usize::MAX) {
+        for executed in &checkpoint.transactions {
+            for object in &executed.effects.written {
+                if let ObjectData::System(system) = &object.data {
+                    systems.insert(system.epoch().unwrap(), system.as_ref());
+                }
+            }
+        }
+    }
+    systems
+}
+
 fn bytes(id: &ObjectId) -> Vec<u8> {
     id.as_bytes().to_vec()
 }
@@ -827,9 +846,10 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
 }
 
 fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
+    use diesel::{dsl::sql, sql_types::Text};
     use schema::{
-        audit_scores, committee_members, epochs, nodes, penalties, rewards, stakes, staking_pools,
-        withdrawals,
+        audit_scores, committee_members, epochs, nodes, penalties, pool_exchange_rates, rewards,
+        stakes, staking_pools, withdrawals,
     };
     let state = ledger.state();
     let ObjectData::System(system) = &state.object(&ledger.system().unwrap()).unwrap().data else {
@@ -840,12 +860,17 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
         panic!("not the staking registry");
     };
     // Epochs 1..=5, the current one with the system's committee.
-    let epoch_rows: Vec<(i32, i32, Option<i64>, Option<i64>)> = epochs::table
+    // Storage and write prices.
+    type Prices = (Option<i64>, Option<i64>);
+    let epoch_rows: Vec<(i32, i32, Prices, Option<i64>)> = epochs::table
         .order(epochs::epoch)
         .select((
             epochs::epoch,
             epochs::n_shards,
-            epochs::storage_price_per_unit_size,
+            (
+                epochs::storage_price_per_unit_size,
+                epochs::write_price_per_unit_size,
+            ),
             epochs::sync_done_checkpoint,
         ))
         .load(connection)
@@ -856,22 +881,59 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
     );
     assert_eq!(epoch_rows[4].0, system.epoch().unwrap() as i32);
     assert!(epoch_rows.iter().all(|r| r.1 == 12));
-    assert_eq!(epoch_rows[0].2, Some(5));
+    assert_eq!(epoch_rows[0].2.0, Some(5));
     assert!(epoch_rows[1].3.is_some(), "epoch 2's sync was done");
-    let members: Vec<(Vec<u8>, i32)> = committee_members::table
-        .filter(committee_members::epoch.eq(5))
-        .order(committee_members::position)
-        .select((committee_members::node_id, committee_members::weight))
-        .load(connection)
-        .unwrap();
-    let expected: Vec<(Vec<u8>, i32)> = system
-        .committee()
-        .unwrap()
-        .members()
-        .iter()
-        .map(|m| (bytes(&m.node_id()), i32::from(m.weight())))
-        .collect();
-    assert_eq!(members, expected);
+    // Each epoch's prices and committee are those of the last System written in it (a passed
+    // proposal can raise the prices mid-epoch), the current one the system's.
+    let systems = systems_by_epoch(ledger);
+    assert_eq!(systems.keys().copied().collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert_eq!(systems[&5], system.as_ref());
+    for (epoch, _, prices, _) in &epoch_rows {
+        let written = systems[&(*epoch as u32)];
+        assert_eq!(
+            *prices,
+            (
+                Some(written.storage_price_per_unit_size().unwrap() as i64),
+                Some(written.write_price_per_unit_size().unwrap() as i64)
+            ),
+            "prices of epoch {epoch}"
+        );
+    }
+    assert_ne!(
+        epoch_rows[0].2.0, epoch_rows[4].2.0,
+        "the votes and the proposal changed the storage price"
+    );
+    // Every committee with its shard map, each shard held by exactly one member.
+    for (epoch, written) in &systems {
+        let members: Vec<(Vec<u8>, i32, Option<Vec<i32>>)> = committee_members::table
+            .filter(committee_members::epoch.eq(*epoch as i32))
+            .order(committee_members::position)
+            .select((
+                committee_members::node_id,
+                committee_members::weight,
+                committee_members::shards,
+            ))
+            .load(connection)
+            .unwrap();
+        let expected: Vec<(Vec<u8>, i32, Option<Vec<i32>>)> = written
+            .committee()
+            .unwrap()
+            .members()
+            .iter()
+            .zip(written.shards().unwrap())
+            .map(|(m, shards)| {
+                (
+                    bytes(&m.node_id()),
+                    i32::from(m.weight()),
+                    Some(shards.iter().map(|s| i32::from(*s)).collect()),
+                )
+            })
+            .collect();
+        assert_eq!(members, expected, "committee of epoch {epoch}");
+        let mut held: Vec<i32> = members.iter().flat_map(|m| m.2.clone().unwrap()).collect();
+        held.sort();
+        assert_eq!(held, (0..12).collect::<Vec<_>>(), "shards of epoch {epoch}");
+    }
 
     // Nodes and pools.
     let node_rows: Vec<(Vec<u8>, String, Option<Vec<u8>>)> = nodes::table
@@ -906,6 +968,47 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
         assert_eq!(votes.0.unwrap_or(0), storage_vote as i64);
         assert_eq!(votes.1.unwrap_or(0), write_vote as i64);
     }
+
+    // Exchange rates: every pool registered before an epoch started has its rate for it, as
+    // the staking registry keeps them; rewards made some of them other than flat.
+    let rate_rows: Vec<(Vec<u8>, i32, String, String)> = pool_exchange_rates::table
+        .order((pool_exchange_rates::epoch, pool_exchange_rates::node_id))
+        .select((
+            pool_exchange_rates::node_id,
+            pool_exchange_rates::epoch,
+            sql::<Text>("wal_amount::text"),
+            sql::<Text>("share_amount::text"),
+        ))
+        .load(connection)
+        .unwrap();
+    let registered: Vec<(Vec<u8>, i32)> = nodes::table
+        .select((nodes::node_id, nodes::registered_epoch))
+        .load(connection)
+        .unwrap();
+    let mut expected_rates = Vec::new();
+    for epoch in 1..=5 {
+        let mut pools: Vec<&Vec<u8>> = registered
+            .iter()
+            .filter(|(_, registered)| *registered < epoch)
+            .map(|(node, _)| node)
+            .collect();
+        pools.sort();
+        for node in pools {
+            let node_id = ObjectId::new(node.as_slice().try_into().unwrap());
+            let rate = staking.pool(node_id).unwrap().exchange_rate(epoch as u32);
+            expected_rates.push((
+                node.clone(),
+                epoch,
+                rate.wal_amount().to_string(),
+                rate.share_amount().to_string(),
+            ));
+        }
+    }
+    assert_eq!(rate_rows, expected_rates);
+    assert!(
+        rate_rows.iter().any(|r| r.2 != r.3),
+        "rewards raised some pool's rate: {rate_rows:?}"
+    );
 
     // Stakes: every live StakedWal field by field; the withdrawn one in withdrawals.
     let mut live = 0;

@@ -1,10 +1,9 @@
-//! The embedded migrations apply to an empty database, revert completely and apply again.
-//! (There is one migration so far; with a second one, this also applies the newest to the
-//! schema of the one before.)
+//! The embedded migrations apply to an empty database and to the schema of the migration
+//! before the newest (keeping its rows), revert completely and apply again.
 
-use diesel::{RunQueryDsl as _, sql_types::Text};
+use diesel::{ExpressionMethods as _, QueryDsl as _, RunQueryDsl as _, sql_types::Text};
 use diesel_migrations::MigrationHarness as _;
-use walrus_indexer::{db, indexer::TABLES, pg::TestDatabase};
+use walrus_indexer::{db, indexer::TABLES, pg::TestDatabase, schema::committee_members};
 
 #[derive(diesel::QueryableByName)]
 struct Table {
@@ -25,24 +24,85 @@ fn tables(connection: &mut diesel::PgConnection) -> Vec<String> {
     .collect()
 }
 
-/// Every table of the schema, sorted.
-fn expected() -> Vec<&'static str> {
-    let mut tables = TABLES.to_vec();
+/// Every table of the schema, sorted, without those in `added_later`.
+fn expected(added_later: &[&str]) -> Vec<&'static str> {
+    let mut tables: Vec<_> = TABLES
+        .iter()
+        .copied()
+        .filter(|table| !added_later.contains(table))
+        .collect();
     tables.sort();
     tables
 }
+
+/// How many migrations there are.
+const MIGRATIONS: usize = 2;
 
 #[test]
 fn migrations_apply_revert_and_apply_again() {
     let database = TestDatabase::new().unwrap();
     let mut connection = database.connect().unwrap();
     assert!(tables(&mut connection).is_empty());
-    assert_eq!(db::migrate(&mut connection).unwrap(), 1);
-    assert_eq!(tables(&mut connection), expected());
+    assert_eq!(db::migrate(&mut connection).unwrap(), MIGRATIONS);
+    assert_eq!(tables(&mut connection), expected(&[]));
     // Applying again finds nothing to do.
     assert_eq!(db::migrate(&mut connection).unwrap(), 0);
     connection.revert_all_migrations(db::MIGRATIONS).unwrap();
     assert!(tables(&mut connection).is_empty());
+    assert_eq!(db::migrate(&mut connection).unwrap(), MIGRATIONS);
+    assert_eq!(tables(&mut connection), expected(&[]));
+}
+
+#[test]
+fn the_newest_migration_applies_to_the_previous_schema_and_keeps_its_rows() {
+    let database = TestDatabase::new().unwrap();
+    let mut connection = database.connect().unwrap();
+    connection.run_next_migration(db::MIGRATIONS).unwrap();
+    assert_eq!(tables(&mut connection), expected(&["pool_exchange_rates"]));
+    // A committee indexed under the first schema (no shard map).
+    diesel::sql_query(
+        "INSERT INTO committee_members (epoch, position, node_id, weight) \
+         VALUES (1, 0, '\\x01', 12)",
+    )
+    .execute(&mut connection)
+    .unwrap();
+
     assert_eq!(db::migrate(&mut connection).unwrap(), 1);
-    assert_eq!(tables(&mut connection), expected());
+    assert_eq!(tables(&mut connection), expected(&[]));
+    // The old row stays, without shards; new rows carry them.
+    diesel::insert_into(committee_members::table)
+        .values((
+            committee_members::epoch.eq(2),
+            committee_members::position.eq(0),
+            committee_members::node_id.eq(vec![1u8]),
+            committee_members::weight.eq(2),
+            committee_members::shards.eq(Some(vec![0, 1])),
+        ))
+        .execute(&mut connection)
+        .unwrap();
+    let shards: Vec<Option<Vec<i32>>> = committee_members::table
+        .order(committee_members::epoch)
+        .select(committee_members::shards)
+        .load(&mut connection)
+        .unwrap();
+    assert_eq!(shards, [None, Some(vec![0, 1])]);
+
+    // Exchange rates hold the contract's u128 amounts.
+    diesel::sql_query(format!(
+        "INSERT INTO pool_exchange_rates (node_id, epoch, wal_amount, share_amount) \
+         VALUES ('\\x01', 2, {max}, {max})",
+        max = u128::MAX
+    ))
+    .execute(&mut connection)
+    .unwrap();
+
+    // Reverting the newest returns to the previous schema with its rows.
+    connection.revert_last_migration(db::MIGRATIONS).unwrap();
+    assert_eq!(tables(&mut connection), expected(&["pool_exchange_rates"]));
+    let count: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM committee_members)",
+    ))
+    .get_result(&mut connection)
+    .unwrap();
+    assert_eq!(count, 2);
 }

@@ -44,6 +44,16 @@ impl PoolExchangeRate {
         })
     }
 
+    /// FROST the pool held at the start of the epoch (0 for the flat rate).
+    pub fn wal_amount(&self) -> u128 {
+        self.wal_amount
+    }
+
+    /// Shares issued against [`Self::wal_amount`] (0 for the flat rate).
+    pub fn share_amount(&self) -> u128 {
+        self.share_amount
+    }
+
     /// Shares bought by `wal` FROST (rounded down).
     pub fn convert_to_share_amount(&self, wal: u64) -> u64 {
         if self.wal_amount == 0 {

@@ -5,7 +5,7 @@
 //! | `checkpoints` | concurrent | `checkpoints`, `transactions` |
 //! | `events` | concurrent | `events` |
 //! | `blobs` | sequential | `blobs`, `storage` |
-//! | `network` | sequential | `epochs`, `committee_members`, `nodes`, `staking_pools`, `stakes`, `withdrawals`, `rewards`, `audit_scores`, `penalties` |
+//! | `network` | sequential | `epochs`, `committee_members`, `pool_exchange_rates`, `nodes`, `staking_pools`, `stakes`, `withdrawals`, `rewards`, `audit_scores`, `penalties` |
 //! | `governance` | sequential | `proposals`, `votes` |
 
 pub mod blobs;

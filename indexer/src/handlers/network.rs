@@ -1,19 +1,22 @@
-//! The `network` pipeline (sequential): epochs and their committees, nodes and their staking
-//! pools, stakes and withdrawals, rewards, audit scores and penalties. New rows are inserted
-//! in bulk first; changes to existing rows apply in chain order.
+//! The `network` pipeline (sequential): epochs with their prices and committees (with the
+//! shard map), nodes and their staking pools with their exchange rates per epoch, stakes and
+//! withdrawals, rewards, audit scores and penalties. New rows are inserted in bulk first;
+//! changes to existing rows apply in chain order.
 
 use std::sync::Arc;
 
 use diesel::{PgConnection, prelude::*, sql_types};
 use walrus_chain::{
-    contract::events::Event,
-    ledger::{Call, Checkpoint},
+    contract::{MoveAbort, events::Event},
+    ledger::{Call, Checkpoint, ExecutedTransaction},
 };
 
 use super::{columns, rows};
 use crate::{
     IndexerError,
-    chain_data::{column, created_by_call, id_bytes, successful_calls},
+    chain_data::{
+        column, created_by_call, id_bytes, successful_calls, written_staking, written_system,
+    },
     metrics::Metrics,
     pipeline::{CommitError, Handler},
     schema::{committee_members, epochs, nodes, penalties, stakes, staking_pools, withdrawals},
@@ -31,10 +34,10 @@ pub struct NewEpoch {
     pub start_checkpoint: i64,
     /// Its time.
     pub start_ms: i64,
-    /// Storage price (genesis only).
-    pub storage_price_per_unit_size: Option<i64>,
-    /// Write price (genesis only).
-    pub write_price_per_unit_size: Option<i64>,
+    /// Storage price of the epoch, FROST per unit size.
+    pub storage_price_per_unit_size: i64,
+    /// Write price of the epoch, FROST per unit size.
+    pub write_price_per_unit_size: i64,
     /// Shards of its committee.
     pub n_shards: i32,
 }
@@ -50,8 +53,24 @@ pub struct CommitteeMember {
     pub position: i32,
     /// The node.
     pub node_id: Vec<u8>,
-    /// Its shards.
+    /// How many shards it holds.
     pub weight: i32,
+    /// The shard indices it holds.
+    pub shards: Vec<i32>,
+}
+
+/// A row of `pool_exchange_rates` (written with one `unnest` statement: the amounts are
+/// `NUMERIC`, sent as text).
+#[derive(Debug, Clone)]
+pub struct ExchangeRate {
+    /// The pool's node.
+    pub node_id: Vec<u8>,
+    /// The epoch that starts at this rate.
+    pub epoch: i32,
+    /// FROST in the pool.
+    pub wal_amount: u128,
+    /// Shares against it.
+    pub share_amount: u128,
 }
 
 /// A row of `nodes`.
@@ -147,7 +166,7 @@ pub struct Penalty {
 
 columns!(
     NewEpoch => 6,
-    CommitteeMember => 4,
+    CommitteeMember => 5,
     NewNode => 8,
     NewPool => 2,
     NewStake => 7,
@@ -169,6 +188,15 @@ pub enum NetworkChange {
     },
     /// A new epoch started: pools take their next commission rate.
     EpochStarted,
+    /// A passed proposal may have raised the prices of the current epoch (a new floor).
+    Prices {
+        /// The epoch.
+        epoch: i32,
+        /// Storage price now.
+        storage: i64,
+        /// Write price now.
+        write: i64,
+    },
     /// An operator set the next commission.
     NextCommission {
         /// The operator cap.
@@ -251,6 +279,8 @@ pub struct NetworkRows {
     pub epochs: Vec<NewEpoch>,
     /// New committees.
     pub committee: Vec<CommitteeMember>,
+    /// The pools' exchange rates of new epochs.
+    pub exchange_rates: Vec<ExchangeRate>,
     /// New nodes.
     pub nodes: Vec<NewNode>,
     /// Their pools.
@@ -268,6 +298,7 @@ pub struct NetworkRows {
 rows!(NetworkRows {
     epochs,
     committee,
+    exchange_rates,
     nodes,
     pools,
     stakes,
@@ -399,26 +430,7 @@ impl Handler for NetworkHandler {
                             rows.changes.push(NetworkChange::EpochStarted)
                         }
                         Event::CommitteeSelected(e) => {
-                            let epoch = column(e.epoch, "epoch", sequence)?;
-                            let n_shards: u32 = e.shards.iter().map(|s| u32::from(*s)).sum();
-                            rows.epochs.push(NewEpoch {
-                                epoch,
-                                start_checkpoint: cp,
-                                start_ms: at_ms,
-                                storage_price_per_unit_size: None,
-                                write_price_per_unit_size: None,
-                                n_shards: column(n_shards, "n_shards", sequence)?,
-                            });
-                            for (position, (node_id, shards)) in
-                                e.node_ids.iter().zip(&e.shards).enumerate()
-                            {
-                                rows.committee.push(CommitteeMember {
-                                    epoch,
-                                    position: column(position, "member position", sequence)?,
-                                    node_id: id_bytes(node_id),
-                                    weight: (*shards).into(),
-                                });
-                            }
+                            start_epoch(&mut rows, executed, e.epoch, sequence, (cp, at_ms))?
                         }
                         Event::AuditScoresSubmitted(e) => {
                             rows.changes.push(NetworkChange::AuditScores {
@@ -426,6 +438,14 @@ impl Handler for NetworkHandler {
                                 auditor: id_bytes(&e.auditor),
                                 scores: e.scores.iter().map(|s| i32::from(*s)).collect(),
                                 checkpoint: cp,
+                            })
+                        }
+                        Event::ProposalExecuted(e) if e.passed => {
+                            let (storage, write) = prices(executed, sequence)?;
+                            rows.changes.push(NetworkChange::Prices {
+                                epoch: column(e.epoch, "epoch", sequence)?,
+                                storage,
+                                write,
                             })
                         }
                         Event::EpochChangeDone(e) => rows.changes.push(NetworkChange::SyncDone {
@@ -437,38 +457,8 @@ impl Handler for NetworkHandler {
                     }
                 }
                 match call {
-                    Call::CreateSystem {
-                        epoch,
-                        members,
-                        parameters,
-                        ..
-                    } => {
-                        let epoch = column(*epoch, "epoch", sequence)?;
-                        let n_shards: u32 = members.iter().map(|m| u32::from(m.2)).sum();
-                        rows.epochs.push(NewEpoch {
-                            epoch,
-                            start_checkpoint: cp,
-                            start_ms: at_ms,
-                            storage_price_per_unit_size: Some(column(
-                                parameters.storage_price_per_unit_size,
-                                "storage price",
-                                sequence,
-                            )?),
-                            write_price_per_unit_size: Some(column(
-                                parameters.write_price_per_unit_size,
-                                "write price",
-                                sequence,
-                            )?),
-                            n_shards: column(n_shards, "n_shards", sequence)?,
-                        });
-                        for (position, (node_id, _, weight)) in members.iter().enumerate() {
-                            rows.committee.push(CommitteeMember {
-                                epoch,
-                                position: column(position, "member position", sequence)?,
-                                node_id: id_bytes(node_id),
-                                weight: (*weight).into(),
-                            });
-                        }
+                    Call::CreateSystem { epoch, .. } => {
+                        start_epoch(&mut rows, executed, *epoch, sequence, (cp, at_ms))?
                     }
                     Call::SetNextCommission { cap, rate, .. } => {
                         rows.changes.push(NetworkChange::NextCommission {
@@ -502,6 +492,7 @@ impl Handler for NetworkHandler {
     fn commit(rows: &NetworkRows, connection: &mut PgConnection) -> Result<usize, CommitError> {
         let mut written = insert_rows!(connection, epochs::table, rows.epochs)
             + insert_rows!(connection, committee_members::table, rows.committee)
+            + insert_exchange_rates(&rows.exchange_rates, connection)?
             + insert_rows!(connection, nodes::table, rows.nodes)
             + insert_rows!(connection, staking_pools::table, rows.pools)
             + insert_rows!(connection, stakes::table, rows.stakes)
@@ -512,6 +503,123 @@ impl Handler for NetworkHandler {
         }
         Ok(written)
     }
+}
+
+/// The rows of the epoch that `executed` starts (the genesis `create_system` or an epoch
+/// change), read from the `System` and `Staking` objects it wrote: the epoch with its prices,
+/// the committee in member order with each member's shards, and every registered pool's
+/// exchange rate for the epoch.
+fn start_epoch(
+    rows: &mut NetworkRows,
+    executed: &ExecutedTransaction,
+    epoch: u32,
+    sequence: u64,
+    (checkpoint, at_ms): (i64, i64),
+) -> Result<(), IndexerError> {
+    let unexpected = unexpected(executed, sequence);
+    let unreadable = |abort: MoveAbort| unexpected(format!("the written System: {abort}"));
+    let system = written_system(executed).map_err(&unexpected)?;
+    let staking = written_staking(executed).map_err(&unexpected)?;
+    let system_epoch = system.epoch().map_err(unreadable)?;
+    if system_epoch != epoch {
+        return Err(unexpected(format!(
+            "it starts epoch {epoch} but leaves the System in epoch {system_epoch}"
+        )));
+    }
+    let members = system.committee().map_err(unreadable)?.members();
+    let shards = system.shards().map_err(unreadable)?;
+    if shards.len() != members.len() {
+        return Err(unexpected(format!(
+            "the written System has {} committee members but shards for {}",
+            members.len(),
+            shards.len()
+        )));
+    }
+    let row_epoch = column(epoch, "epoch", sequence)?;
+    let (storage_price, write_price) = prices(executed, sequence)?;
+    rows.epochs.push(NewEpoch {
+        epoch: row_epoch,
+        start_checkpoint: checkpoint,
+        start_ms: at_ms,
+        storage_price_per_unit_size: storage_price,
+        write_price_per_unit_size: write_price,
+        n_shards: system.n_shards().map_err(unreadable)?.into(),
+    });
+    for (position, (member, shards)) in members.iter().zip(shards).enumerate() {
+        rows.committee.push(CommitteeMember {
+            epoch: row_epoch,
+            position: column(position, "member position", sequence)?,
+            node_id: id_bytes(&member.node_id()),
+            weight: member.weight().into(),
+            shards: shards.iter().copied().map(i32::from).collect(),
+        });
+    }
+    for node_id in staking.node_ids() {
+        let rate = staking
+            .pool(node_id)
+            .map_err(|abort| unexpected(format!("the written Staking: {abort}")))?
+            .exchange_rate(epoch);
+        rows.exchange_rates.push(ExchangeRate {
+            node_id: id_bytes(&node_id),
+            epoch: row_epoch,
+            wal_amount: rate.wal_amount(),
+            share_amount: rate.share_amount(),
+        });
+    }
+    Ok(())
+}
+
+/// An error about `executed`'s effects: they do not match this indexer's contract.
+fn unexpected(executed: &ExecutedTransaction, sequence: u64) -> impl Fn(String) -> IndexerError {
+    let digest = executed.effects.digest.to_string();
+    move |reason| IndexerError::Unexpected {
+        checkpoint: sequence,
+        digest: digest.clone(),
+        reason,
+    }
+}
+
+/// The storage and write prices of the `System` that `executed` wrote.
+fn prices(executed: &ExecutedTransaction, sequence: u64) -> Result<(i64, i64), IndexerError> {
+    let unexpected = unexpected(executed, sequence);
+    let system = written_system(executed).map_err(&unexpected)?;
+    let unreadable = |abort: MoveAbort| unexpected(format!("the written System: {abort}"));
+    Ok((
+        column(
+            system.storage_price_per_unit_size().map_err(unreadable)?,
+            "storage price",
+            sequence,
+        )?,
+        column(
+            system.write_price_per_unit_size().map_err(unreadable)?,
+            "write price",
+            sequence,
+        )?,
+    ))
+}
+
+/// Inserts exchange rates with one statement: the `u128` amounts go as text and are cast to
+/// `NUMERIC` (diesel's `Numeric` would need a decimal crate, for these two columns only).
+fn insert_exchange_rates(
+    rates: &[ExchangeRate],
+    connection: &mut PgConnection,
+) -> Result<usize, CommitError> {
+    if rates.is_empty() {
+        return Ok(0);
+    }
+    let node_ids: Vec<&[u8]> = rates.iter().map(|r| r.node_id.as_slice()).collect();
+    let epochs: Vec<i32> = rates.iter().map(|r| r.epoch).collect();
+    let wal: Vec<String> = rates.iter().map(|r| r.wal_amount.to_string()).collect();
+    let shares: Vec<String> = rates.iter().map(|r| r.share_amount.to_string()).collect();
+    Ok(diesel::sql_query(
+        "INSERT INTO pool_exchange_rates (node_id, epoch, wal_amount, share_amount) \
+         SELECT * FROM unnest($1::bytea[], $2::integer[], $3::numeric[], $4::numeric[])",
+    )
+    .bind::<sql_types::Array<sql_types::Bytea>, _>(node_ids)
+    .bind::<sql_types::Array<sql_types::Integer>, _>(epochs)
+    .bind::<sql_types::Array<sql_types::Text>, _>(wal)
+    .bind::<sql_types::Array<sql_types::Text>, _>(shares)
+    .execute(connection)?)
 }
 
 /// The node whose operator cap is `cap`.
@@ -533,6 +641,15 @@ fn by_cap(changed: usize, cap: &[u8]) -> Result<usize, CommitError> {
         );
     }
     Ok(changed)
+}
+
+/// One row of `epochs` changed, or the epoch is missing.
+fn epoch_updated(changed: usize, epoch: i32) -> Result<usize, CommitError> {
+    if changed == 1 {
+        Ok(1)
+    } else {
+        Err(CommitError::Missing(format!("epoch {epoch}")))
+    }
 }
 
 fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize, CommitError> {
@@ -572,12 +689,12 @@ fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize,
             .bind::<sql_types::Integer, _>(epoch)
             .execute(connection)?;
             let total: i64 = amounts.iter().sum();
-            let changed = diesel::update(epochs::table.find(epoch))
-                .set(epochs::rewards_total.eq(Some(total)))
-                .execute(connection)?;
-            if changed != 1 {
-                return Err(CommitError::Missing(format!("epoch {epoch}")));
-            }
+            epoch_updated(
+                diesel::update(epochs::table.find(epoch))
+                    .set(epochs::rewards_total.eq(Some(total)))
+                    .execute(connection)?,
+                *epoch,
+            )?;
             Ok(written)
         }
         NetworkChange::EpochStarted => Ok(diesel::update(
@@ -589,6 +706,19 @@ fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize,
             staking_pools::next_commission_rate.eq(None::<i32>),
         ))
         .execute(connection)?),
+        NetworkChange::Prices {
+            epoch,
+            storage,
+            write,
+        } => epoch_updated(
+            diesel::update(epochs::table.find(epoch))
+                .set((
+                    epochs::storage_price_per_unit_size.eq(Some(storage)),
+                    epochs::write_price_per_unit_size.eq(Some(write)),
+                ))
+                .execute(connection)?,
+            *epoch,
+        ),
         NetworkChange::NextCommission { cap, rate } => by_cap(
             diesel::update(
                 staking_pools::table.filter(staking_pools::node_id.eq_any(node_of_cap(cap))),
@@ -688,18 +818,15 @@ fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize,
             epoch,
             checkpoint,
             at_ms,
-        } => {
-            let changed = diesel::update(epochs::table.find(epoch))
+        } => epoch_updated(
+            diesel::update(epochs::table.find(epoch))
                 .set((
                     epochs::sync_done_checkpoint.eq(Some(checkpoint)),
                     epochs::sync_done_ms.eq(Some(at_ms)),
                 ))
-                .execute(connection)?;
-            if changed != 1 {
-                return Err(CommitError::Missing(format!("epoch {epoch}")));
-            }
-            Ok(1)
-        }
+                .execute(connection)?,
+            *epoch,
+        ),
         NetworkChange::Transferred { objects, recipient } => Ok(diesel::update(
             stakes::table.filter(stakes::staked_wal_id.eq_any(objects)),
         )
