@@ -291,59 +291,46 @@ pub enum Event {
     EpochChangeStart(EpochChangeStart),
 }
 
-impl Event {
-    /// The Move type name within the package, e.g. `events::BlobCertified`.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Self::StorageReserved(_) => "events::StorageReserved",
-            Self::BlobRegistered(_) => "events::BlobRegistered",
-            Self::BlobCertified(_) => "events::BlobCertified",
-            Self::BlobDeleted(_) => "events::BlobDeleted",
-            Self::InvalidBlobId(_) => "events::InvalidBlobId",
-            Self::NodeRegistered(_) => "events::NodeRegistered",
-            Self::Staked(_) => "events::Staked",
-            Self::WithdrawRequested(_) => "events::WithdrawRequested",
-            Self::Withdrawn(_) => "events::Withdrawn",
-            Self::CommitteeSelected(_) => "events::CommitteeSelected",
-            Self::RewardsDistributed(_) => "events::RewardsDistributed",
-            Self::AuditScoresSubmitted(_) => "events::AuditScoresSubmitted",
-            Self::NodePenalized(_) => "events::NodePenalized",
-            Self::ProposalCreated(_) => "events::ProposalCreated",
-            Self::VoteCast(_) => "events::VoteCast",
-            Self::ProposalExecuted(_) => "events::ProposalExecuted",
-            Self::EpochChangeDone(_) => "events::EpochChangeDone",
-            Self::EpochChangeStart(_) => "events::EpochChangeStart",
-        }
-    }
-
-    /// The BCS bytes of the event struct, as Sui stores the Move event.
-    pub fn contents_bcs(&self) -> Vec<u8> {
-        match self {
-            Self::StorageReserved(e) => bcs::to_bytes(e),
-            Self::BlobRegistered(e) => bcs::to_bytes(e),
-            Self::BlobCertified(e) => bcs::to_bytes(e),
-            Self::BlobDeleted(e) => bcs::to_bytes(e),
-            Self::InvalidBlobId(e) => bcs::to_bytes(e),
-            Self::NodeRegistered(e) => bcs::to_bytes(e),
-            Self::Staked(e) => bcs::to_bytes(e),
-            Self::WithdrawRequested(e) => bcs::to_bytes(e),
-            Self::Withdrawn(e) => bcs::to_bytes(e),
-            Self::CommitteeSelected(e) => bcs::to_bytes(e),
-            Self::RewardsDistributed(e) => bcs::to_bytes(e),
-            Self::AuditScoresSubmitted(e) => bcs::to_bytes(e),
-            Self::NodePenalized(e) => bcs::to_bytes(e),
-            Self::ProposalCreated(e) => bcs::to_bytes(e),
-            Self::VoteCast(e) => bcs::to_bytes(e),
-            Self::ProposalExecuted(e) => bcs::to_bytes(e),
-            Self::EpochChangeDone(e) => bcs::to_bytes(e),
-            Self::EpochChangeStart(e) => bcs::to_bytes(e),
-        }
-        .expect("events serialize")
-    }
-}
-
-macro_rules! into_event {
+/// Everything that goes by event kind, generated from one list of the kinds: the Move type
+/// name, the BCS and JSON of the event struct, decoding from a type name and BCS, and
+/// `From` each struct.
+macro_rules! event_kinds {
     ($($name:ident),*) => {
+        impl Event {
+            /// The Move type name within the package, e.g. `events::BlobCertified`.
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Self::$name(_) => concat!("events::", stringify!($name)),)*
+                }
+            }
+
+            /// The BCS bytes of the event struct, as Sui stores the Move event.
+            pub fn contents_bcs(&self) -> Vec<u8> {
+                match self {
+                    $(Self::$name(e) => bcs::to_bytes(e),)*
+                }
+                .expect("events serialize")
+            }
+
+            /// The event struct as JSON (its fields, without the kind).
+            pub fn contents_json(&self) -> serde_json::Value {
+                match self {
+                    $(Self::$name(e) => serde_json::to_value(e),)*
+                }
+                .expect("events serialize to JSON")
+            }
+
+            /// The event of Move type `type_name` from its BCS bytes; `None` for a type this
+            /// package does not define or bytes that are not exactly such an event.
+            pub fn from_bcs(type_name: &str, bytes: &[u8]) -> Option<Self> {
+                match type_name {
+                    $(concat!("events::", stringify!($name)) =>
+                        bcs::from_bytes::<$name>(bytes).ok().map(Self::$name),)*
+                    _ => None,
+                }
+            }
+        }
+
         $(impl From<$name> for Event {
             fn from(event: $name) -> Self {
                 Self::$name(event)
@@ -352,7 +339,7 @@ macro_rules! into_event {
     };
 }
 
-into_event!(
+event_kinds!(
     StorageReserved,
     BlobRegistered,
     BlobCertified,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use diesel::{PgConnection, prelude::*};
 use walrus_chain::{
-    contract::{ObjectId, events::*},
+    contract::{ObjectId, events::Event},
     ledger::Checkpoint,
 };
 
@@ -69,51 +69,16 @@ pub struct Decoded {
     pub object_id: Option<ObjectId>,
 }
 
-macro_rules! decode_by_type {
-    ($type_name:expr, $bcs:expr, $($name:ident),*) => {
-        match $type_name {
-            $(concat!("events::", stringify!($name)) => bcs::from_bytes::<$name>($bcs)
-                .ok()
-                .map(|event| decoded(serde_json::to_value(&event), &Event::from(event))),)*
-            _ => None,
-        }
-    };
-}
-
 /// Decodes an event from its type name and BCS bytes; `None` for a type this indexer does not
 /// know (or bytes that do not match it).
 pub fn decode(type_name: &str, bcs: &[u8]) -> Option<Decoded> {
-    decode_by_type!(
-        type_name,
-        bcs,
-        StorageReserved,
-        BlobRegistered,
-        BlobCertified,
-        BlobDeleted,
-        InvalidBlobId,
-        NodeRegistered,
-        Staked,
-        WithdrawRequested,
-        Withdrawn,
-        CommitteeSelected,
-        RewardsDistributed,
-        AuditScoresSubmitted,
-        NodePenalized,
-        ProposalCreated,
-        VoteCast,
-        ProposalExecuted,
-        EpochChangeDone,
-        EpochChangeStart
-    )
-}
-
-fn decoded(contents: serde_json::Result<serde_json::Value>, event: &Event) -> Decoded {
-    let (blob_id, object_id) = subject(event);
-    Decoded {
-        contents: contents.expect("events serialize to JSON"),
+    let event = Event::from_bcs(type_name, bcs)?;
+    let (blob_id, object_id) = subject(&event);
+    Some(Decoded {
+        contents: event.contents_json(),
         blob_id,
         object_id,
-    }
+    })
 }
 
 /// The blob id and the object an event is about.
@@ -204,6 +169,8 @@ impl Handler for EventsHandler {
 
 #[cfg(test)]
 mod tests {
+    use walrus_chain::contract::events::NodePenalized;
+
     use super::*;
 
     #[test]
