@@ -77,12 +77,26 @@ fn created_of_type(ledger: &LedgerState, ids: &[ObjectId], type_name: &str) -> O
         .unwrap()
 }
 
+/// Registers the certificate vectors' blob (permanent) on `storage`, paying with `payment`.
+fn register_vector_blob(system: ObjectId, storage: ObjectId, payment: ObjectId) -> Call {
+    let certified = &certificates()["certified_blob"];
+    Call::RegisterBlob {
+        system,
+        storage,
+        blob_id: BlobId(u256(&certified["blob_id_u256"])),
+        root_hash: Digest(u256(&certified["root_u256"])),
+        size: certified["unencoded_length"].as_u64().unwrap(),
+        encoding_type: 1,
+        deletable: false,
+        payment,
+    }
+}
+
 #[test]
 fn store_flow_reserves_registers_and_certifies_a_blob() {
     let publisher = key(1);
     let (mut ledger, publication, system_id) = genesis(&publisher);
     let vectors = certificates();
-    let certified = &vectors["certified_blob"];
 
     let effects = submit_ok(
         &mut ledger,
@@ -101,16 +115,7 @@ fn store_flow_reserves_registers_and_certifies_a_blob() {
         &mut ledger,
         &publisher,
         2,
-        vec![Call::RegisterBlob {
-            system: system_id,
-            storage,
-            blob_id: BlobId(u256(&certified["blob_id_u256"])),
-            root_hash: Digest(u256(&certified["root_u256"])),
-            size: certified["unencoded_length"].as_u64().unwrap(),
-            encoding_type: 1,
-            deletable: false,
-            payment: publication.supply,
-        }],
+        vec![register_vector_blob(system_id, storage, publication.supply)],
     );
     assert_eq!(effects.deleted, vec![storage]);
     let blob_id = created_of_type(&ledger, &effects.created, "blob::Blob");
@@ -817,18 +822,8 @@ fn expired_storage_and_double_votes_abort_and_change_nothing() {
     };
     let storage = succeed_at(&mut ledger, &publisher, reserve, 1).created[0];
     succeed_at(&mut ledger, &publisher, change.clone(), 60_000);
-    let certified = &certificates()["certified_blob"];
     let before = ledger.state().state_digest();
-    let register = Call::RegisterBlob {
-        system,
-        storage,
-        blob_id: BlobId(u256(&certified["blob_id_u256"])),
-        root_hash: Digest(u256(&certified["root_u256"])),
-        size: certified["unencoded_length"].as_u64().unwrap(),
-        encoding_type: 1,
-        deletable: false,
-        payment: publication.supply,
-    };
+    let register = register_vector_blob(system, storage, publication.supply);
     assert_eq!(
         execute_at(&mut ledger, &publisher, register, 60_001).status,
         ExecutionStatus::Aborted {
@@ -881,17 +876,7 @@ fn expired_storage_and_double_votes_abort_and_change_nothing() {
 fn one_transaction_reserves_storage_and_registers_a_blob_on_it() {
     let publisher = key(1);
     let (mut ledger, publication, system_id) = genesis(&publisher);
-    let certified = &certificates()["certified_blob"];
-    let register = |storage| Call::RegisterBlob {
-        system: system_id,
-        storage,
-        blob_id: BlobId(u256(&certified["blob_id_u256"])),
-        root_hash: Digest(u256(&certified["root_u256"])),
-        size: certified["unencoded_length"].as_u64().unwrap(),
-        encoding_type: 1,
-        deletable: false,
-        payment: publication.supply,
-    };
+    let register = |storage| register_vector_blob(system_id, storage, publication.supply);
     let reserve = Call::ReserveSpace {
         system: system_id,
         storage_amount: MIB,
