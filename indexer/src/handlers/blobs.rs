@@ -234,6 +234,24 @@ impl BlobsHandler {
             }
         }
     }
+
+    /// The change of splitting `storage` by `split`, once the new storage is known.
+    fn split(
+        &self,
+        executed: &ExecutedTransaction,
+        call: &Call,
+        storage: &walrus_chain::contract::ObjectId,
+        split: Split,
+        checkpoint: i64,
+    ) -> Option<BlobChange> {
+        self.created_object(executed, call)
+            .map(|new| BlobChange::Split {
+                storage: id_bytes(storage),
+                new,
+                split,
+                checkpoint,
+            })
+    }
 }
 
 impl Handler for BlobsHandler {
@@ -355,26 +373,14 @@ impl Handler for BlobsHandler {
                     }
                     Call::SplitStorageByEpoch { storage, epoch } => {
                         let split = Split::ByEpoch(column(*epoch, "split epoch", sequence)?);
-                        self.created_object(executed, call)
-                            .map(|new| BlobChange::Split {
-                                storage: id_bytes(storage),
-                                new,
-                                split,
-                                checkpoint: cp,
-                            })
+                        self.split(executed, call, storage, split, cp)
                     }
                     Call::SplitStorageBySize {
                         storage,
                         split_size,
                     } => {
                         let split = Split::BySize(column(*split_size, "split size", sequence)?);
-                        self.created_object(executed, call)
-                            .map(|new| BlobChange::Split {
-                                storage: id_bytes(storage),
-                                new,
-                                split,
-                                checkpoint: cp,
-                            })
+                        self.split(executed, call, storage, split, cp)
                     }
                     Call::FuseStorage { storage, other } => Some(BlobChange::Fused {
                         storage: id_bytes(storage),
