@@ -5,6 +5,7 @@
 pub mod client;
 pub mod contract;
 pub mod ledger;
+pub mod metrics;
 pub mod secret_file;
 pub mod server;
 pub mod source;

@@ -24,7 +24,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use prometheus::{Encoder, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder};
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntGauge, Registry};
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 use tokio::sync::{Mutex, mpsc, oneshot, watch};
@@ -640,18 +640,12 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    let mut buffer = Vec::new();
-    match TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buffer) {
-        Ok(()) => (
-            [(
-                axum::http::header::CONTENT_TYPE,
-                "text/plain; version=0.0.4",
-            )],
-            buffer,
-        )
-            .into_response(),
-        Err(error) => {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
-        }
-    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        crate::metrics::render(&state.metrics.registry),
+    )
+        .into_response()
 }

@@ -3,8 +3,7 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use prometheus::{
-    Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
-    Opts, Registry, TextEncoder,
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 
 use crate::IndexerError;
@@ -116,11 +115,7 @@ impl Metrics {
 
     /// The metrics in Prometheus's text format.
     pub fn render(&self) -> String {
-        let mut buffer = Vec::new();
-        TextEncoder::new()
-            .encode(&self.registry.gather(), &mut buffer)
-            .expect("text encoding cannot fail");
-        String::from_utf8(buffer).expect("the text format is UTF-8")
+        walrus_chain::metrics::render(&self.registry)
     }
 
     /// Binds the metrics endpoint's address (before indexing starts, so that a taken address

@@ -1,6 +1,6 @@
 //! The node's Prometheus metrics.
 
-use prometheus::{Encoder, IntCounter, IntGauge, Registry, TextEncoder};
+use prometheus::{IntCounter, IntGauge, Registry};
 
 /// Counters and gauges served on `/metrics`.
 pub struct NodeMetrics {
@@ -74,11 +74,7 @@ impl NodeMetrics {
 
     /// The text exposition.
     pub fn render(&self) -> String {
-        let mut buffer = Vec::new();
-        TextEncoder::new()
-            .encode(&self.registry.gather(), &mut buffer)
-            .expect("metrics encode");
-        String::from_utf8(buffer).expect("metrics are text")
+        walrus_chain::metrics::render(&self.registry)
     }
 }
 
