@@ -73,6 +73,11 @@ impl NodeError {
         }
     }
 
+    /// Whether the node simply does not have what was asked for.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Refused { status, .. } if *status == StatusCode::NOT_FOUND.as_u16())
+    }
+
     /// Whether the node is behind the chain and may catch up.
     pub fn is_catching_up(&self) -> bool {
         match self {
@@ -310,10 +315,5 @@ impl NodeClient {
     pub async fn health(&self) -> Result<NodeHealth, NodeError> {
         let url = format!("{}/v1/health", self.base);
         self.json(url.clone(), self.http.get(&url)).await
-    }
-
-    /// Whether `error` means the node simply does not have the object.
-    pub fn is_not_found(error: &NodeError) -> bool {
-        matches!(error, NodeError::Refused { status, .. } if *status == StatusCode::NOT_FOUND.as_u16())
     }
 }

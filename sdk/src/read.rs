@@ -267,7 +267,7 @@ pub async fn fetch_metadata(
                 Ok(verified) => return Ok(verified),
                 Err(error) => failures.push(format!("{}: wrong metadata: {error}", client.url())),
             },
-            Err(error) if NodeClient::is_not_found(&error) => not_found += 1,
+            Err(error) if error.is_not_found() => not_found += 1,
             Err(error) => failures.push(error.to_string()),
         }
     }
