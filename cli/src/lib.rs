@@ -1,3 +1,5 @@
 //! The library side of the `walrus` tool: what its commands and its whole-system tests share.
 
+pub mod devnet;
 pub mod local_network;
+pub mod process;

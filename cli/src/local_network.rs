@@ -1,21 +1,37 @@
 //! A whole Walrus network on this machine: a `walrus ledger` process and storage nodes
 //! (`walrus node run`), each with its own port, directory and log. Epoch 0 has a placeholder
 //! committee; the nodes register and stake during it, and the first epoch change elects
-//! them. Used by `walrus bench store|read` and by the whole-system tests.
+//! them. `network.toml` and `wallet.toml` in its directory let a later process start the same
+//! network again. Used by `walrus devnet`, `walrus bench store|read` and the whole-system
+//! tests.
 
 use std::{
     io::{BufRead, BufReader},
-    net::TcpListener,
+    net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::Stdio,
     time::{Duration, Instant},
 };
 
 use anyhow::{Context, Result, bail};
-use walrus_chain::{client::LedgerClient, contract::ObjectId};
+use serde::{Deserialize, Serialize};
+use walrus_chain::{client::LedgerClient, contract::ObjectId, secret_file::write_secret};
 use walrus_core::keys::{account::AccountKeyPair, bls::BlsKeyPair};
 use walrus_node::config::{NodeConfig, create_bls_key, load_bls_key};
-use walrus_sdk::{Client, api::NodeHealth};
+use walrus_sdk::{Client, api::NodeHealth, wallet::WalletConfig};
+
+use crate::process::{STOP_GRACE, ServiceProcess, log_file, service_command};
+
+/// The file describing a network, in its directory.
+pub const MANIFEST_FILE: &str = "network.toml";
+/// The funded client wallet, in the network's directory.
+pub const WALLET_FILE: &str = "wallet.toml";
+
+/// Listen on any free port of 127.0.0.1.
+pub const ANY_PORT: SocketAddr = SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+    0,
+);
 
 /// FROST per WAL.
 const WAL: u64 = 1_000_000_000;
@@ -25,13 +41,14 @@ const NODE_STAKE: u64 = 1_000 * WAL;
 const WALLET_FUNDS: u64 = 1_000_000 * WAL;
 
 /// How to build a local network.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkOptions {
     /// Storage nodes.
     pub nodes: usize,
     /// Shards.
     pub shards: u16,
     /// Epoch length.
+    #[serde(with = "millis")]
     pub epoch_duration: Duration,
     /// Largest request body a node accepts.
     pub max_request_body: usize,
@@ -50,46 +67,50 @@ impl Default for NetworkOptions {
 
 /// A running `walrus ledger`, killed when dropped.
 pub struct LedgerProcess {
-    child: Child,
+    process: ServiceProcess,
     /// Its API.
     pub url: String,
 }
 
 impl LedgerProcess {
-    /// Starts `binary ledger` on a free port with `args` and reads the address it prints.
-    pub fn spawn(binary: &Path, args: &[&std::ffi::OsStr], log: Stdio) -> Result<Self> {
-        let mut child = Command::new(binary)
-            .args(["ledger", "--listen", "127.0.0.1:0"])
+    /// Starts `binary ledger` listening on `listen` (port 0: any free port) with `args`, and
+    /// reads the address it prints.
+    pub fn spawn(
+        binary: &Path,
+        listen: SocketAddr,
+        args: &[&std::ffi::OsStr],
+        log: Stdio,
+    ) -> Result<Self> {
+        let mut command = service_command(binary);
+        command
+            .arg("ledger")
+            .arg("--listen")
+            .arg(listen.to_string())
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("cannot start {}", binary.display()))?;
+            .stderr(log);
+        let mut process = ServiceProcess::spawn("ledger", command)?;
         let mut line = String::new();
-        BufReader::new(child.stdout.take().context("the ledger has no stdout")?)
+        BufReader::new(process.take_stdout().context("the ledger has no stdout")?)
             .read_line(&mut line)
             .context("cannot read the ledger's address")?;
         let Some(url) = line.trim().strip_prefix("ledger listening on ") else {
-            let _ = child.kill();
             bail!("the ledger did not start (it printed {line:?}); see its log");
         };
         Ok(Self {
             url: url.to_owned(),
-            child,
+            process,
         })
+    }
+
+    /// Asks it to stop and waits for it.
+    pub fn stop(&mut self) {
+        self.process.stop(STOP_GRACE);
     }
 
     /// Kills it and waits for it.
     pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for LedgerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.kill();
     }
 }
 
@@ -109,7 +130,7 @@ pub struct LocalNode {
     /// Its BLS key.
     pub key: BlsKeyPair,
     binary: PathBuf,
-    child: Option<Child>,
+    process: Option<ServiceProcess>,
 }
 
 impl LocalNode {
@@ -120,32 +141,37 @@ impl LocalNode {
 
     /// Starts `walrus node run`, appending its log to `node.log` beside the config.
     pub fn start(&mut self) -> Result<()> {
-        if self.child.is_some() {
+        if self.is_running() {
             bail!("node {} runs already", self.config.name);
         }
-        let log_path = self.config_path.with_file_name("node.log");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .with_context(|| format!("cannot open {}", log_path.display()))?;
-        let child = Command::new(&self.binary)
+        let log = log_file(&self.config_path.with_file_name("node.log"))?;
+        let mut command = service_command(&self.binary);
+        command
             .args(["node", "run", "--config"])
             .arg(&self.config_path)
             .env("RUST_LOG", "info,walrus_node=debug")
             .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("cannot start {}", self.binary.display()))?;
-        self.child = Some(child);
+            .stderr(log);
+        self.process = Some(ServiceProcess::spawn(self.config.name.clone(), command)?);
         Ok(())
+    }
+
+    /// Asks the node to stop (SIGTERM) and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            process.stop(STOP_GRACE);
+        }
+    }
+
+    /// Whether its process runs.
+    pub fn is_running(&mut self) -> bool {
+        self.process.as_mut().is_some_and(ServiceProcess::is_running)
     }
 
     /// Kills the node (SIGKILL) and waits for it.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(mut process) = self.process.take() {
+            process.kill();
         }
     }
 
@@ -164,10 +190,21 @@ impl LocalNode {
     }
 }
 
-impl Drop for LocalNode {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// What `network.toml` records: enough to start the same network again.
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    options: NetworkOptions,
+    /// Where the ledger listens (the nodes' configurations name it).
+    ledger_listen: SocketAddr,
+    /// The nodes in registration order.
+    nodes: Vec<ManifestNode>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ManifestNode {
+    /// Its directory, relative to the network's.
+    dir: PathBuf,
+    node_id: ObjectId,
 }
 
 /// A ledger and storage nodes that registered, staked and were elected, with a funded
@@ -181,21 +218,31 @@ pub struct LocalNetwork {
     pub nodes: Vec<LocalNode>,
     /// The client wallet's key (`suiprivkey`).
     pub wallet_key: String,
+    ledger_listen: SocketAddr,
     binary: PathBuf,
     options: NetworkOptions,
 }
 
 impl LocalNetwork {
-    /// Starts the ledger (placeholder genesis committee) in `dir`, registers and stakes the
-    /// nodes, starts them (running `binary`), and waits up to `timeout` until they form the
-    /// committee. `public_url(index, listen_url)` may put a node behind another address.
+    /// Starts a new network in `dir`: the ledger (placeholder genesis committee) listening
+    /// on `ledger_listen` (port 0: any), registers and stakes the nodes, starts them (running
+    /// `binary`), and waits up to `timeout` until they form the committee.
+    /// `public_url(index, listen_url)` may put a node behind another address.
     pub async fn start(
         binary: &Path,
         dir: &Path,
         options: NetworkOptions,
+        ledger_listen: SocketAddr,
         public_url: impl Fn(usize, &str) -> Option<String>,
         timeout: Duration,
     ) -> Result<Self> {
+        if dir.join(MANIFEST_FILE).exists() {
+            bail!(
+                "{} holds a network already; start it with LocalNetwork::open or choose another \
+                 directory",
+                dir.display()
+            );
+        }
         let placeholder = BlsKeyPair::generate(&mut rand::rngs::OsRng);
         let genesis = serde_json::json!({
             "epoch": 0,
@@ -211,28 +258,26 @@ impl LocalNetwork {
             "epoch_duration_ms": options.epoch_duration.as_millis() as u64,
         });
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let genesis_path = dir.join("genesis.json");
-        std::fs::write(&genesis_path, genesis.to_string())?;
-        let ledger_log = std::fs::File::create(dir.join("ledger.log"))?;
-        let ledger = LedgerProcess::spawn(
-            binary,
-            &[
-                "--genesis".as_ref(),
-                genesis_path.as_os_str(),
-                "--data-dir".as_ref(),
-                dir.join("ledger").as_os_str(),
-            ],
-            ledger_log.into(),
-        )?;
+        std::fs::write(dir.join("genesis.json"), genesis.to_string())?;
+        let ledger = spawn_ledger(binary, dir, ledger_listen)?;
+        let ledger_listen = listen_address(&ledger.url)?;
         let wallet = AccountKeyPair::generate(&mut rand::rngs::OsRng);
         LedgerClient::new(&ledger.url)
             .faucet(wallet.address(), WALLET_FUNDS)
             .await?;
+        let wallet_key = wallet.to_suiprivkey()?;
+        let wallet_config = WalletConfig {
+            ledger_url: ledger.url.clone(),
+            private_key: wallet_key.clone(),
+        };
+        write_secret(&dir.join(WALLET_FILE), &toml::to_string(&wallet_config)?)
+            .with_context(|| format!("cannot write the wallet in {}", dir.display()))?;
         let mut network = Self {
             dir: dir.to_owned(),
             ledger,
             nodes: Vec::with_capacity(options.nodes),
-            wallet_key: wallet.to_suiprivkey()?,
+            wallet_key,
+            ledger_listen,
             binary: binary.to_owned(),
             options,
         };
@@ -242,6 +287,7 @@ impl LocalNetwork {
                 .await
                 .with_context(|| format!("cannot set up node {index}"))?;
         }
+        network.save_manifest()?;
         for node in &mut network.nodes {
             node.start()?;
         }
@@ -249,14 +295,76 @@ impl LocalNetwork {
         Ok(network)
     }
 
+    /// Starts the network that an earlier [`LocalNetwork::start`] created in `dir` again,
+    /// with its data, and waits up to `timeout` until its nodes hold every shard.
+    pub async fn open(binary: &Path, dir: &Path, timeout: Duration) -> Result<Self> {
+        let manifest_path = dir.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&manifest_path)
+            .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+        let manifest: Manifest = toml::from_str(&text)
+            .with_context(|| format!("{} is damaged", manifest_path.display()))?;
+        let wallet_path = dir.join(WALLET_FILE);
+        let wallet: WalletConfig = toml::from_str(
+            &std::fs::read_to_string(&wallet_path)
+                .with_context(|| format!("cannot read {}", wallet_path.display()))?,
+        )
+        .with_context(|| format!("{} is damaged", wallet_path.display()))?;
+        let ledger = spawn_ledger(binary, dir, manifest.ledger_listen)?;
+        let mut nodes = Vec::with_capacity(manifest.nodes.len());
+        for node in &manifest.nodes {
+            let config_path = dir.join(&node.dir).join("node.toml");
+            let config = NodeConfig::load(&config_path)?;
+            let key = load_bls_key(&config.bls_key_file)?;
+            nodes.push(LocalNode {
+                config_path,
+                config,
+                node_id: node.node_id,
+                key,
+                binary: binary.to_owned(),
+                process: None,
+            });
+        }
+        let mut network = Self {
+            dir: dir.to_owned(),
+            ledger,
+            nodes,
+            wallet_key: wallet.private_key,
+            ledger_listen: manifest.ledger_listen,
+            binary: binary.to_owned(),
+            options: manifest.options,
+        };
+        for node in &mut network.nodes {
+            node.start()?;
+        }
+        network
+            .wait_for_committee(network.options.shards, timeout)
+            .await?;
+        Ok(network)
+    }
+
     /// Registers one more node (staked like the others) and starts it; it joins the
     /// committee at the next epoch change.
     pub async fn add_node(&mut self) -> Result<&mut LocalNode> {
-        let node = self
-            .register_node(None::<&fn(usize, &str) -> Option<String>>)
+        self.register_node(None::<&fn(usize, &str) -> Option<String>>)
             .await?;
+        self.save_manifest()?;
+        let node = self.nodes.last_mut().expect("just registered");
         node.start()?;
         Ok(node)
+    }
+
+    /// How the network was built.
+    pub fn options(&self) -> NetworkOptions {
+        self.options
+    }
+
+    /// Stops the nodes, then the ledger, each with SIGTERM (the data stays for
+    /// [`LocalNetwork::open`]).
+    pub fn stop(&mut self) {
+        for node in &mut self.nodes {
+            node.stop();
+        }
+        self.ledger.stop();
     }
 
     /// Waits until every node follows an epoch after 0 and together they hold every shard.
@@ -289,15 +397,37 @@ impl LocalNetwork {
         let key = AccountKeyPair::from_suiprivkey(&self.wallet_key)?;
         Ok(Client::connect(&self.ledger.url, key).await?)
     }
-}
 
-impl LocalNetwork {
+    fn save_manifest(&self) -> Result<()> {
+        let manifest = Manifest {
+            options: self.options,
+            ledger_listen: self.ledger_listen,
+            nodes: self
+                .nodes
+                .iter()
+                .map(|node| ManifestNode {
+                    dir: node
+                        .config_path
+                        .parent()
+                        .and_then(|dir| dir.strip_prefix(&self.dir).ok())
+                        .map_or_else(PathBuf::new, Path::to_owned),
+                    node_id: node.node_id,
+                })
+                .collect(),
+        };
+        let path = self.dir.join(MANIFEST_FILE);
+        let temporary = path.with_extension("toml.new");
+        std::fs::write(&temporary, toml::to_string(&manifest)?)
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
     /// Writes the next node's directory, funds an operator and registers the node with a
     /// stake; `public_url` may give it another address than its listening one.
     async fn register_node(
         &mut self,
         public_url: Option<&impl Fn(usize, &str) -> Option<String>>,
-    ) -> Result<&mut LocalNode> {
+    ) -> Result<()> {
         let index = self.nodes.len();
         let node_dir = self.dir.join(format!("node-{index}"));
         std::fs::create_dir_all(&node_dir)?;
@@ -332,8 +462,47 @@ impl LocalNetwork {
             node_id,
             key,
             binary: self.binary.clone(),
-            child: None,
+            process: None,
         });
-        Ok(self.nodes.last_mut().expect("just pushed"))
+        Ok(())
+    }
+}
+
+/// Starts the ledger of the network in `dir` (its genesis and data there, its log appended
+/// to `ledger.log`).
+fn spawn_ledger(binary: &Path, dir: &Path, listen: SocketAddr) -> Result<LedgerProcess> {
+    let log = log_file(&dir.join("ledger.log"))?;
+    LedgerProcess::spawn(
+        binary,
+        listen,
+        &[
+            "--genesis".as_ref(),
+            dir.join("genesis.json").as_os_str(),
+            "--data-dir".as_ref(),
+            dir.join("ledger").as_os_str(),
+        ],
+        log.into(),
+    )
+}
+
+/// The socket address of an `http://host:port` URL.
+fn listen_address(url: &str) -> Result<SocketAddr> {
+    url.trim_start_matches("http://")
+        .parse()
+        .with_context(|| format!("the ledger printed an unexpected address {url:?}"))
+}
+
+/// Durations as whole milliseconds in `network.toml`.
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(duration.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        u64::deserialize(deserializer).map(Duration::from_millis)
     }
 }

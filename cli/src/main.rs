@@ -37,21 +37,42 @@ enum Command {
     BlobId(commands::blob_id::Args),
     /// A blob's status as the storage nodes see it.
     BlobStatus(commands::blobs::BlobArg),
+    /// Run a whole Walrus network on this machine: ledger, storage nodes, Postgres, indexer
+    /// and API.
+    Devnet(commands::devnet::Args),
     /// Delete the wallet's deletable registrations of a blob.
     Delete(commands::blobs::BlobArg),
     /// Extend the wallet's certified blob by some epochs.
     Extend(commands::blobs::ExtendArgs),
     /// Ask a devnet ledger's faucet for WAL.
     Faucet(commands::faucet::Args),
+    /// Propose, vote on and execute changes of the governed parameters.
+    Governance {
+        #[command(subcommand)]
+        command: commands::governance::GovernanceCommand,
+    },
     /// List the wallet's blobs.
     ListBlobs,
+    /// List the wallet's stakes.
+    ListStakes,
     /// Set up, register or run a storage node.
     Node {
         #[command(subcommand)]
         command: commands::node::NodeCommand,
     },
+    /// A node operator's commission and price votes.
+    NodeAdmin {
+        #[command(subcommand)]
+        command: commands::node_admin::NodeAdminCommand,
+    },
     /// Read a blob and check it against its id.
     Read(commands::read::Args),
+    /// Ask to withdraw a stake: it leaves its pool at the next epoch.
+    RequestWithdraw(commands::stake::StakeArg),
+    /// Stake WAL with a storage node.
+    Stake(commands::stake::StakeArgs),
+    /// Withdraw a stake (with its rewards) to the wallet.
+    Withdraw(commands::stake::StakeArg),
     /// Store files: encode, register, upload to the storage nodes, certify.
     Store(commands::store::Args),
     /// Encode a file into sliver pairs, check they decode, and show where each pair goes.
@@ -84,10 +105,21 @@ fn main() -> ExitCode {
         Command::Bench { bench } => commands::bench::run(bench, &output),
         Command::BlobId(args) => commands::blob_id::run(args, &output),
         Command::BlobStatus(args) => commands::blobs::status(args, &cli.wallet, &output),
+        Command::Devnet(args) => commands::devnet::run(args, &output),
         Command::Delete(args) => commands::blobs::delete(args, &cli.wallet, &output),
         Command::Extend(args) => commands::blobs::extend(args, &cli.wallet, &output),
         Command::Faucet(args) => commands::faucet::run(args, &cli.wallet, &output),
+        Command::Governance { command } => {
+            commands::governance::run(command, &cli.wallet, &output)
+        }
         Command::ListBlobs => commands::blobs::list(&cli.wallet, &output),
+        Command::ListStakes => commands::stake::list(&cli.wallet, &output),
+        Command::NodeAdmin { command } => commands::node_admin::run(command, &cli.wallet, &output),
+        Command::RequestWithdraw(args) => {
+            commands::stake::request_withdraw(args, &cli.wallet, &output)
+        }
+        Command::Stake(args) => commands::stake::stake(args, &cli.wallet, &output),
+        Command::Withdraw(args) => commands::stake::withdraw(args, &cli.wallet, &output),
         Command::Node { command } => commands::node::run(command, &cli.wallet, &output),
         Command::Read(args) => commands::read::run(args, &cli.wallet, &output),
         Command::Store(args) => commands::store::run(args, &cli.wallet, &output),

@@ -5,6 +5,7 @@
 //! restart resumes exactly after the last committed checkpoint. See ARCHITECTURE.md.
 
 pub mod chain_data;
+pub mod cluster;
 pub mod db;
 pub mod error;
 pub mod handlers;

@@ -164,7 +164,7 @@ pub(crate) fn find_event<T>(
 }
 
 /// The values of one type among `objects`.
-fn owned_of<T>(objects: Vec<Object>, pick: impl Fn(ObjectData) -> Option<T>) -> Vec<T> {
+pub(crate) fn owned_of<T>(objects: Vec<Object>, pick: impl Fn(ObjectData) -> Option<T>) -> Vec<T> {
     objects
         .into_iter()
         .filter_map(|object| pick(object.data))

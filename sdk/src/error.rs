@@ -79,6 +79,18 @@ pub enum SdkError {
     /// The wallet owns no such blob.
     #[error("{0}")]
     NoSuchBlob(String),
+    /// The wallet owns no object of this kind with this id.
+    #[error("the wallet {address} owns no {kind} {id}; {hint}")]
+    NotOwned {
+        /// The wallet.
+        address: sui_sdk_types::Address,
+        /// What was looked for (a stake, a node's cap).
+        kind: &'static str,
+        /// Its id.
+        id: ObjectId,
+        /// The command that lists what the wallet owns.
+        hint: &'static str,
+    },
     /// The wallet configuration cannot be read or written.
     #[error("wallet configuration {path}: {reason}")]
     Config {

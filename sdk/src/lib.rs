@@ -7,6 +7,7 @@ mod blocking;
 pub mod client;
 pub mod committee;
 pub mod error;
+pub mod governance;
 pub mod node_client;
 pub mod progress;
 pub mod read;

@@ -1,14 +1,15 @@
-//! Node operators and stakers: registering a storage node and staking WAL with it.
+//! Node operators and stakers: registering a storage node, staking WAL with it, withdrawing
+//! stake, and a node's commission and price votes.
 
 use walrus_chain::{
-    contract::{ObjectId, events::Event},
-    ledger::{Call, created_object},
+    contract::{ObjectId, events::Event, staking::StorageNodeCap, staking_pool::StakedWal},
+    ledger::{Call, ObjectData, created_object},
     source::ChainClient,
 };
 use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
 
 use crate::{
-    client::{Client, find_event},
+    client::{Client, find_event, owned_of},
     error::SdkError,
 };
 
@@ -68,5 +69,128 @@ impl<C: ChainClient> Client<C> {
             },
             "Staked",
         )
+    }
+
+    /// The wallet's stakes.
+    pub async fn owned_stakes(&self) -> Result<Vec<StakedWal>, SdkError> {
+        Ok(owned_of(self.owned_objects().await?, |data| match data {
+            ObjectData::StakedWal(staked) => Some(staked),
+            _ => None,
+        }))
+    }
+
+    /// The wallet's stake `id`, or an error saying how to list them.
+    pub async fn owned_stake(&self, id: ObjectId) -> Result<StakedWal, SdkError> {
+        self.owned_stakes()
+            .await?
+            .into_iter()
+            .find(|staked| staked.id == id)
+            .ok_or(SdkError::NotOwned {
+                address: self.address(),
+                kind: "stake",
+                id,
+                hint: "list the wallet's stakes with `walrus list-stakes`",
+            })
+    }
+
+    /// Asks to withdraw the active stake `staked_wal`: it leaves its pool at the next epoch,
+    /// then [`Client::withdraw`] pays it out.
+    pub async fn request_withdraw(&self, staked_wal: ObjectId) -> Result<(), SdkError> {
+        self.owned_stake(staked_wal).await?;
+        self.execute(vec![Call::RequestWithdrawStake {
+            staking: self.staking_id(),
+            staked_wal,
+        }])
+        .await?;
+        Ok(())
+    }
+
+    /// Withdraws `staked_wal` (a stake not active yet, or one whose withdrawal epoch has
+    /// come); returns the FROST paid to the wallet.
+    pub async fn withdraw(&self, staked_wal: ObjectId) -> Result<u64, SdkError> {
+        self.owned_stake(staked_wal).await?;
+        let effects = self
+            .execute(vec![Call::WithdrawStake {
+                staking: self.staking_id(),
+                staked_wal,
+            }])
+            .await?;
+        find_event(
+            &effects,
+            |event| match event {
+                Event::Withdrawn(withdrawn) => Some(withdrawn.amount),
+                _ => None,
+            },
+            "Withdrawn",
+        )
+    }
+
+    /// The wallet's cap of node `node_id`, or an error saying the wallet does not operate it.
+    pub async fn node_cap(&self, node_id: ObjectId) -> Result<ObjectId, SdkError> {
+        owned_of(self.owned_objects().await?, |data| match data {
+            ObjectData::StorageNodeCap(cap) => Some(cap),
+            _ => None,
+        })
+        .into_iter()
+        .find(|cap: &StorageNodeCap| cap.node_id() == node_id)
+        .map(|cap| cap.id)
+        .ok_or(SdkError::NotOwned {
+            address: self.address(),
+            kind: "operator cap of node",
+            id: node_id,
+            hint: "use the wallet that registered the node (`walrus node register`)",
+        })
+    }
+
+    /// Sets node `node_id`'s commission, in basis points, from the next epoch on.
+    pub async fn set_commission(&self, node_id: ObjectId, rate: u16) -> Result<(), SdkError> {
+        let cap = self.node_cap(node_id).await?;
+        self.execute(vec![Call::SetNextCommission {
+            staking: self.staking_id(),
+            cap,
+            rate,
+        }])
+        .await?;
+        Ok(())
+    }
+
+    /// Sets node `node_id`'s votes for the storage price (FROST per MiB per epoch) and the
+    /// write price (FROST per MiB), counted at the next committee selection.
+    pub async fn set_price_votes(
+        &self,
+        node_id: ObjectId,
+        storage_price: u64,
+        write_price: u64,
+    ) -> Result<(), SdkError> {
+        let cap = self.node_cap(node_id).await?;
+        self.execute(vec![Call::SetPriceVotes {
+            staking: self.staking_id(),
+            cap,
+            storage_price,
+            write_price,
+        }])
+        .await?;
+        Ok(())
+    }
+
+    /// Pays node `node_id`'s accrued commission to the wallet; returns the FROST received.
+    pub async fn collect_commission(&self, node_id: ObjectId) -> Result<u64, SdkError> {
+        let cap = self.node_cap(node_id).await?;
+        let effects = self
+            .execute(vec![Call::CollectCommission {
+                staking: self.staking_id(),
+                cap,
+            }])
+            .await?;
+        // The one coin the transaction wrote is the commission paid out.
+        Ok(effects
+            .written
+            .iter()
+            .filter(|object| effects.created.contains(&object.data.id()))
+            .find_map(|object| match &object.data {
+                ObjectData::Coin(coin) => Some(coin.value()),
+                _ => None,
+            })
+            .unwrap_or(0))
     }
 }

@@ -14,7 +14,7 @@ use walrus_core::{
 };
 use walrus_sdk::{Client, NoProgress, StoreOptions};
 
-use walrus_cli::local_network::{LocalNetwork, NetworkOptions};
+use walrus_cli::local_network::{ANY_PORT, LocalNetwork, NetworkOptions};
 
 /// Options of `walrus bench store|read`.
 #[derive(Debug, Clone, clap::Args)]
@@ -171,6 +171,7 @@ pub fn run(args: &FlowArgs, flow: Flow) -> Result<FlowReport> {
             &binary,
             dir,
             options,
+            ANY_PORT,
             |_, _| None,
             Duration::from_secs(180),
         )

@@ -1,10 +1,11 @@
 //! The wallet's blobs: `walrus blob-status`, `list-blobs`, `delete`, `extend`.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use bytesize::ByteSize;
 use serde::Serialize;
 
 use super::{
+    block_on,
     read::parse_blob_id,
     wallet::{WalletArgs, format_wal},
 };
@@ -25,12 +26,6 @@ pub struct ExtendArgs {
     /// Epochs to add.
     #[arg(long)]
     pub epochs: u32,
-}
-
-fn block_on<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-    tokio::runtime::Runtime::new()
-        .context("cannot start the async runtime")?
-        .block_on(work)
 }
 
 /// Runs `walrus blob-status`.

@@ -10,7 +10,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-pub use walrus_cli::local_network::{LedgerProcess, LocalNetwork, LocalNode, NetworkOptions};
+pub use walrus_cli::local_network::{
+    ANY_PORT, LedgerProcess, LocalNetwork, LocalNode, NetworkOptions,
+};
 
 /// Largest request body the test nodes take (slivers of 64 MiB blobs on 12 shards are
 /// about 11 MiB).
@@ -25,6 +27,7 @@ pub fn binary() -> &'static Path {
 pub fn start_ledger(data_dir: &Path) -> LedgerProcess {
     LedgerProcess::spawn(
         binary(),
+        ANY_PORT,
         &["--data-dir".as_ref(), data_dir.as_os_str()],
         Stdio::null(),
     )
@@ -38,6 +41,7 @@ pub fn start_ledger_with_genesis(dir: &Path, genesis: serde_json::Value) -> Ledg
     let data_dir = dir.join("ledger");
     LedgerProcess::spawn(
         binary(),
+        ANY_PORT,
         &[
             "--genesis".as_ref(),
             genesis_path.as_os_str(),
@@ -74,6 +78,7 @@ impl TestNetwork {
             binary(),
             dir.path(),
             test_options(),
+            ANY_PORT,
             public_url,
             Duration::from_secs(120),
         )

@@ -1,0 +1,173 @@
+//! `walrus devnet`: the whole network on this machine, until Ctrl-C.
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use walrus_cli::{
+    devnet::{Devnet, DevnetOptions, DevnetUrls},
+    local_network::NetworkOptions,
+};
+
+use crate::{report::Output, service::shutdown};
+
+/// Arguments of `walrus devnet`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Storage nodes of a new devnet.
+    #[arg(long, default_value_t = 4)]
+    pub nodes: usize,
+    /// Shards of a new devnet (at least 4).
+    #[arg(long, default_value_t = 12)]
+    pub shards: u16,
+    /// Epoch length of a new devnet (e.g. 60s, 5m).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub epoch_duration: Duration,
+    /// The devnet's directory: data, logs, wallets (default: ~/.local/share/walrus/devnet,
+    /// or /var/lib/walrus/devnet for root, whose home Postgres cannot enter). A second start
+    /// resumes the devnet found there.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Postgres server for the indexer (default: a private cluster in the data directory).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Also store a sample file through the publisher, read it back through the aggregator
+    /// and show its certification in GraphQL.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// How long a new devnet's first committee may take beyond its first epoch.
+const COMMITTEE_SLACK: Duration = Duration::from_secs(120);
+
+#[derive(Serialize)]
+struct Ready<'a> {
+    event: &'static str,
+    created: bool,
+    dir: &'a std::path::Path,
+    #[serde(flatten)]
+    urls: &'a DevnetUrls,
+    nodes: Vec<String>,
+}
+
+/// Runs the devnet until Ctrl-C or SIGTERM, or until one of its processes fails.
+pub fn run(args: Args, output: &Output) -> Result<()> {
+    let dir = match args.data_dir {
+        Some(dir) => dir,
+        None => default_dir()?,
+    };
+    if args.shards < 4 {
+        anyhow::bail!("a devnet needs at least 4 shards (got {})", args.shards);
+    }
+    if args.nodes == 0 {
+        anyhow::bail!("a devnet needs at least one storage node");
+    }
+    let options = DevnetOptions {
+        dir: dir.clone(),
+        network: NetworkOptions {
+            nodes: args.nodes,
+            shards: args.shards,
+            epoch_duration: args.epoch_duration,
+            ..NetworkOptions::default()
+        },
+        database_url: args.database_url,
+        start_timeout: args.epoch_duration + COMMITTEE_SLACK,
+    };
+    let binary = std::env::current_exe().context("cannot find the walrus binary")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let status = |message: &str| {
+            if !output.is_json() {
+                eprintln!("{message}");
+            }
+        };
+        let start = Devnet::start(&binary, &options, status);
+        let mut devnet = tokio::select! {
+            devnet = start => devnet?,
+            () = shutdown() => anyhow::bail!("interrupted while starting; run again to resume"),
+        };
+        if !devnet.created && devnet.network.options() != options.network {
+            status(&format!(
+                "resumed the devnet in {} as it was created ({} nodes, {} shards, {} epochs); \
+                 delete the directory to create another",
+                dir.display(),
+                devnet.network.options().nodes,
+                devnet.network.options().shards,
+                humantime::format_duration(devnet.network.options().epoch_duration)
+            ));
+        }
+        let ready = Ready {
+            event: "ready",
+            created: devnet.created,
+            dir: &dir,
+            urls: &devnet.urls,
+            nodes: devnet
+                .network
+                .nodes
+                .iter()
+                .map(|node| node.node_id.to_string())
+                .collect(),
+        };
+        output.print(&ready, ready_text);
+        let outcome = watch(&mut devnet).await;
+        status("stopping the devnet");
+        devnet.stop();
+        outcome
+    })
+}
+
+/// Waits for Ctrl-C or SIGTERM; fails when a process of the devnet exits on its own.
+async fn watch(devnet: &mut Devnet) -> Result<()> {
+    let stop = shutdown();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => return Ok(()),
+            () = tokio::time::sleep(Duration::from_secs(1)) => {
+                if let Some((name, log)) = devnet.exited() {
+                    anyhow::bail!("the devnet's {name} stopped; see {}", log.display());
+                }
+            }
+        }
+    }
+}
+
+fn ready_text(ready: &Ready<'_>) -> String {
+    let urls = ready.urls;
+    let wallet = urls.wallet.display();
+    format!(
+        "\nWalrus devnet {} in {}\n\
+         \n  ledger      {}\
+         \n  GraphQL     {}   (GraphiQL in a browser)\
+         \n  publisher   PUT {}?epochs=N\
+         \n  aggregator  GET {}/BLOB_ID\
+         \n  database    {}\
+         \n  wallet      {wallet}   (1,000,000 WAL)\n\
+         \nTry:\
+         \n  walrus --wallet {wallet} store FILE --epochs 5\
+         \n  walrus --wallet {wallet} read BLOB_ID -o FILE\
+         \n  curl -X PUT --data-binary @FILE '{}?epochs=5'\
+         \n  walrus --wallet {wallet} stake --node {} --amount 1000\
+         \n\nCtrl-C stops the devnet; running it again resumes it.\n",
+        if ready.created { "created" } else { "resumed" },
+        ready.dir.display(),
+        urls.ledger,
+        urls.graphql,
+        urls.publisher,
+        urls.aggregator,
+        urls.database,
+        urls.publisher,
+        ready.nodes.first().map_or("NODE_ID", String::as_str),
+    )
+}
+
+/// `~/.local/share/walrus/devnet`, or `/var/lib/walrus/devnet` for root.
+fn default_dir() -> Result<PathBuf> {
+    if nix::unistd::Uid::effective().is_root() {
+        return Ok(PathBuf::from("/var/lib/walrus/devnet"));
+    }
+    Ok(dirs::data_dir()
+        .context("no data directory on this system: pass --data-dir DIR")?
+        .join("walrus")
+        .join("devnet"))
+}

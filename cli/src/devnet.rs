@@ -1,0 +1,355 @@
+//! `walrus devnet`: a whole Walrus network on this machine — the ledger, the storage nodes
+//! ([`LocalNetwork`]), Postgres (a private cluster in the devnet's directory unless
+//! `DATABASE_URL` names a server), the indexer and the API, each a process with its own
+//! ports, data and log. `devnet.toml` records the ports and the database, so that a second
+//! start resumes the same network with its data.
+
+use std::{
+    net::{SocketAddr, TcpListener},
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use walrus_chain::client::LedgerClient;
+use walrus_core::keys::account::AccountKeyPair;
+use walrus_indexer::cluster::{Durability, PgCluster};
+use walrus_sdk::wallet::WalletConfig;
+
+use crate::{
+    local_network::{LocalNetwork, NetworkOptions, WALLET_FILE},
+    process::{STOP_GRACE, ServiceProcess, log_file, service_command},
+};
+
+/// The devnet's own settings, in its directory.
+pub const CONFIG_FILE: &str = "devnet.toml";
+/// The API's publisher wallet, in the devnet's directory.
+pub const PUBLISHER_WALLET_FILE: &str = "publisher-wallet.toml";
+/// The file naming the process that runs the devnet.
+const PID_FILE: &str = "devnet.pid";
+/// The database the indexer fills on a private cluster.
+const DATABASE_NAME: &str = "walrus";
+/// WAL the publisher's wallet receives.
+const PUBLISHER_FUNDS: u64 = 100_000 * 1_000_000_000;
+/// How long the API has to answer after it starts.
+const API_START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Ports the devnet prefers (the defaults of the client commands); taken ports are replaced
+/// by free ones when a devnet is created.
+const LEDGER_PORT: u16 = 9180;
+const API_PORT: u16 = 9185;
+const INDEXER_METRICS_PORT: u16 = 9186;
+const POSTGRES_PORT: u16 = 9187;
+
+/// How to create a devnet (a resumed one keeps what it was created with).
+#[derive(Debug, Clone)]
+pub struct DevnetOptions {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// The network's shape.
+    pub network: NetworkOptions,
+    /// A Postgres server to use instead of a private cluster.
+    pub database_url: Option<String>,
+    /// How long the first committee may take to form.
+    pub start_timeout: Duration,
+}
+
+/// `devnet.toml`.
+#[derive(Debug, Serialize, Deserialize)]
+struct DevnetConfig {
+    api_listen: SocketAddr,
+    indexer_metrics_listen: SocketAddr,
+    database: Database,
+}
+
+/// Where the indexer's tables live.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Database {
+    /// A private cluster in `postgres/` on this port.
+    Private { port: u16 },
+    /// A server the user named.
+    External { url: String },
+}
+
+/// Where a running devnet answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct DevnetUrls {
+    /// The ledger's HTTP API.
+    pub ledger: String,
+    /// GraphQL (GraphiQL in a browser).
+    pub graphql: String,
+    /// `PUT` blobs here.
+    pub publisher: String,
+    /// `GET {aggregator}/{blob_id}`.
+    pub aggregator: String,
+    /// The indexer's database.
+    pub database: String,
+    /// The client wallet, funded.
+    pub wallet: PathBuf,
+}
+
+/// A running devnet; [`Devnet::stop`] stops it in order, dropping it kills what runs.
+pub struct Devnet {
+    /// The ledger and the storage nodes.
+    pub network: LocalNetwork,
+    /// Where it answers.
+    pub urls: DevnetUrls,
+    /// Whether this start created it.
+    pub created: bool,
+    api: ServiceProcess,
+    indexer: ServiceProcess,
+    // Dropped after the processes that use it.
+    postgres: Option<PgCluster>,
+    _pid_file: PidFile,
+}
+
+impl Devnet {
+    /// Starts the devnet in `options.dir`, creating it on first use; `status` hears what is
+    /// happening.
+    pub async fn start(
+        binary: &Path,
+        options: &DevnetOptions,
+        status: impl Fn(&str),
+    ) -> Result<Self> {
+        let dir = &options.dir;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let pid_file = PidFile::claim(dir)?;
+        let config_path = dir.join(CONFIG_FILE);
+        let created = !config_path.exists();
+        let config = if created {
+            let config = DevnetConfig {
+                api_listen: preferred_address(API_PORT)?,
+                indexer_metrics_listen: preferred_address(INDEXER_METRICS_PORT)?,
+                database: match &options.database_url {
+                    Some(url) => Database::External { url: url.clone() },
+                    None => Database::Private {
+                        port: preferred_address(POSTGRES_PORT)?.port(),
+                    },
+                },
+            };
+            std::fs::write(&config_path, toml::to_string(&config)?)
+                .with_context(|| format!("cannot write {}", config_path.display()))?;
+            config
+        } else {
+            let text = std::fs::read_to_string(&config_path)
+                .with_context(|| format!("cannot read {}", config_path.display()))?;
+            toml::from_str(&text).with_context(|| {
+                format!(
+                    "{} is damaged; delete {} to start a new devnet",
+                    config_path.display(),
+                    dir.display()
+                )
+            })?
+        };
+
+        let (postgres, database_url) = match &config.database {
+            Database::External { url } => (None, url.clone()),
+            Database::Private { port } => {
+                status(&format!("starting Postgres in {}", dir.join("postgres").display()));
+                let cluster = PgCluster::start(&dir.join("postgres"), *port, Durability::Durable)
+                    .context("cannot start the devnet's Postgres")?;
+                let url = cluster.database(DATABASE_NAME)?;
+                (Some(cluster), url)
+            }
+        };
+
+        let network = if created {
+            status(&format!(
+                "creating a network of {} storage nodes and {} shards; the first committee forms \
+                 when epoch 0 ends ({})",
+                options.network.nodes,
+                options.network.shards,
+                humantime::format_duration(options.network.epoch_duration)
+            ));
+            let network = LocalNetwork::start(
+                binary,
+                dir,
+                options.network,
+                preferred_address(LEDGER_PORT)?,
+                |_, _| None,
+                options.start_timeout,
+            )
+            .await?;
+            create_publisher_wallet(dir, &network.ledger.url).await?;
+            network
+        } else {
+            status("resuming the network: ledger and storage nodes");
+            LocalNetwork::open(binary, dir, options.start_timeout).await?
+        };
+
+        status("starting the indexer and the API");
+        let indexer = spawn_service(
+            binary,
+            "indexer",
+            dir,
+            &[
+                "indexer",
+                "--database-url",
+                &database_url,
+                "--chain",
+                &network.ledger.url,
+                "--metrics-listen",
+                &config.indexer_metrics_listen.to_string(),
+            ],
+        )?;
+        let publisher_wallet = dir.join(PUBLISHER_WALLET_FILE);
+        let api = spawn_service(
+            binary,
+            "api",
+            dir,
+            &[
+                "api",
+                "--database-url",
+                &database_url,
+                "--ledger",
+                &network.ledger.url,
+                "--listen",
+                &config.api_listen.to_string(),
+                "--wallet",
+                path_str(&publisher_wallet)?,
+            ],
+        )?;
+        let api_url = format!("http://{}", config.api_listen);
+        let mut devnet = Self {
+            urls: DevnetUrls {
+                ledger: network.ledger.url.clone(),
+                graphql: format!("{api_url}/graphql"),
+                publisher: format!("{api_url}/v1/blobs"),
+                aggregator: format!("{api_url}/v1/blobs"),
+                database: database_url,
+                wallet: dir.join(WALLET_FILE),
+            },
+            network,
+            created,
+            api,
+            indexer,
+            postgres,
+            _pid_file: pid_file,
+        };
+        devnet.wait_for_api(&api_url).await?;
+        Ok(devnet)
+    }
+
+    /// The first process that exited on its own, if any (its name and log).
+    pub fn exited(&mut self) -> Option<(String, PathBuf)> {
+        let dir = self.network.dir.clone();
+        for process in [&mut self.api, &mut self.indexer] {
+            if !process.is_running() {
+                let log = dir.join(format!("{}.log", process.name()));
+                return Some((process.name().to_owned(), log));
+            }
+        }
+        for node in &mut self.network.nodes {
+            if !node.is_running() {
+                let log = node.config_path.with_file_name("node.log");
+                return Some((node.config.name.clone(), log));
+            }
+        }
+        None
+    }
+
+    /// Stops the API, the indexer, the nodes, the ledger and Postgres, in that order, each
+    /// cleanly; the data stays for the next start.
+    pub fn stop(mut self) {
+        self.api.stop(STOP_GRACE);
+        self.indexer.stop(STOP_GRACE);
+        self.network.stop();
+        drop(self.postgres.take());
+    }
+
+    async fn wait_for_api(&mut self, api_url: &str) -> Result<()> {
+        let started = Instant::now();
+        let health = format!("{api_url}/v1/api");
+        loop {
+            if reqwest::get(&health)
+                .await
+                .is_ok_and(|response| response.status().is_success())
+            {
+                return Ok(());
+            }
+            if !self.api.is_running() || started.elapsed() > API_START_TIMEOUT {
+                bail!(
+                    "the API did not start; see {}",
+                    self.network.dir.join("api.log").display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Starts `binary args` as the devnet's `name` process, its log appended to `{name}.log`.
+fn spawn_service(binary: &Path, name: &str, dir: &Path, args: &[&str]) -> Result<ServiceProcess> {
+    let log = log_file(&dir.join(format!("{name}.log")))?;
+    let mut command = service_command(binary);
+    command
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .env_remove("DATABASE_URL");
+    ServiceProcess::spawn(name, command)
+}
+
+/// Writes a funded wallet for the API's publisher, apart from the user's so that the two
+/// never spend the same coin at once.
+async fn create_publisher_wallet(dir: &Path, ledger_url: &str) -> Result<()> {
+    let key = AccountKeyPair::generate(&mut rand::rngs::OsRng);
+    LedgerClient::new(ledger_url)
+        .faucet(key.address(), PUBLISHER_FUNDS)
+        .await
+        .context("cannot fund the publisher's wallet")?;
+    let config = WalletConfig {
+        ledger_url: ledger_url.to_owned(),
+        private_key: key.to_suiprivkey()?,
+    };
+    walrus_chain::secret_file::write_secret(
+        &dir.join(PUBLISHER_WALLET_FILE),
+        &toml::to_string(&config)?,
+    )
+    .context("cannot write the publisher's wallet")
+}
+
+/// 127.0.0.1:`port` when it is free, else a free port.
+fn preferred_address(port: u16) -> Result<SocketAddr> {
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .or_else(|_| TcpListener::bind("127.0.0.1:0"))
+        .context("cannot find a free port on 127.0.0.1")?;
+    Ok(listener.local_addr()?)
+}
+
+fn path_str(path: &Path) -> Result<&str> {
+    path.to_str()
+        .with_context(|| format!("{} is not UTF-8", path.display()))
+}
+
+/// `devnet.pid`: one devnet process per directory.
+struct PidFile(PathBuf);
+
+impl PidFile {
+    fn claim(dir: &Path) -> Result<Self> {
+        let path = dir.join(PID_FILE);
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && let Ok(pid) = text.trim().parse::<i32>()
+            && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+            && pid != std::process::id() as i32
+        {
+            bail!(
+                "a devnet runs from {} already (process {pid}); stop it with Ctrl-C or `kill \
+                 {pid}`, or choose another --data-dir",
+                dir.display()
+            );
+        }
+        std::fs::write(&path, std::process::id().to_string())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
