@@ -148,7 +148,10 @@ impl Devnet {
         let (postgres, database_url) = match &config.database {
             Database::External { url } => (None, url.clone()),
             Database::Private { port } => {
-                status(&format!("starting Postgres in {}", dir.join("postgres").display()));
+                status(&format!(
+                    "starting Postgres in {}",
+                    dir.join("postgres").display()
+                ));
                 let cluster = PgCluster::start(&dir.join("postgres"), *port, Durability::Durable)
                     .context("cannot start the devnet's Postgres")?;
                 let url = cluster.database(DATABASE_NAME)?;

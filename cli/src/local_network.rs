@@ -28,10 +28,8 @@ pub const MANIFEST_FILE: &str = "network.toml";
 pub const WALLET_FILE: &str = "wallet.toml";
 
 /// Listen on any free port of 127.0.0.1.
-pub const ANY_PORT: SocketAddr = SocketAddr::new(
-    std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
-    0,
-);
+pub const ANY_PORT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
 /// FROST per WAL.
 const WAL: u64 = 1_000_000_000;
@@ -165,7 +163,9 @@ impl LocalNode {
 
     /// Whether its process runs.
     pub fn is_running(&mut self) -> bool {
-        self.process.as_mut().is_some_and(ServiceProcess::is_running)
+        self.process
+            .as_mut()
+            .is_some_and(ServiceProcess::is_running)
     }
 
     /// Kills the node (SIGKILL) and waits for it.

@@ -109,9 +109,7 @@ fn main() -> ExitCode {
         Command::Delete(args) => commands::blobs::delete(args, &cli.wallet, &output),
         Command::Extend(args) => commands::blobs::extend(args, &cli.wallet, &output),
         Command::Faucet(args) => commands::faucet::run(args, &cli.wallet, &output),
-        Command::Governance { command } => {
-            commands::governance::run(command, &cli.wallet, &output)
-        }
+        Command::Governance { command } => commands::governance::run(command, &cli.wallet, &output),
         Command::ListBlobs => commands::blobs::list(&cli.wallet, &output),
         Command::ListStakes => commands::stake::list(&cli.wallet, &output),
         Command::NodeAdmin { command } => commands::node_admin::run(command, &cli.wallet, &output),

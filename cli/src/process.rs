@@ -88,7 +88,10 @@ impl ServiceProcess {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            eprintln!("the {} did not stop within {grace:?}; killing it", self.name);
+            eprintln!(
+                "the {} did not stop within {grace:?}; killing it",
+                self.name
+            );
         }
         self.kill();
     }

@@ -84,28 +84,7 @@ async fn blobs_of_every_size_are_stored_and_read_also_with_f_shards_down() {
 
 /// Runs `walrus --json ARGS` with the network's wallet; returns the parsed output.
 fn walrus(network: &TestNetwork, args: &[&str]) -> serde_json::Value {
-    let wallet = network.dir.join("client.toml");
-    if !wallet.exists() {
-        let text = format!(
-            "ledger_url = \"{}\"\nprivate_key = \"{}\"\n",
-            network.ledger.url, network.wallet_key
-        );
-        std::fs::write(&wallet, text).unwrap();
-    }
-    let output = std::process::Command::new(common::binary())
-        .arg("--json")
-        .arg("--wallet")
-        .arg(&wallet)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "walrus {args:?} failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::walrus_json(&network.dir.join(common::WALLET_FILE), args)
 }
 
 /// The CLI: store, read, status, list, extend, delete, faucet and network info.

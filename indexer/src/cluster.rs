@@ -72,7 +72,7 @@ impl PgCluster {
         let bin = binaries().ok_or(PgError::NoBinaries)?;
         std::fs::create_dir_all(dir)?;
         // initdb refuses to run as root: then the cluster belongs to the `postgres` user.
-        let run_as = if is_root(dir)? {
+        let run_as = if is_root()? {
             let uid = command_output(Command::new("id").args(["-u", "postgres"]))?;
             let gid = command_output(Command::new("id").args(["-g", "postgres"]))?;
             let parse = |text: String| text.trim().parse::<u32>().ok();
@@ -111,7 +111,10 @@ impl PgCluster {
                     "--no-sync",
                 ],
             )?;
-        } else if cluster.run("pg_ctl", &["-D", path_str(&data)?, "status"]).is_ok() {
+        } else if cluster
+            .run("pg_ctl", &["-D", path_str(&data)?, "status"])
+            .is_ok()
+        {
             cluster.stop()?;
         }
         let mut options = format!(
@@ -152,13 +155,12 @@ impl PgCluster {
             "database names are plain identifiers"
         );
         let admin_url = self.url();
-        let database_error = |action, source: Box<dyn std::error::Error + Send + Sync>| {
-            PgError::Database {
+        let database_error =
+            |action, source: Box<dyn std::error::Error + Send + Sync>| PgError::Database {
                 action,
                 url: admin_url.clone(),
                 source,
-            }
-        };
+            };
         let mut connection = diesel::PgConnection::establish(&admin_url)
             .map_err(|error| database_error("cannot connect", Box::new(error)))?;
         let exists = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
@@ -192,7 +194,10 @@ impl PgCluster {
             Durability::Scratch => "immediate",
         };
         let data = self.data_dir();
-        self.run("pg_ctl", &["-D", path_str(&data)?, "-m", mode, "-w", "stop"])
+        self.run(
+            "pg_ctl",
+            &["-D", path_str(&data)?, "-m", mode, "-w", "stop"],
+        )
     }
 
     fn run(&self, program: &str, args: &[&str]) -> Result<(), PgError> {
@@ -213,7 +218,10 @@ impl PgCluster {
 impl Drop for PgCluster {
     fn drop(&mut self) {
         if let Err(error) = self.stop() {
-            eprintln!("cannot stop the Postgres cluster in {}: {error}", self.dir.display());
+            eprintln!(
+                "cannot stop the Postgres cluster in {}: {error}",
+                self.dir.display()
+            );
         }
     }
 }
@@ -222,15 +230,18 @@ fn path_str(path: &Path) -> Result<&str, PgError> {
     path.to_str().ok_or_else(|| {
         PgError::Io(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            format!("{} is not UTF-8; Postgres needs a UTF-8 path", path.display()),
+            format!(
+                "{} is not UTF-8; Postgres needs a UTF-8 path",
+                path.display()
+            ),
         ))
     })
 }
 
-/// Whether this process runs as root (files it creates belong to uid 0).
-fn is_root(dir: &Path) -> Result<bool, PgError> {
+/// Whether this process runs as root (`/proc/self` belongs to the effective user).
+fn is_root() -> Result<bool, PgError> {
     use std::os::unix::fs::MetadataExt as _;
-    Ok(std::fs::metadata(dir)?.uid() == 0)
+    Ok(std::fs::metadata("/proc/self")?.uid() == 0)
 }
 
 fn command_output(command: &mut Command) -> Result<String, PgError> {
@@ -275,4 +286,3 @@ fn binaries() -> Option<PathBuf> {
         versions.pop().map(|(_, bin)| bin)
     })
 }
-

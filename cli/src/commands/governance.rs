@@ -207,7 +207,11 @@ pub fn run(command: GovernanceCommand, wallet: &WalletArgs, output: &Output) -> 
         } => format!(
             "proposal {proposal_id}: parameter {parameter} -> {value}; for {votes_for}, \
              against {votes_against}, abstain {votes_abstain} FROST of stake; {}\n",
-            if *executed { "executed" } else { "not executed" }
+            if *executed {
+                "executed"
+            } else {
+                "not executed"
+            }
         ),
     });
     Ok(())

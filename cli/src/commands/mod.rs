@@ -24,7 +24,9 @@ use walrus_chain::contract::ObjectId;
 use walrus_core::EncodingConfig;
 
 /// Runs a client command's async work on a fresh runtime.
-pub fn block_on<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+pub fn block_on<T>(
+    work: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
     tokio::runtime::Runtime::new()
         .context("cannot start the async runtime")?
         .block_on(work)

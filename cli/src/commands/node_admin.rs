@@ -50,9 +50,19 @@ pub enum NodeAdminCommand {
 #[derive(Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 enum Done {
-    Commission { node_id: String, rate: u16 },
-    Prices { node_id: String, storage_price: u64, write_price: u64 },
-    CommissionCollected { node_id: String, amount: u64 },
+    Commission {
+        node_id: String,
+        rate: u16,
+    },
+    Prices {
+        node_id: String,
+        storage_price: u64,
+        write_price: u64,
+    },
+    CommissionCollected {
+        node_id: String,
+        amount: u64,
+    },
 }
 
 /// Runs a `walrus node-admin` subcommand.
@@ -109,7 +119,10 @@ pub fn run(command: NodeAdminCommand, wallet: &WalletArgs, output: &Output) -> R
              {write_price} FROST per MiB written\n"
         ),
         Done::CommissionCollected { node_id, amount } => {
-            format!("collected {} of node {node_id}'s commission\n", format_wal(*amount))
+            format!(
+                "collected {} of node {node_id}'s commission\n",
+                format_wal(*amount)
+            )
         }
     });
     Ok(())

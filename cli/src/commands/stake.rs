@@ -136,8 +136,7 @@ struct Withdrawn {
 
 /// Runs `walrus withdraw`.
 pub fn withdraw(args: StakeArg, wallet: &WalletArgs, output: &Output) -> Result<()> {
-    let amount =
-        block_on(async { Ok(wallet.client().await?.withdraw(args.staked_wal).await?) })?;
+    let amount = block_on(async { Ok(wallet.client().await?.withdraw(args.staked_wal).await?) })?;
     let report = Withdrawn {
         staked_wal: args.staked_wal.to_string(),
         amount,

@@ -1,7 +1,7 @@
 //! Whole-system test helpers on top of `walrus_cli::local_network`: networks in temporary
 //! directories (kept when a test fails), ledgers alone, node metrics and polling.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::{
     ops::{Deref, DerefMut},
@@ -11,7 +11,7 @@ use std::{
 };
 
 pub use walrus_cli::local_network::{
-    ANY_PORT, LedgerProcess, LocalNetwork, LocalNode, NetworkOptions,
+    ANY_PORT, LedgerProcess, LocalNetwork, LocalNode, NetworkOptions, WALLET_FILE,
 };
 
 /// Largest request body the test nodes take (slivers of 64 MiB blobs on 12 shards are
@@ -21,6 +21,41 @@ pub const MAX_TEST_BODY: usize = 32 << 20;
 /// The `walrus` binary under test.
 pub fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_walrus"))
+}
+
+/// Runs `walrus --json --wallet WALLET ARGS`; returns the parsed output, or panics with
+/// what the command printed.
+pub fn walrus_json(wallet: &Path, args: &[&str]) -> serde_json::Value {
+    let output = walrus_output(wallet, args);
+    assert!(
+        output.status.success(),
+        "walrus {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Runs `walrus --json --wallet WALLET ARGS`, which must fail; returns its error (JSON on
+/// stdout) and whatever else it printed.
+pub fn walrus_error(wallet: &Path, args: &[&str]) -> String {
+    let output = walrus_output(wallet, args);
+    assert!(!output.status.success(), "walrus {args:?} succeeded");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn walrus_output(wallet: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(binary())
+        .arg("--json")
+        .arg("--wallet")
+        .arg(wallet)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// A ledger with its data in `data_dir`.
