@@ -5,6 +5,7 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use walrus_cli::{
+    demo::{self, DemoReport},
     devnet::{Devnet, DevnetOptions, DevnetUrls},
     local_network::NetworkOptions,
 };
@@ -109,7 +110,18 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
                 .collect(),
         };
         output.print(&ready, ready_text);
-        let outcome = watch(&mut devnet).await;
+        let outcome = if args.demo {
+            status("demo: storing a sample file through the publisher");
+            match demo::run(&devnet.urls, &dir).await {
+                Ok(report) => {
+                    output.print(&report, demo_text);
+                    watch(&mut devnet).await
+                }
+                Err(error) => Err(error.context("the demo failed")),
+            }
+        } else {
+            watch(&mut devnet).await
+        };
         status("stopping the devnet");
         devnet.stop();
         outcome
@@ -158,6 +170,20 @@ fn ready_text(ready: &Ready<'_>) -> String {
         urls.database,
         urls.publisher,
         ready.nodes.first().map_or("NODE_ID", String::as_str),
+    )
+}
+
+fn demo_text(report: &DemoReport) -> String {
+    format!(
+        "\nDemo: stored {} ({} bytes) through the publisher as blob {}; the aggregator \
+         returned the same bytes.\nGraphQL (POST /graphql):\n{}\n\nwith blobId = {}, \
+         answered:\n{}\n\nThe devnet keeps running; Ctrl-C stops it.\n",
+        report.file.display(),
+        report.size,
+        report.blob_id,
+        report.query,
+        report.blob_id,
+        serde_json::to_string_pretty(&report.graphql).unwrap_or_default()
     )
 }
 
