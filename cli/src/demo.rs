@@ -63,8 +63,14 @@ pub async fn run(urls: &DevnetUrls, dir: &Path) -> Result<DemoReport> {
         .await
         .context("cannot reach the publisher")?;
     let status = response.status();
-    let stored: Value = response.json().await.context("the publisher sent no JSON")?;
-    ensure!(status.is_success(), "the publisher refused the sample: {stored}");
+    let stored: Value = response
+        .json()
+        .await
+        .context("the publisher sent no JSON")?;
+    ensure!(
+        status.is_success(),
+        "the publisher refused the sample: {stored}"
+    );
     let blob_id = stored["blob_id"]
         .as_str()
         .context("the publisher's answer has no blob_id")?
@@ -81,7 +87,10 @@ pub async fn run(urls: &DevnetUrls, dir: &Path) -> Result<DemoReport> {
         read.status()
     );
     let read_back = read.bytes().await?.as_ref() == sample.as_bytes();
-    ensure!(read_back, "the aggregator returned other bytes than were stored");
+    ensure!(
+        read_back,
+        "the aggregator returned other bytes than were stored"
+    );
 
     let started = Instant::now();
     let graphql = loop {

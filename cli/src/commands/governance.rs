@@ -2,7 +2,9 @@
 
 use anyhow::Result;
 use serde::Serialize;
+use serde_json::Value;
 use walrus_chain::contract::{ObjectId, governance};
+use walrus_cli::graphql_client;
 use walrus_sdk::governance::VoteChoice;
 
 use super::{block_on, parse_object_id, wallet::WalletArgs};
@@ -40,6 +42,15 @@ pub enum GovernanceCommand {
         /// The proposal.
         #[arg(value_parser = parse_object_id)]
         proposal: ObjectId,
+    },
+    /// List proposals as the indexer knows them (through the API's GraphQL), latest first.
+    List {
+        /// Only proposals in this state.
+        #[arg(long, value_enum)]
+        status: Option<Status>,
+        /// The API's GraphQL endpoint.
+        #[arg(long, default_value = graphql_client::DEFAULT_GRAPHQL_URL)]
+        graphql: String,
     },
     /// Show a proposal's parameter, value and tally as the chain holds them.
     Show {
@@ -84,6 +95,30 @@ impl Parameter {
             Self::MaxEpochsAhead => governance::MAX_EPOCHS_AHEAD,
             Self::VotingEpochs => governance::VOTING_EPOCHS,
             Self::Quorum => governance::QUORUM,
+        }
+    }
+}
+
+/// Where a proposal stands.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Status {
+    /// Voting runs.
+    Open,
+    /// Voting is over and the tally passes; not executed yet.
+    Passed,
+    /// It failed its quorum or majority.
+    Rejected,
+    /// It passed and its parameter was set.
+    Executed,
+}
+
+impl Status {
+    fn graphql_name(self) -> &'static str {
+        match self {
+            Self::Open => "OPEN",
+            Self::Passed => "PASSED",
+            Self::Rejected => "REJECTED",
+            Self::Executed => "EXECUTED",
         }
     }
 }
@@ -134,51 +169,120 @@ enum Done {
     },
 }
 
+/// The proposals query of `walrus governance list`, one page.
+const PROPOSALS_QUERY: &str = "query Proposals($status: ProposalStatus, $after: String) {
+  proposals(status: $status, first: 50, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id parameter value status epoch votingEndEpoch
+      tally { votesFor votesAgainst votesAbstain }
+      quorum { progressBps reached }
+    }
+  }
+}";
+
+/// Runs `walrus governance list`: every page of proposals.
+fn list(status: Option<Status>, url: &str, output: &Output) -> Result<()> {
+    let proposals = block_on(async {
+        let mut proposals = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let variables = serde_json::json!({
+                "status": status.map(Status::graphql_name),
+                "after": after,
+            });
+            let data = graphql_client::query(url, PROPOSALS_QUERY, variables).await?;
+            let page = &data["proposals"];
+            proposals.extend(page["nodes"].as_array().cloned().unwrap_or_default());
+            if page["pageInfo"]["hasNextPage"] != Value::Bool(true) {
+                return Ok(proposals);
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+    })?;
+    output.print(&proposals, |proposals| {
+        if proposals.is_empty() {
+            return "no proposals\n".to_owned();
+        }
+        proposals
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}  {} -> {}  {}  (epoch {}, voting until {}; for {}, against {}, \
+                     abstain {}; quorum {} bps of needed)\n",
+                    text(&p["id"]),
+                    text(&p["parameter"]),
+                    text(&p["value"]),
+                    text(&p["status"]),
+                    text(&p["epoch"]),
+                    text(&p["votingEndEpoch"]),
+                    text(&p["tally"]["votesFor"]),
+                    text(&p["tally"]["votesAgainst"]),
+                    text(&p["tally"]["votesAbstain"]),
+                    text(&p["quorum"]["progressBps"]),
+                )
+            })
+            .collect()
+    });
+    Ok(())
+}
+
+/// A JSON value as plain text (strings without quotes).
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
 /// Runs a `walrus governance` subcommand.
 pub fn run(command: GovernanceCommand, wallet: &WalletArgs, output: &Output) -> Result<()> {
-    let done = block_on(async {
-        let client = wallet.client().await?;
-        Ok(match command {
-            GovernanceCommand::Propose {
-                stake,
-                parameter,
-                value,
-            } => Done::Proposed {
-                proposal_id: client
-                    .propose(stake, parameter.code(), value)
-                    .await?
-                    .to_string(),
-            },
-            GovernanceCommand::Vote {
-                proposal,
-                stake,
-                choice,
-            } => {
-                client.vote(proposal, stake, choice.into()).await?;
-                Done::Voted {
-                    proposal_id: proposal.to_string(),
-                    staked_wal: stake.to_string(),
-                }
-            }
-            GovernanceCommand::Execute { proposal } => Done::Executed {
+    let done = match command {
+        GovernanceCommand::List { status, graphql } => return list(status, &graphql, output),
+        GovernanceCommand::Propose {
+            stake,
+            parameter,
+            value,
+        } => Done::Proposed {
+            proposal_id: block_on(async {
+                let client = wallet.client().await?;
+                Ok(client.propose(stake, parameter.code(), value).await?)
+            })?
+            .to_string(),
+        },
+        GovernanceCommand::Vote {
+            proposal,
+            stake,
+            choice,
+        } => {
+            block_on(async {
+                let client = wallet.client().await?;
+                Ok(client.vote(proposal, stake, choice.into()).await?)
+            })?;
+            Done::Voted {
                 proposal_id: proposal.to_string(),
-                passed: client.execute_proposal(proposal).await?,
-            },
-            GovernanceCommand::Show { proposal } => {
-                let state = client.proposal(proposal).await?;
-                let (votes_for, votes_against, votes_abstain) = state.tally();
-                Done::Proposal {
-                    proposal_id: proposal.to_string(),
-                    parameter: state.parameter(),
-                    value: state.value(),
-                    votes_for,
-                    votes_against,
-                    votes_abstain,
-                    executed: state.is_executed(),
-                }
+                staked_wal: stake.to_string(),
             }
-        })
-    })?;
+        }
+        GovernanceCommand::Execute { proposal } => Done::Executed {
+            proposal_id: proposal.to_string(),
+            passed: block_on(async {
+                Ok(wallet.client().await?.execute_proposal(proposal).await?)
+            })?,
+        },
+        GovernanceCommand::Show { proposal } => {
+            let state = block_on(async { Ok(wallet.client().await?.proposal(proposal).await?) })?;
+            let (votes_for, votes_against, votes_abstain) = state.tally();
+            Done::Proposal {
+                proposal_id: proposal.to_string(),
+                parameter: state.parameter(),
+                value: state.value(),
+                votes_for,
+                votes_against,
+                votes_abstain,
+                executed: state.is_executed(),
+            }
+        }
+    };
     output.print(&done, |done| match done {
         Done::Proposed { proposal_id } => format!(
             "proposal {proposal_id} is open; vote with `walrus governance vote {proposal_id} \
