@@ -1,14 +1,23 @@
 //! How the API is configured.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::Path, time::Duration};
 
 use walrus_sdk::wallet::WalletConfig;
+
+use crate::ApiError;
 
 /// The default address of `walrus api`.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9185";
 
 /// The default largest blob the publisher accepts (64 MiB).
 pub const DEFAULT_MAX_BODY_SIZE: usize = 64 << 20;
+
+/// Reads the publisher's wallet file (a `walrus` wallet: ledger URL and key).
+pub fn read_wallet(path: &Path) -> Result<WalletConfig, ApiError> {
+    let error = |reason: String| ApiError::Wallet(format!("{}: {reason}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    toml::from_str(&text).map_err(|e| error(e.to_string()))
+}
 
 /// Everything the API needs to start.
 #[derive(Debug, Clone)]

@@ -429,16 +429,21 @@ impl CheckpointSource for LedgerSource {
     }
 }
 
+/// Indexes `ledger` into `database` through checkpoint `last`.
+pub async fn index_through(database: &TestDatabase, ledger: Arc<Ledger>, last: u64) {
+    let indexer =
+        Indexer::connect(database.url(), IndexerConfig::default()).expect("the indexer connects");
+    indexer
+        .run_through(LedgerSource(ledger), last)
+        .await
+        .expect("the indexer writes the scenario");
+}
+
 /// A fresh database holding the scenario (with `extra_blobs` more blobs), indexed.
 pub async fn indexed(extra_blobs: usize) -> (TestDatabase, Scenario) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (ledger, scenario) = write(dir.path(), extra_blobs);
     let database = TestDatabase::new().expect("a test database");
-    let indexer =
-        Indexer::connect(database.url(), IndexerConfig::default()).expect("the indexer connects");
-    indexer
-        .run_through(LedgerSource(Arc::new(ledger)), scenario.last_checkpoint)
-        .await
-        .expect("the indexer writes the scenario");
+    index_through(&database, Arc::new(ledger), scenario.last_checkpoint).await;
     (database, scenario)
 }

@@ -10,7 +10,7 @@ use walrus_indexer::schema::{blobs, epochs, storage};
 use super::{
     events::{EventRow, object_history},
     loaders::{Lookup, load, query},
-    page::{KeyPart, Page, PageArgs, SortKey},
+    page::{KeyPart, Page, PageArgs, SortKey, cost},
     scalars::{BigInt, blob_id_text, hex_id, parse_blob_id, parse_id},
 };
 
@@ -181,6 +181,7 @@ impl BlobRow {
     }
     /// Its events, oldest first: registration, certification, attributes, extension,
     /// deletion, and the invalidation of its blob id.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -391,6 +392,7 @@ impl BlobQuery {
 
     /// Blobs, filtered and sorted (by default oldest registration first).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn blobs(
         &self,
         ctx: &Context<'_>,
@@ -450,6 +452,7 @@ impl BlobQuery {
     /// Storage resources, by object id, optionally of one owner; fused-away ones only
     /// when asked.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn storage(
         &self,
         ctx: &Context<'_>,

@@ -6,7 +6,7 @@ use walrus_indexer::schema::events;
 
 use super::{
     loaders::query,
-    page::{KeyPart, Page, PageArgs, SortKey},
+    page::{KeyPart, Page, PageArgs, SortKey, cost},
     scalars::{BigInt, blob_id_text, hex_id, parse_blob_id, parse_id},
 };
 
@@ -124,6 +124,7 @@ pub struct EventQuery;
 impl EventQuery {
     /// Events, filtered, oldest first (newest first with `newestFirst`).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,

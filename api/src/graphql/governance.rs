@@ -12,7 +12,7 @@ use super::{
     errors::bad_input,
     loaders::{Lookup, load, query},
     network::current_epoch,
-    page::{KeyPart, PageArgs, SortKey, paginate},
+    page::{KeyPart, PageArgs, SortKey, cost, paginate},
     scalars::{BigInt, hex_id, parse_id},
 };
 
@@ -262,6 +262,7 @@ impl ProposalRow {
         Ok(self.quorum_in(&Electorate::of(ctx).await?))
     }
     /// Its votes, oldest first; only those of `voter` when given (e.g. the caller's).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn votes(
         &self,
         ctx: &Context<'_>,
@@ -401,6 +402,7 @@ impl Parameter {
         Ok(value.map(BigInt::from))
     }
     /// The executed proposals on it, latest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -477,6 +479,7 @@ pub struct GovernanceQuery;
 #[Object]
 impl GovernanceQuery {
     /// Proposals, latest first; only those of `status` when given.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn proposals(
         &self,
         ctx: &Context<'_>,

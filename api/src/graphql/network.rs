@@ -14,7 +14,7 @@ use walrus_indexer::schema::{blobs, committee_members, epochs, events, nodes, st
 
 use super::{
     loaders::{Lookup, load, query},
-    page::{KeyPart, Page, PageArgs, SortKey},
+    page::{KeyPart, Page, PageArgs, SortKey, cost},
     scalars::BigInt,
     staking::{NodeById, NodeRow},
 };
@@ -207,6 +207,7 @@ impl NetworkQuery {
     }
 
     /// Epochs, the latest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn epochs(
         &self,
         ctx: &Context<'_>,

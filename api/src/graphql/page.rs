@@ -41,6 +41,16 @@ pub struct SortKey {
     pub descending: bool,
 }
 
+/// The complexity of a list field: its page size (as asked, else the default) times the
+/// complexity of a row.
+pub fn cost(first: Option<i32>, last: Option<i32>, row: usize) -> usize {
+    let rows = first
+        .or(last)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(DEFAULT_PAGE);
+    rows.max(1).saturating_mul(row)
+}
+
 /// The Relay arguments of a list, checked.
 #[derive(Debug, Clone)]
 pub struct Page {

@@ -20,7 +20,7 @@ use super::{
     errors::{INTERNAL_SERVER_ERROR, coded},
     loaders::{Lookup, load},
     network::current_epoch,
-    page::{KeyPart, PageArgs, SortKey, paginate},
+    page::{KeyPart, PageArgs, SortKey, cost, paginate},
     scalars::{BigInt, hex_id, parse_id},
 };
 
@@ -77,6 +77,7 @@ impl NodeRow {
         load::<PoolById>(ctx, self.node_id.clone()).await
     }
     /// Its pool's exchange rate as each epoch started, latest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn exchange_rates(
         &self,
         ctx: &Context<'_>,
@@ -121,6 +122,7 @@ impl NodeRow {
         .await
     }
     /// Rewards it earned per epoch, latest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn rewards(
         &self,
         ctx: &Context<'_>,
@@ -149,6 +151,7 @@ impl NodeRow {
         .await
     }
     /// The audit scores auditors gave it per epoch, latest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn audit_scores(
         &self,
         ctx: &Context<'_>,
@@ -182,6 +185,7 @@ impl NodeRow {
         .await
     }
     /// Penalties it paid, latest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn penalties(
         &self,
         ctx: &Context<'_>,
@@ -616,6 +620,7 @@ pub struct StakingQuery;
 #[Object]
 impl StakingQuery {
     /// Storage nodes, by id.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,
@@ -650,6 +655,7 @@ impl StakingQuery {
     }
 
     /// The stakes `owner` holds, oldest first (withdrawn ones too).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn stakes(
         &self,
         ctx: &Context<'_>,
@@ -689,6 +695,7 @@ impl StakingQuery {
     }
 
     /// The withdrawals of `owner`, oldest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn withdrawals(
         &self,
         ctx: &Context<'_>,

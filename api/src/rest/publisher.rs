@@ -11,8 +11,8 @@ use axum::{
 };
 use std::sync::Arc;
 
-use serde::Deserialize;
-use walrus_sdk::{NoProgress, SdkError, StoreOptions, StoreResult};
+use serde::{Deserialize, Serialize};
+use walrus_sdk::{NoProgress, SdkError, StoreOptions, StoreOutcome, StoreResult};
 
 use crate::chain::Chain;
 
@@ -29,6 +29,39 @@ pub struct StoreQuery {
     /// Whether the blob may be deleted before it expires.
     #[serde(default)]
     pub deletable: bool,
+}
+
+/// The answer of `PUT /v1/blobs`: the store's result with ids as text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stored {
+    /// The blob id (URL-safe base64).
+    pub blob_id: String,
+    /// The `Blob` object (`0x` and hex).
+    pub object_id: String,
+    /// Bytes stored.
+    pub size: u64,
+    /// Bytes of storage it occupies.
+    pub encoded_size: u64,
+    /// The first epoch it is no longer stored.
+    pub end_epoch: u32,
+    /// Whether it was stored now or the wallet had it already.
+    pub outcome: StoreOutcome,
+    /// FROST the wallet spent.
+    pub cost: u64,
+}
+
+impl From<StoreResult> for Stored {
+    fn from(result: StoreResult) -> Self {
+        Self {
+            blob_id: result.blob_id.to_string(),
+            object_id: result.object_id.to_string(),
+            size: result.size,
+            encoded_size: result.encoded_size,
+            end_epoch: result.end_epoch,
+            outcome: result.outcome,
+            cost: result.cost,
+        }
+    }
 }
 
 /// Middleware of the publisher: with a configured token, only requests carrying it as
@@ -61,7 +94,7 @@ pub async fn store(
     State(state): State<RestState>,
     query: Result<Query<StoreQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<StoreResult>, RestError> {
+) -> Result<Json<Stored>, RestError> {
     let Query(query) = query.map_err(|rejection| {
         RestError::bad_request(format!(
             "{}: use ?epochs=N (1 or more) and optionally &deletable=true",
@@ -109,7 +142,7 @@ pub async fn store(
     match store_blob(state.chain.clone(), blob, options).await {
         Ok(result) => {
             tracing::info!(blob_id = %result.blob_id, size = result.size, "stored a blob");
-            Ok(Json(result))
+            Ok(Json(result.into()))
         }
         Err(error @ SdkError::Encoding(_)) => Err(RestError::bad_request(error.to_string())),
         Err(error) => Err(RestError::unavailable(error)),
