@@ -81,6 +81,8 @@ enum Command {
     Ledger(commands::ledger::Args),
     /// Follow the chain's checkpoints into Postgres.
     Indexer(commands::indexer::Args),
+    /// Serve the GraphQL API and the REST publisher and aggregator.
+    Api(commands::api::Args),
     /// Show protocol information.
     Info {
         #[command(subcommand)]
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         cli.command,
         Command::Ledger(_)
             | Command::Indexer(_)
+            | Command::Api(_)
             | Command::Node {
                 command: commands::node::NodeCommand::Run { .. }
             }
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
         Command::Info { topic } => commands::info::run(topic, &cli.wallet, &output),
         Command::Ledger(args) => commands::ledger::run(args),
         Command::Indexer(args) => commands::indexer::run(args),
+        Command::Api(args) => commands::api::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per `walrus` subcommand.
 
+pub mod api;
 pub mod bench;
 pub mod bench_flows;
 pub mod blob_id;

@@ -1,0 +1,121 @@
+//! What the API asks of the chain: the committee and epoch clock for reads, and the
+//! publisher's wallet for stores. Object ids and the publisher are found on first use, so
+//! the API starts before the ledger is up.
+
+use tokio::sync::OnceCell;
+use walrus_chain::{
+    client::LedgerClient,
+    contract::ObjectId,
+    ledger::ObjectData,
+};
+use walrus_sdk::{Client, CommitteeView, SdkError, wallet::WalletConfig};
+
+use crate::ApiError;
+
+/// The current epoch as the system object tells it.
+#[derive(Debug, Clone, Copy)]
+pub struct EpochClock {
+    /// The current epoch.
+    pub epoch: u32,
+    /// When it started (ms since the Unix epoch).
+    pub start_ms: u64,
+    /// How long each epoch lasts (ms).
+    pub duration_ms: u64,
+}
+
+impl EpochClock {
+    /// Milliseconds since the Unix epoch at which `end_epoch` starts (a blob ending then is
+    /// gone from that moment).
+    pub fn start_of(&self, end_epoch: u32) -> u64 {
+        let epochs = u64::from(end_epoch.saturating_sub(self.epoch));
+        self.start_ms
+            .saturating_add(epochs.saturating_mul(self.duration_ms))
+    }
+}
+
+/// The chain behind the API.
+pub struct Chain {
+    ledger_url: String,
+    ledger: LedgerClient,
+    http: reqwest::Client,
+    ids: OnceCell<(ObjectId, ObjectId)>,
+    wallet: Option<WalletConfig>,
+    publisher: OnceCell<Client>,
+}
+
+impl Chain {
+    /// The chain at `ledger_url`; `wallet` pays for stores (its key is checked now).
+    pub fn new(ledger_url: &str, wallet: Option<WalletConfig>) -> Result<Self, ApiError> {
+        if let Some(wallet) = &wallet {
+            wallet
+                .key()
+                .map_err(|error| ApiError::Wallet(error.to_string()))?;
+        }
+        Ok(Self {
+            ledger_url: ledger_url.to_owned(),
+            ledger: LedgerClient::new(ledger_url),
+            http: reqwest::Client::new(),
+            ids: OnceCell::new(),
+            wallet,
+            publisher: OnceCell::new(),
+        })
+    }
+
+    /// Whether stores are possible (a wallet was given).
+    pub fn has_publisher(&self) -> bool {
+        self.wallet.is_some()
+    }
+
+    /// The publisher's client, connected on first use; `None` without a wallet.
+    pub async fn publisher(&self) -> Option<Result<&Client, SdkError>> {
+        let wallet = self.wallet.as_ref()?;
+        Some(
+            self.publisher
+                .get_or_try_init(|| async {
+                    let key = wallet
+                        .key()
+                        .map_err(|error| SdkError::Chain(format!("the wallet's key: {error}")))?;
+                    Client::connect(&self.ledger_url, key).await
+                })
+                .await,
+        )
+    }
+
+    /// The system and staking objects, asked of the ledger once.
+    async fn ids(&self) -> Result<(ObjectId, ObjectId), SdkError> {
+        self.ids
+            .get_or_try_init(|| async {
+                let health = self.ledger.health().await?;
+                match (health.system, health.staking) {
+                    (Some(system), Some(staking)) => Ok((system, staking)),
+                    _ => Err(SdkError::Chain(format!(
+                        "the ledger at {} has no Walrus system yet; start it with a genesis",
+                        self.ledger_url
+                    ))),
+                }
+            })
+            .await
+            .copied()
+    }
+
+    /// The current committee and epoch clock, from one read of the system and staking
+    /// objects.
+    pub async fn snapshot(&self) -> Result<(CommitteeView, EpochClock), SdkError> {
+        let (system_id, staking_id) = self.ids().await?;
+        let system = match self.ledger.object(&system_id).await?.data {
+            ObjectData::System(system) => system,
+            other => return Err(SdkError::WrongObject(system_id, other.type_name())),
+        };
+        let staking = match self.ledger.object(&staking_id).await?.data {
+            ObjectData::Staking(staking) => staking,
+            other => return Err(SdkError::WrongObject(staking_id, other.type_name())),
+        };
+        let clock = EpochClock {
+            epoch: system.epoch().map_err(SdkError::Abort)?,
+            start_ms: system.epoch_start_ms().map_err(SdkError::Abort)?,
+            duration_ms: system.epoch_duration_ms().map_err(SdkError::Abort)?,
+        };
+        let committee = CommitteeView::from_objects(&system, &staking, &self.http)?;
+        Ok((committee, clock))
+    }
+}
