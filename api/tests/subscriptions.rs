@@ -19,9 +19,8 @@ async fn subscriptions_deliver_new_certifications_and_events() {
     let schema = graphql::schema(&db, Duration::from_millis(20));
     let mut certifications =
         schema.execute_stream("subscription { certifications { blobId certification { epoch } } }");
-    let mut executions = schema.execute_stream(
-        "subscription { events(type: \"ProposalExecuted\") { type contents } }",
-    );
+    let mut executions = schema
+        .execute_stream("subscription { events(type: \"ProposalExecuted\") { type contents } }");
     // Each stream reads its starting watermark on its first poll.
     let first = tokio::spawn(async move { certifications.next().await });
     let executed = tokio::spawn(async move { executions.next().await });

@@ -1,5 +1,5 @@
-//! `walrus devnet --demo`: a sample file stored through the publisher, read back through the
-//! aggregator, and its certification as GraphQL shows it once the indexer has it.
+//! `walrus devnet --demo`: a sample file stored through the publisher, its certification as
+//! GraphQL shows it once the indexer has it, and the file read back through the aggregator.
 
 use std::{
     path::Path,
@@ -49,8 +49,8 @@ pub struct DemoReport {
     pub graphql: Value,
 }
 
-/// Writes a sample file into `dir`, stores it, reads it back and waits for GraphQL to show
-/// it certified.
+/// Writes a sample file into `dir`, stores it, waits for GraphQL to show it certified, and
+/// reads it back.
 pub async fn run(urls: &DevnetUrls, dir: &Path) -> Result<DemoReport> {
     let file = dir.join("demo-sample.txt");
     let sample = sample_text();
@@ -76,22 +76,6 @@ pub async fn run(urls: &DevnetUrls, dir: &Path) -> Result<DemoReport> {
         .context("the publisher's answer has no blob_id")?
         .to_owned();
 
-    let read = http
-        .get(format!("{}/{blob_id}", urls.aggregator))
-        .send()
-        .await
-        .context("cannot reach the aggregator")?;
-    ensure!(
-        read.status().is_success(),
-        "the aggregator answered {} for the sample",
-        read.status()
-    );
-    let read_back = read.bytes().await?.as_ref() == sample.as_bytes();
-    ensure!(
-        read_back,
-        "the aggregator returned other bytes than were stored"
-    );
-
     let started = Instant::now();
     let graphql = loop {
         let answer = graphql_client::query(
@@ -111,6 +95,22 @@ pub async fn run(urls: &DevnetUrls, dir: &Path) -> Result<DemoReport> {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
+    let read = http
+        .get(format!("{}/{blob_id}", urls.aggregator))
+        .send()
+        .await
+        .context("cannot reach the aggregator")?;
+    ensure!(
+        read.status().is_success(),
+        "the aggregator answered {} for the sample",
+        read.status()
+    );
+    let read_back = read.bytes().await?.as_ref() == sample.as_bytes();
+    ensure!(
+        read_back,
+        "the aggregator returned other bytes than were stored"
+    );
+
     Ok(DemoReport {
         event: "demo",
         file,

@@ -40,6 +40,19 @@ impl Output {
         }
     }
 
+    /// Prints one event of a long-running command: `value` as one line of JSON (so that a
+    /// script reads the events line by line), or the text that `text` renders.
+    pub fn print_event<T: Serialize>(&self, value: &T, text: impl FnOnce(&T) -> String) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string(value).expect("reports serialize to JSON")
+            );
+        } else {
+            print!("{}", text(value));
+        }
+    }
+
     /// Prints an error with its causes, as JSON on stdout in JSON mode.
     pub fn error(&self, error: &anyhow::Error) {
         let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();

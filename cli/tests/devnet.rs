@@ -127,6 +127,25 @@ async fn graphql_until(
     }
 }
 
+/// A temporary directory, kept (and named) when the test fails, for its logs.
+struct TestDir(Option<tempfile::TempDir>);
+
+impl TestDir {
+    fn path(&self) -> &Path {
+        self.0.as_ref().expect("present until dropped").path()
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            && let Some(dir) = self.0.take()
+        {
+            eprintln!("the devnet's directory is kept in {}", dir.keep().display());
+        }
+    }
+}
+
 fn big(value: &Value) -> i128 {
     value
         .as_str()
@@ -149,7 +168,7 @@ const PROPOSAL: &str = "query($id: String!) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = TestDir(Some(tempfile::tempdir().unwrap()));
     let dir = temp.path().join("devnet");
     // The private cluster is the newcomer's path; a DATABASE_URL server is used when given.
     let database = std::env::var_os("DATABASE_URL").map(|_| TestDatabase::new().unwrap());

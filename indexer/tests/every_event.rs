@@ -27,7 +27,7 @@ use walrus_chain::{
     },
     ledger::{
         Call, Checkpoint, ExecutionStatus, Ledger, ObjectData, Owner, TransactionData,
-        TransactionEffects,
+        TransactionEffects, created_object,
     },
     source::CheckpointSource,
 };
@@ -290,6 +290,20 @@ fn scenario(dir: &std::path::Path) -> Ledger {
             other => panic!("{other:?}"),
         })
         .collect();
+    // Storage reserved and used by a registration in one transaction (Sui's NestedResult).
+    chain.run(
+        &publisher,
+        vec![
+            Call::ReserveSpace {
+                system,
+                storage_amount: MIB,
+                epochs_ahead: 3,
+                payment: supply,
+            },
+            register_blob(&chain, created_object(0, 0), 9, false, supply),
+        ],
+        2,
+    );
     let permanent = blob_id(&Digest([1; 32]), 1001);
     let cert = certificate(
         &genesis_keys,
@@ -711,6 +725,16 @@ fn check_events(ledger: &Ledger, connection: &mut PgConnection) {
 
 fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
     use schema::{blobs, storage};
+    // Every live registration's storage is in the table and names its blob, also storage
+    // reserved in the registering transaction.
+    let orphans: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM blobs b LEFT JOIN storage s ON s.object_id = b.storage_id \
+         AND s.blob_object_id = b.object_id \
+         WHERE s.object_id IS NULL AND b.deleted_checkpoint IS NULL)",
+    ))
+    .get_result(connection)
+    .unwrap();
+    assert_eq!(orphans, 0, "blobs whose registration storage is not theirs");
     let mut live_blobs = 0;
     let mut live_storage = 0;
     for object in ledger.state().objects() {
@@ -773,8 +797,9 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
             _ => {}
         }
     }
-    // The others were deleted, shared (wrapped) and burned.
-    assert_eq!(live_blobs, 1);
+    // The certified one and the one registered on storage reserved in its transaction; the
+    // others were deleted, shared (wrapped) and burned.
+    assert_eq!(live_blobs, 2);
     // The transferred later half of the third storage: the quarter was fused into it before
     // the split, the first half went into the burned blob, the storage the deletion returned
     // into the shared one.
@@ -835,14 +860,15 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
         .unwrap()
         .sequence_number as i64;
     assert_eq!(certified, vec![(Some(certified_at), Some(3))]);
-    // Storage inside blobs: the first, third and burned blobs' and the extension's (the
-    // deleted blob's storage came back and went into the third).
+    // Storage inside blobs: the first, third and burned blobs', the one reserved with its
+    // registration, and the extension's (the deleted blob's storage came back and went into
+    // the third).
     let in_blobs: i64 = storage::table
         .filter(storage::blob_object_id.is_not_null())
         .count()
         .get_result(connection)
         .unwrap();
-    assert_eq!(in_blobs, 4);
+    assert_eq!(in_blobs, 5);
 }
 
 fn check_network(ledger: &Ledger, connection: &mut PgConnection) {

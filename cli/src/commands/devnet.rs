@@ -109,12 +109,12 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
                 .map(|node| node.node_id.to_string())
                 .collect(),
         };
-        output.print(&ready, ready_text);
+        output.print_event(&ready, ready_text);
         let outcome = if args.demo {
             status("demo: storing a sample file through the publisher");
             match demo::run(&devnet.urls, &dir).await {
                 Ok(report) => {
-                    output.print(&report, demo_text);
+                    output.print_event(&report, demo_text);
                     watch(&mut devnet).await
                 }
                 Err(error) => Err(error.context("the demo failed")),
