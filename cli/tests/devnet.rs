@@ -1,7 +1,8 @@
 //! End to end through `walrus devnet` as a user runs it: the devnet comes up (with `--demo`),
 //! a file is stored and shows up in Postgres and GraphQL and through the aggregator, a stake
 //! earns rewards across epoch changes, a proposal is made, voted and executed; the devnet
-//! stops on SIGINT and a second start finds everything again. Epochs last 10 s.
+//! stops on SIGINT and a second start finds everything again, as does a third after a
+//! SIGKILL. Epochs last 10 s.
 
 mod common;
 
@@ -77,6 +78,14 @@ impl DevnetProcess {
                 std::fs::read_to_string(&self.stderr).unwrap_or_default()
             )
         })
+    }
+
+    /// Waits for the `ready` line of a resumed devnet.
+    fn next_ready(mut self, timeout: Duration) -> Self {
+        let ready = self.next_line(timeout);
+        assert_eq!(ready["event"], "ready", "{ready}");
+        assert_eq!(ready["created"], false, "{ready}");
+        self
     }
 
     /// Ctrl-C, then the exit status.
@@ -369,11 +378,8 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
             .is_err(),
         "the ledger stopped with the devnet"
     );
-    let mut devnet = DevnetProcess::start(&dir, database.as_ref(), false, 1);
-    let resumed = devnet.next_line(Duration::from_secs(120));
-    assert_eq!(resumed["event"], "ready", "{resumed}");
-    assert_eq!(resumed["created"], false);
-    assert_eq!(resumed["graphql"], graphql.as_str());
+    let devnet = DevnetProcess::start(&dir, database.as_ref(), false, 1)
+        .next_ready(Duration::from_secs(120));
     let blob = graphql_client::query(&graphql, BLOB, json!({ "id": blob_id_text }))
         .await
         .unwrap();
@@ -420,5 +426,17 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
         ],
     );
     assert_eq!(read["size"], bytes.len());
+
+    // A devnet killed outright takes its children with it; the next start stops the Postgres
+    // it left behind and resumes.
+    drop(devnet);
+    let devnet = DevnetProcess::start(&dir, database.as_ref(), false, 2)
+        .next_ready(Duration::from_secs(120));
+    let after_kill = http
+        .get(format!("{aggregator}/{blob_id_text}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after_kill.bytes().await.unwrap().as_ref(), &bytes[..]);
     assert!(devnet.interrupt().success());
 }
