@@ -30,24 +30,23 @@ impl Output {
 
     /// Prints a result: `value` as JSON, or the text that `text` renders.
     pub fn print<T: Serialize>(&self, value: &T, text: impl FnOnce(&T) -> String) {
-        if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(value).expect("reports serialize to JSON")
-            );
-        } else {
-            print!("{}", text(value));
-        }
+        self.write(value, text, serde_json::to_string_pretty);
     }
 
     /// Prints one event of a long-running command: `value` as one line of JSON (so that a
     /// script reads the events line by line), or the text that `text` renders.
     pub fn print_event<T: Serialize>(&self, value: &T, text: impl FnOnce(&T) -> String) {
+        self.write(value, text, serde_json::to_string);
+    }
+
+    fn write<T: Serialize>(
+        &self,
+        value: &T,
+        text: impl FnOnce(&T) -> String,
+        json: fn(&T) -> serde_json::Result<String>,
+    ) {
         if self.json {
-            println!(
-                "{}",
-                serde_json::to_string(value).expect("reports serialize to JSON")
-            );
+            println!("{}", json(value).expect("reports serialize to JSON"));
         } else {
             print!("{}", text(value));
         }

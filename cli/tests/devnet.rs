@@ -295,30 +295,17 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
         ],
     );
     let proposal = proposed["proposal_id"].as_str().unwrap().to_owned();
-    walrus_json(
-        &wallet,
-        &[
-            "governance",
-            "vote",
-            &proposal,
-            "--stake",
-            &staked_wal,
-            "--choice",
-            "for",
-        ],
-    );
-    let error = walrus_error(
-        &wallet,
-        &[
-            "governance",
-            "vote",
-            &proposal,
-            "--stake",
-            &staked_wal,
-            "--choice",
-            "for",
-        ],
-    );
+    let vote = [
+        "governance",
+        "vote",
+        &proposal,
+        "--stake",
+        &staked_wal,
+        "--choice",
+        "for",
+    ];
+    walrus_json(&wallet, &vote);
+    let error = walrus_error(&wallet, &vote);
     assert!(error.contains("EAlreadyVoted"), "{error}");
     let started = Instant::now();
     loop {
