@@ -19,7 +19,7 @@ use walrus_indexer::cluster::{Durability, PgCluster};
 use walrus_sdk::wallet::WalletConfig;
 
 use crate::{
-    local_network::{LocalNetwork, NetworkOptions, WALLET_FILE},
+    local_network::{LocalNetwork, MANIFEST_FILE, NetworkOptions, WALLET_FILE},
     process::{STOP_GRACE, ServiceProcess, log_file, service_command},
 };
 
@@ -119,6 +119,13 @@ impl Devnet {
         let pid_file = PidFile::claim(dir)?;
         let config_path = dir.join(CONFIG_FILE);
         let created = !config_path.exists();
+        if !created && !dir.join(MANIFEST_FILE).exists() {
+            bail!(
+                "the devnet in {} was stopped while it was being created; delete the directory \
+                 and start again",
+                dir.display()
+            );
+        }
         let config = if created {
             let config = DevnetConfig {
                 api_listen: preferred_address(API_PORT)?,
