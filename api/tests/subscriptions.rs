@@ -28,14 +28,18 @@ async fn subscriptions_deliver_new_certifications_and_events() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     testing::index_through(&database, ledger, scenario.last_checkpoint).await;
 
-    let certified = first.await.unwrap().unwrap().into_result().unwrap().data;
+    // A bound only so that a bug fails the test instead of hanging it.
+    let bound = Duration::from_secs(120);
+    let first = tokio::time::timeout(bound, first).await.expect("a certification");
+    let executed = tokio::time::timeout(bound, executed).await.expect("an execution");
+    let certified = first.unwrap().unwrap().into_result().unwrap().data;
     let certified = certified.into_json().unwrap();
     assert_eq!(
         certified["certifications"]["blobId"],
         scenario.certified.to_string()
     );
     assert_eq!(certified["certifications"]["certification"]["epoch"], 1);
-    let event = executed.await.unwrap().unwrap().into_result().unwrap().data;
+    let event = executed.unwrap().unwrap().into_result().unwrap().data;
     let event = event.into_json().unwrap();
     assert_eq!(event["events"]["type"], "events::ProposalExecuted");
     assert_eq!(event["events"]["contents"]["passed"], true);
