@@ -3,11 +3,7 @@
 //! the API starts before the ledger is up.
 
 use tokio::sync::OnceCell;
-use walrus_chain::{
-    client::LedgerClient,
-    contract::ObjectId,
-    ledger::ObjectData,
-};
+use walrus_chain::{client::LedgerClient, contract::ObjectId, ledger::ObjectData};
 use walrus_sdk::{Client, CommitteeView, SdkError, wallet::WalletConfig};
 
 use crate::ApiError;

@@ -26,10 +26,11 @@ impl Default for Metrics {
         )
         .expect("valid metric");
         let latency = HistogramVec::new(
-            HistogramOpts::new("api_request_duration_seconds", "Time to answer a request")
-                .buckets(vec![
+            HistogramOpts::new("api_request_duration_seconds", "Time to answer a request").buckets(
+                vec![
                     0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 5.0,
-                ]),
+                ],
+            ),
             &["route"],
         )
         .expect("valid metric");

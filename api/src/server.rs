@@ -3,11 +3,7 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
-use axum::{
-    Router,
-    http::header,
-    middleware,
-};
+use axum::{Router, http::header, middleware};
 use tokio::net::TcpListener;
 use tower_http::cors::{Any, CorsLayer};
 

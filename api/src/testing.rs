@@ -24,8 +24,8 @@ use walrus_core::{
     keys::{account::AccountKeyPair, bls::BlsKeyPair},
     merkle::Digest,
     messages::{
-        BlobCertificationBody, BlobPersistenceType, Committee, CommitteeMember,
-        ProofOfPossession, QuorumCertificate, SignedMessage,
+        BlobCertificationBody, BlobPersistenceType, Committee, CommitteeMember, ProofOfPossession,
+        QuorumCertificate, SignedMessage,
     },
 };
 use walrus_indexer::{Indexer, IndexerConfig, pg::TestDatabase};
@@ -160,7 +160,12 @@ impl Chain {
             .collect()
     }
 
-    fn register_node(&mut self, operator: &AccountKeyPair, seed: u8, at: u64) -> (ObjectId, ObjectId) {
+    fn register_node(
+        &mut self,
+        operator: &AccountKeyPair,
+        seed: u8,
+        at: u64,
+    ) -> (ObjectId, ObjectId) {
         let key = bls(seed);
         let proof = ProofOfPossession::create(&key, 1, operator.address());
         let effects = self.run(
@@ -227,7 +232,14 @@ impl Chain {
         self.run(staker, vec![call], at).created[0]
     }
 
-    fn vote(&mut self, staker: &AccountKeyPair, proposal: ObjectId, stake: ObjectId, choice: u8, at: u64) {
+    fn vote(
+        &mut self,
+        staker: &AccountKeyPair,
+        proposal: ObjectId,
+        stake: ObjectId,
+        choice: u8,
+        at: u64,
+    ) {
         let call = Call::Vote {
             proposal,
             staking: self.staking(),
@@ -313,8 +325,11 @@ pub fn write(dir: &Path, extra_blobs: usize) -> (Ledger, Scenario) {
 
     // Blobs: one certified with attributes, one deleted, one only registered, then more.
     let stored = chain.store(&publisher, &[(1, false), (2, true), (3, false)], 1);
-    let [(certified, certified_object), (deleted, deleted_object), (registered, _)] =
-        stored[..]
+    let [
+        (certified, certified_object),
+        (deleted, deleted_object),
+        (registered, _),
+    ] = stored[..]
     else {
         panic!("three blobs");
     };

@@ -18,10 +18,7 @@ const BLOB: &str = "query($id: String!) { blob(blobId: $id) {
 async fn a_blob_shows_its_certification_attributes_storage_and_history() {
     let api = common::start(0).await;
     let s = &api.scenario;
-    let blob = api
-        .data(BLOB, json!({"id": s.certified.to_string()}))
-        .await["blob"]
-        .clone();
+    let blob = api.data(BLOB, json!({"id": s.certified.to_string()})).await["blob"].clone();
     assert_eq!(blob["blobId"], s.certified.to_string());
     assert_eq!(blob["objectId"], common::id(s.certified_object));
     assert_eq!(blob["owner"], common::id(s.publisher));
@@ -49,10 +46,7 @@ async fn a_blob_shows_its_certification_attributes_storage_and_history() {
         .iter()
         .map(|edge| edge["node"]["type"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        history,
-        ["events::BlobRegistered", "events::BlobCertified"]
-    );
+    assert_eq!(history, ["events::BlobRegistered", "events::BlobCertified"]);
     // Certified after its registration.
     let certified_at: u64 = blob["certification"]["checkpoint"]
         .as_str()
@@ -69,11 +63,16 @@ async fn a_blob_shows_its_certification_attributes_storage_and_history() {
     let deleted = api.data(BLOB, json!({"id": s.deleted.to_string()})).await;
     assert_eq!(deleted["blob"]["state"], "DELETED");
     assert_eq!(deleted["blob"]["deletable"], true);
-    let registered = api.data(BLOB, json!({"id": s.registered.to_string()})).await;
+    let registered = api
+        .data(BLOB, json!({"id": s.registered.to_string()}))
+        .await;
     assert_eq!(registered["blob"]["state"], "REGISTERED");
     assert_eq!(registered["blob"]["certification"], Value::Null);
     let unknown = walrus_core::BlobId([9; 32]).to_string();
-    assert_eq!(api.data(BLOB, json!({"id": unknown})).await["blob"], Value::Null);
+    assert_eq!(
+        api.data(BLOB, json!({"id": unknown})).await["blob"],
+        Value::Null
+    );
     assert_eq!(
         api.error_codes(BLOB, json!({"id": "not-a-blob-id"})).await,
         ["BAD_USER_INPUT"]
@@ -96,9 +95,7 @@ async fn blobs_are_filtered_and_sorted() {
     let list = "query($filter: BlobFilter, $sort: BlobSort) {
         blobs(filter: $filter, sort: $sort, first: 50) { edges { node { blobId size owner } } }
     }";
-    let certified = api
-        .data(list, json!({"filter": {"certified": true}}))
-        .await;
+    let certified = api.data(list, json!({"filter": {"certified": true}})).await;
     assert_eq!(ids(&certified["blobs"]), [s.certified.to_string()]);
     let uncertified = api
         .data(list, json!({"filter": {"certified": false}}))
@@ -112,9 +109,7 @@ async fn blobs_are_filtered_and_sorted() {
         .data(list, json!({"filter": {"owner": common::id(s.publisher)}}))
         .await;
     assert_eq!(ids(&mine["blobs"]).len(), s.blobs);
-    let later = api
-        .data(list, json!({"filter": {"fromEpoch": 2}}))
-        .await;
+    let later = api.data(list, json!({"filter": {"fromEpoch": 2}})).await;
     assert!(ids(&later["blobs"]).is_empty());
 
     let sizes = |data: &Value| -> Vec<u64> {
@@ -142,7 +137,8 @@ async fn blobs_are_filtered_and_sorted() {
     assert_eq!(largest_first.len(), s.blobs);
     assert!(largest_first.is_sorted_by(|a, b| a >= b));
     assert_eq!(
-        api.error_codes(list, json!({"filter": {"owner": "alice"}})).await,
+        api.error_codes(list, json!({"filter": {"owner": "alice"}}))
+            .await,
         ["BAD_USER_INPUT"]
     );
 }

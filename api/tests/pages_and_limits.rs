@@ -161,7 +161,8 @@ async fn a_query_past_the_time_limit_is_refused() {
     // No query can finish in no time.
     let api = common::serve(database, scenario, Duration::ZERO).await;
     assert_eq!(
-        api.error_codes("{ networkStats { events } }", json!({})).await,
+        api.error_codes("{ networkStats { events } }", json!({}))
+            .await,
         ["REQUEST_TIMEOUT"]
     );
 }

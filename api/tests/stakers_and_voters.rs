@@ -37,7 +37,12 @@ async fn a_node_shows_its_pool_rewards_rates_scores_and_penalties() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["node"]["epoch"].as_u64().unwrap(), e["node"]["score"].as_i64().unwrap()))
+        .map(|e| {
+            (
+                e["node"]["epoch"].as_u64().unwrap(),
+                e["node"]["score"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(scores, [(4, 0), (3, 0), (2, 0)]);
     assert_eq!(
@@ -72,14 +77,17 @@ async fn a_node_shows_its_pool_rewards_rates_scores_and_penalties() {
     assert_eq!(number(&a["pool"]["commissionTotal"]), commission);
     let rates = a["exchangeRates"]["edges"].as_array().unwrap();
     assert!(!rates.is_empty());
-    let epochs: Vec<u64> = rates.iter().map(|r| r["node"]["epoch"].as_u64().unwrap()).collect();
+    let epochs: Vec<u64> = rates
+        .iter()
+        .map(|r| r["node"]["epoch"].as_u64().unwrap())
+        .collect();
     assert!(epochs.is_sorted_by(|x, y| x > y), "{epochs:?}");
 
-    let nodes = api.data("{ nodes { edges { node { id } } } }", json!({})).await;
-    assert_eq!(nodes["nodes"]["edges"].as_array().unwrap().len(), 2);
-    let unknown = api
-        .data(node, json!({"id": common::id([3u8; 32])}))
+    let nodes = api
+        .data("{ nodes { edges { node { id } } } }", json!({}))
         .await;
+    assert_eq!(nodes["nodes"]["edges"].as_array().unwrap().len(), 2);
+    let unknown = api.data(node, json!({"id": common::id([3u8; 32])})).await;
     assert!(unknown["node"].is_null());
     assert_eq!(
         api.error_codes(node, json!({"id": "0x12"})).await,
@@ -113,7 +121,10 @@ async fn a_staker_sees_stakes_with_value_and_withdrawals() {
     let value = number(&big["currentValue"]);
     // Node A earned rewards in epochs 2 to 4 and was never penalized.
     assert!(value > i128::from(2_000 * WAL), "{value}");
-    assert_eq!(number(&big["accruedRewards"]), value - i128::from(2_000 * WAL));
+    assert_eq!(
+        number(&big["accruedRewards"]),
+        value - i128::from(2_000 * WAL)
+    );
     assert_eq!(small["state"], "WITHDRAWN");
     assert!(small["currentValue"].is_null());
 
@@ -151,8 +162,14 @@ async fn a_voter_sees_proposals_tallies_quorum_votes_and_parameters() {
     };
     let executed = common::id(s.executed_proposal);
     let open = common::id(s.open_proposal);
-    assert_eq!(ids(api.data(by_status, json!({})).await), [open.clone(), executed.clone()]);
-    assert_eq!(ids(api.data(by_status, json!({"status": "OPEN"})).await), [open.clone()]);
+    assert_eq!(
+        ids(api.data(by_status, json!({})).await),
+        [open.clone(), executed.clone()]
+    );
+    assert_eq!(
+        ids(api.data(by_status, json!({"status": "OPEN"})).await),
+        [open.clone()]
+    );
     assert_eq!(
         ids(api.data(by_status, json!({"status": "EXECUTED"})).await),
         [executed.clone()]
@@ -168,7 +185,10 @@ async fn a_voter_sees_proposals_tallies_quorum_votes_and_parameters() {
         votes { edges { node { voter choice } } }
     } }";
     let data = api
-        .data(proposal, json!({"id": executed, "voter": common::id(s.staker_a)}))
+        .data(
+            proposal,
+            json!({"id": executed, "voter": common::id(s.staker_a)}),
+        )
         .await;
     let p = &data["proposal"];
     assert_eq!(p["parameter"], "STORAGE_PRICE");
@@ -187,7 +207,10 @@ async fn a_voter_sees_proposals_tallies_quorum_votes_and_parameters() {
     assert_eq!(p["votes"]["edges"].as_array().unwrap().len(), 2);
 
     let data = api
-        .data(proposal, json!({"id": open, "voter": common::id(s.staker_a)}))
+        .data(
+            proposal,
+            json!({"id": open, "voter": common::id(s.staker_a)}),
+        )
         .await;
     let p = &data["proposal"];
     assert_eq!(p["status"], "OPEN");
@@ -214,7 +237,10 @@ async fn a_voter_sees_proposals_tallies_quorum_votes_and_parameters() {
     assert_eq!(storage_price["history"]["edges"][0]["node"]["id"], executed);
     let all = parameters["parameters"].as_array().unwrap();
     assert_eq!(all.len(), 9);
-    assert!(all.iter().any(|p| p["name"] == "WRITE_PRICE" && p["value"].is_null()));
+    assert!(
+        all.iter()
+            .any(|p| p["name"] == "WRITE_PRICE" && p["value"].is_null())
+    );
     assert_eq!(
         api.error_codes("{ parameter(name: \"NOPE\") { value } }", json!({}))
             .await,

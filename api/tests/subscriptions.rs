@@ -19,9 +19,8 @@ async fn subscriptions_deliver_new_certifications_and_events() {
     let schema = graphql::schema(&db, Duration::from_millis(20));
     let mut certifications =
         schema.execute_stream("subscription { certifications { blobId certification { epoch } } }");
-    let mut executions = schema.execute_stream(
-        "subscription { events(type: \"ProposalExecuted\") { type contents } }",
-    );
+    let mut executions = schema
+        .execute_stream("subscription { events(type: \"ProposalExecuted\") { type contents } }");
     // Each stream reads its starting watermark on its first poll.
     let first = tokio::spawn(async move { certifications.next().await });
     let executed = tokio::spawn(async move { executions.next().await });
@@ -30,8 +29,12 @@ async fn subscriptions_deliver_new_certifications_and_events() {
 
     // A bound only so that a bug fails the test instead of hanging it.
     let bound = Duration::from_secs(120);
-    let first = tokio::time::timeout(bound, first).await.expect("a certification");
-    let executed = tokio::time::timeout(bound, executed).await.expect("an execution");
+    let first = tokio::time::timeout(bound, first)
+        .await
+        .expect("a certification");
+    let executed = tokio::time::timeout(bound, executed)
+        .await
+        .expect("an execution");
     let certified = first.unwrap().unwrap().into_result().unwrap().data;
     let certified = certified.into_json().unwrap();
     assert_eq!(

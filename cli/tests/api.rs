@@ -24,13 +24,13 @@ impl Drop for Service {
     }
 }
 
-/// Starts `walrus api` with `args` on a free port; returns it and its URL.
-fn start_api(args: &[&str]) -> (Service, String) {
+/// Starts `walrus api` with `args` on a free port, logging to `log`; returns it and its URL.
+fn start_api(log: &std::path::Path, args: &[&str]) -> (Service, String) {
     let mut child = Command::new(common::binary())
         .args(["api", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -50,7 +50,10 @@ async fn refused(response: reqwest::Response, status: StatusCode) -> String {
     assert_eq!(response.status(), status);
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
     let body: Value = response.json().await.unwrap();
-    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
     body["code"].as_str().unwrap().to_owned()
 }
 
@@ -63,7 +66,7 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
             .args(["indexer", "--database-url", database.url()])
             .args(["--chain", &network.ledger.url])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(network.dir.join("indexer.log")).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -76,8 +79,14 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
         ),
     )
     .unwrap();
-    let common_args = ["--database-url", database.url(), "--ledger", &network.ledger.url];
+    let common_args = [
+        "--database-url",
+        database.url(),
+        "--ledger",
+        &network.ledger.url,
+    ];
     let (_api, url) = start_api(
+        &network.dir.join("api.log"),
         &[
             &common_args[..],
             &[
@@ -91,7 +100,7 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
         ]
         .concat(),
     );
-    let (_bare, bare_url) = start_api(&common_args);
+    let (_bare, bare_url) = start_api(&network.dir.join("bare-api.log"), &common_args);
     let http = reqwest::Client::new();
     let blob: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let put = |query: &str, token: Option<&str>, body: Vec<u8>| {
@@ -104,17 +113,29 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
 
     // Refusals change nothing.
     let no_token = put("?epochs=2", None, blob.clone()).await.unwrap();
-    assert_eq!(refused(no_token, StatusCode::UNAUTHORIZED).await, "UNAUTHORIZED");
+    assert_eq!(
+        refused(no_token, StatusCode::UNAUTHORIZED).await,
+        "UNAUTHORIZED"
+    );
     let wrong = put("?epochs=2", Some("guess"), blob.clone()).await.unwrap();
-    assert_eq!(refused(wrong, StatusCode::UNAUTHORIZED).await, "UNAUTHORIZED");
-    let large = put("?epochs=2", Some("s3cret"), vec![1; 100_001]).await.unwrap();
+    assert_eq!(
+        refused(wrong, StatusCode::UNAUTHORIZED).await,
+        "UNAUTHORIZED"
+    );
+    let large = put("?epochs=2", Some("s3cret"), vec![1; 100_001])
+        .await
+        .unwrap();
     assert_eq!(
         refused(large, StatusCode::PAYLOAD_TOO_LARGE).await,
         "PAYLOAD_TOO_LARGE"
     );
     for query in ["", "?epochs=x", "?epochs=0", "?epochs=100000"] {
         let bad = put(query, Some("s3cret"), blob.clone()).await.unwrap();
-        assert_eq!(refused(bad, StatusCode::BAD_REQUEST).await, "BAD_REQUEST", "{query}");
+        assert_eq!(
+            refused(bad, StatusCode::BAD_REQUEST).await,
+            "BAD_REQUEST",
+            "{query}"
+        );
     }
     let empty = put("?epochs=2", Some("s3cret"), Vec::new()).await.unwrap();
     assert_eq!(refused(empty, StatusCode::BAD_REQUEST).await, "BAD_REQUEST");
@@ -142,19 +163,30 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
     let blob_id = stored["blob_id"].as_str().unwrap().to_owned();
     let blob_url = format!("{url}/v1/blobs/{blob_id}");
     network
-        .wait_for(Duration::from_secs(60), "the indexer to see the certification", async |_| {
-            let status: Value = http
-                .get(format!("{blob_url}/status"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            status["state"] == "certified"
-        })
+        .wait_for(
+            Duration::from_secs(60),
+            "the indexer to see the certification",
+            async |_| {
+                let status: Value = http
+                    .get(format!("{blob_url}/status"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                status["state"] == "certified"
+            },
+        )
         .await;
-    let status: Value = http.get(format!("{blob_url}/status")).send().await.unwrap().json().await.unwrap();
+    let status: Value = http
+        .get(format!("{blob_url}/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["deletable"], 1);
     assert_eq!(status["permanent"], 0);
     assert_eq!(status["end_epoch"], stored["end_epoch"]);
@@ -218,10 +250,21 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
 
     // Unknown and malformed ids; the not-found answer is not cached.
     let unknown = walrus_core::BlobId([7; 32]);
-    let missing = http.get(format!("{url}/v1/blobs/{unknown}")).send().await.unwrap();
+    let missing = http
+        .get(format!("{url}/v1/blobs/{unknown}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused(missing, StatusCode::NOT_FOUND).await, "NOT_FOUND");
-    let malformed = http.get(format!("{url}/v1/blobs/nope")).send().await.unwrap();
-    assert_eq!(refused(malformed, StatusCode::BAD_REQUEST).await, "BAD_REQUEST");
+    let malformed = http
+        .get(format!("{url}/v1/blobs/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused(malformed, StatusCode::BAD_REQUEST).await,
+        "BAD_REQUEST"
+    );
 
     // The same blob through GraphQL, the OpenAPI document and the metrics.
     let graphql: Value = http
@@ -240,11 +283,27 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
         graphql["data"]["blob"],
         serde_json::json!({"state": "CERTIFIED", "size": "50000", "deletable": true})
     );
-    let openapi: Value = http.get(format!("{url}/v1/api")).send().await.unwrap().json().await.unwrap();
+    let openapi: Value = http
+        .get(format!("{url}/v1/api"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(openapi["paths"]["/v1/blobs/{blob_id}"]["get"].is_object());
-    let metrics = http.get(format!("{url}/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = http
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
-        metrics.contains("api_requests_total{method=\"GET\",route=\"/v1/blobs/{blob_id}\",status=\"206\"} 4"),
+        metrics.contains(
+            "api_requests_total{method=\"GET\",route=\"/v1/blobs/{blob_id}\",status=\"206\"} 4"
+        ),
         "{metrics}"
     );
 }

@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 
 use walrus_chain::{
     contract::{ObjectId, events::Event, staking::Staking, system::System},
-    ledger::{Call, Checkpoint, ExecutedTransaction, ExecutionStatus, ObjectData},
+    ledger::{
+        Call, Checkpoint, ExecutedTransaction, ExecutionStatus, ObjectData,
+        created_object_reference,
+    },
 };
 
 use crate::IndexerError;
@@ -164,17 +167,45 @@ fn creates_unnamed(call: &Call) -> bool {
 
 /// The ids a transaction's events name.
 fn named_by_events(events: &[Event]) -> BTreeSet<ObjectId> {
-    events
-        .iter()
-        .filter_map(|event| match event {
-            Event::StorageReserved(e) => Some(e.storage_id),
-            Event::BlobRegistered(e) => Some(e.object_id),
-            Event::Staked(e) => Some(e.staked_wal_id),
-            Event::ProposalCreated(e) => Some(e.proposal_id),
-            Event::NodeRegistered(e) => Some(e.node_id),
-            _ => None,
-        })
-        .collect()
+    events.iter().filter_map(named_object).collect()
+}
+
+/// The object an event names as created.
+fn named_object(event: &Event) -> Option<ObjectId> {
+    match event {
+        Event::StorageReserved(e) => Some(e.storage_id),
+        Event::BlobRegistered(e) => Some(e.object_id),
+        Event::Staked(e) => Some(e.staked_wal_id),
+        Event::ProposalCreated(e) => Some(e.proposal_id),
+        Event::NodeRegistered(e) => Some(e.node_id),
+        _ => None,
+    }
+}
+
+/// The object a call's argument names: `id` itself, or, for a reference to an object an
+/// earlier call of the transaction created (`ledger::created_object`, Sui's `NestedResult`),
+/// that object: named by the earlier call's events, else by the effects when they tell.
+pub fn resolve_argument(
+    executed: &ExecutedTransaction,
+    calls: &[CallEvents<'_>],
+    id: &ObjectId,
+) -> Result<ObjectId, String> {
+    let Some((call, index)) = created_object_reference(id) else {
+        return Ok(*id);
+    };
+    let (source, events) = calls
+        .get(usize::from(call))
+        .ok_or_else(|| format!("an argument names call {call}, which the transaction lacks"))?;
+    let mut created: Vec<ObjectId> = events.iter().filter_map(named_object).collect();
+    if created.is_empty() {
+        created = created_by_call(executed, source).unwrap_or_default();
+    }
+    created.get(usize::from(index)).copied().ok_or_else(|| {
+        format!(
+            "an argument names object {index} created by call {call}, of which {} are known",
+            created.len()
+        )
+    })
 }
 
 /// The objects created by `call`, when the transaction makes them known: effects list

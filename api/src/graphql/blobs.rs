@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{ComplexObject, Context, Enum, Error, InputObject, Object, SimpleObject, connection::Connection};
+use async_graphql::{
+    ComplexObject, Context, Enum, Error, InputObject, Object, SimpleObject, connection::Connection,
+};
 use diesel::prelude::*;
 use walrus_indexer::schema::{blobs, epochs, storage};
 
@@ -174,7 +176,9 @@ impl BlobRow {
             .flatten()
             .map(|(key, value)| Attribute {
                 key: key.clone(),
-                value: value.as_str().map_or_else(|| value.to_string(), str::to_owned),
+                value: value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned),
             })
             .collect();
         attributes.sort_by(|a, b| a.key.cmp(&b.key));
@@ -353,9 +357,8 @@ impl BlobSort {
 fn size_bound(value: Option<BigInt>, name: &str) -> Result<Option<i64>, Error> {
     value
         .map(|v| {
-            i64::try_from(v.0).map_err(|_| {
-                super::errors::bad_input(format!("`{name}` {} is out of range", v.0))
-            })
+            i64::try_from(v.0)
+                .map_err(|_| super::errors::bad_input(format!("`{name}` {} is out of range", v.0)))
         })
         .transpose()
 }
@@ -509,7 +512,10 @@ impl Lookup for BlobById {
     type Key = Vec<u8>;
     type Value = BlobRow;
 
-    fn load(connection: &mut PgConnection, keys: Vec<Vec<u8>>) -> QueryResult<HashMap<Vec<u8>, BlobRow>> {
+    fn load(
+        connection: &mut PgConnection,
+        keys: Vec<Vec<u8>>,
+    ) -> QueryResult<HashMap<Vec<u8>, BlobRow>> {
         Ok(blobs::table
             .filter(blobs::object_id.eq_any(keys))
             .select(BlobRow::as_select())

@@ -212,9 +212,9 @@ pub async fn object_history(
         let mut select = events::table.select(EventRow::as_select()).into_boxed();
         select = match blob_id {
             Some(blob_id) => select.filter(
-                events::object_id.eq(object_id).or(events::blob_id
-                    .eq(blob_id)
-                    .and(events::object_id.is_null())),
+                events::object_id
+                    .eq(object_id)
+                    .or(events::blob_id.eq(blob_id).and(events::object_id.is_null())),
             ),
             None => select.filter(events::object_id.eq(object_id)),
         };

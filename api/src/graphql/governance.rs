@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{ComplexObject, Context, Enum, Error, Object, SimpleObject, connection::Connection};
+use async_graphql::{
+    ComplexObject, Context, Enum, Error, Object, SimpleObject, connection::Connection,
+};
 use diesel::{dsl::sql, prelude::*, sql_types::Bool};
 use walrus_chain::contract::governance;
 use walrus_indexer::schema::{proposals, staking_pools, votes};
@@ -90,9 +92,9 @@ impl Electorate {
             ProposalStatus::Open => {
                 format!("executed_epoch IS NULL AND voting_end_epoch > {epoch}")
             }
-            ProposalStatus::Passed => format!(
-                "executed_epoch IS NULL AND voting_end_epoch <= {epoch} AND {passes}"
-            ),
+            ProposalStatus::Passed => {
+                format!("executed_epoch IS NULL AND voting_end_epoch <= {epoch} AND {passes}")
+            }
             ProposalStatus::Rejected => format!(
                 "(passed = false OR (executed_epoch IS NULL AND voting_end_epoch <= {epoch} \
                  AND NOT {passes}))"
@@ -181,7 +183,9 @@ impl ProposalRow {
             (Some(_), Some(true)) => ProposalStatus::Executed,
             (Some(_), _) => ProposalStatus::Rejected,
             (None, _) if self.voting_end_epoch > electorate.epoch => ProposalStatus::Open,
-            (None, _) if self.quorum_in(electorate).reached && self.votes_for > self.votes_against => {
+            (None, _)
+                if self.quorum_in(electorate).reached && self.votes_for > self.votes_against =>
+            {
                 ProposalStatus::Passed
             }
             (None, _) => ProposalStatus::Rejected,
@@ -189,8 +193,9 @@ impl ProposalRow {
     }
 
     fn quorum_in(&self, electorate: &Electorate) -> Quorum {
-        let voted =
-            i128::from(self.votes_for) + i128::from(self.votes_against) + i128::from(self.votes_abstain);
+        let voted = i128::from(self.votes_for)
+            + i128::from(self.votes_against)
+            + i128::from(self.votes_abstain);
         let required = i128::from(electorate.total_stake) * i128::from(electorate.quorum_bps);
         Quorum {
             required_bps: electorate.quorum_bps as i32,
@@ -293,7 +298,10 @@ impl ProposalRow {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             |vote| {
                 vec![
@@ -425,7 +433,10 @@ impl Parameter {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             ProposalRow::key,
         )
@@ -507,7 +518,10 @@ impl GovernanceQuery {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             ProposalRow::key,
         )

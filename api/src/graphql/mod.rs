@@ -15,8 +15,7 @@ mod subscriptions;
 use std::time::Duration;
 
 use async_graphql::{
-    EmptyMutation, MergedObject, Response, Schema, SchemaBuilder, ServerError,
-    http::GraphiQLSource,
+    EmptyMutation, MergedObject, Response, Schema, SchemaBuilder, ServerError, http::GraphiQLSource,
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use axum::{
@@ -56,13 +55,9 @@ pub struct Query(
 pub type ApiSchema = Schema<Query, EmptyMutation, subscriptions::Subscription>;
 
 fn builder() -> SchemaBuilder<Query, EmptyMutation, subscriptions::Subscription> {
-    Schema::build(
-        Query::default(),
-        EmptyMutation,
-        subscriptions::Subscription,
-    )
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
+    Schema::build(Query::default(), EmptyMutation, subscriptions::Subscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
 }
 
 /// The schema in SDL, as checked in at `api/schema.graphql`.

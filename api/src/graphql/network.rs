@@ -10,7 +10,9 @@ use diesel::{
     prelude::*,
     sql_types::{BigInt as BigIntSql, Bool},
 };
-use walrus_indexer::schema::{blobs, committee_members, epochs, events, nodes, staking_pools, storage};
+use walrus_indexer::schema::{
+    blobs, committee_members, epochs, events, nodes, staking_pools, storage,
+};
 
 use super::{
     loaders::{Lookup, load, query},
@@ -92,7 +94,9 @@ impl EpochRow {
     }
     /// Its committee, in member order.
     async fn committee(&self, ctx: &Context<'_>) -> Result<Vec<CommitteeMember>, Error> {
-        Ok(load::<CommitteeOf>(ctx, self.epoch).await?.unwrap_or_default())
+        Ok(load::<CommitteeOf>(ctx, self.epoch)
+            .await?
+            .unwrap_or_default())
     }
     /// Bytes of storage covering this epoch: free storage resources and those of blobs
     /// not deleted or burned.
@@ -202,13 +206,20 @@ pub struct NetworkQuery;
 #[Object]
 impl NetworkQuery {
     /// One epoch; the latest when `epoch` is omitted.
-    async fn epoch(&self, ctx: &Context<'_>, epoch: Option<i32>) -> Result<Option<EpochRow>, Error> {
+    async fn epoch(
+        &self,
+        ctx: &Context<'_>,
+        epoch: Option<i32>,
+    ) -> Result<Option<EpochRow>, Error> {
         query(ctx, move |connection| {
             let mut select = epochs::table.select(EpochRow::as_select()).into_boxed();
             if let Some(epoch) = epoch {
                 select = select.filter(epochs::epoch.eq(epoch));
             }
-            select.order(epochs::epoch.desc()).first(connection).optional()
+            select
+                .order(epochs::epoch.desc())
+                .first(connection)
+                .optional()
         })
         .await
     }
@@ -250,8 +261,10 @@ impl NetworkQuery {
     async fn network_stats(&self, ctx: &Context<'_>) -> Result<NetworkStats, Error> {
         let current_epoch = current_epoch(ctx).await?;
         query(ctx, move |connection| {
-            let indexed = walrus_indexer::indexer::indexed_through(connection)
-                .map_err(|error| diesel::result::Error::QueryBuilderError(error.to_string().into()))?;
+            let indexed =
+                walrus_indexer::indexer::indexed_through(connection).map_err(|error| {
+                    diesel::result::Error::QueryBuilderError(error.to_string().into())
+                })?;
             let registered = blobs::table.select(count_star()).first::<i64>(connection)?;
             let stored = blobs::table
                 .filter(blobs::certified_epoch.is_not_null())
@@ -265,7 +278,9 @@ impl NetworkQuery {
             let staked = staking_pools::table
                 .select(sum_of("staked_principal"))
                 .first::<i64>(connection)?;
-            let event_count = events::table.select(count_star()).first::<i64>(connection)?;
+            let event_count = events::table
+                .select(count_star())
+                .first::<i64>(connection)?;
             Ok(NetworkStats {
                 current_epoch,
                 indexed_checkpoint: indexed.map(|c| BigInt(i128::from(c))),

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{ComplexObject, Context, Enum, Error, Object, SimpleObject, connection::Connection};
+use async_graphql::{
+    ComplexObject, Context, Enum, Error, Object, SimpleObject, connection::Connection,
+};
 use diesel::{
     dsl::sql,
     prelude::*,
@@ -144,7 +146,10 @@ impl NodeRow {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             |reward| vec![KeyPart::Int(i64::from(reward.epoch))],
         )
@@ -173,7 +178,10 @@ impl NodeRow {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             |score| {
                 vec![
@@ -207,7 +215,10 @@ impl NodeRow {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             |penalty| vec![KeyPart::Int(i64::from(penalty.epoch))],
         )
@@ -360,7 +371,10 @@ impl Lookup for NodeById {
     type Key = Vec<u8>;
     type Value = NodeRow;
 
-    fn load(connection: &mut PgConnection, keys: Vec<Vec<u8>>) -> QueryResult<HashMap<Vec<u8>, NodeRow>> {
+    fn load(
+        connection: &mut PgConnection,
+        keys: Vec<Vec<u8>>,
+    ) -> QueryResult<HashMap<Vec<u8>, NodeRow>> {
         Ok(nodes::table
             .filter(nodes::node_id.eq_any(keys))
             .select(NodeRow::as_select())
@@ -378,7 +392,10 @@ impl Lookup for PoolById {
     type Key = Vec<u8>;
     type Value = PoolRow;
 
-    fn load(connection: &mut PgConnection, keys: Vec<Vec<u8>>) -> QueryResult<HashMap<Vec<u8>, PoolRow>> {
+    fn load(
+        connection: &mut PgConnection,
+        keys: Vec<Vec<u8>>,
+    ) -> QueryResult<HashMap<Vec<u8>, PoolRow>> {
         Ok(staking_pools::table
             .filter(staking_pools::node_id.eq_any(keys))
             .select(PoolRow::as_select())
@@ -482,7 +499,9 @@ impl StakeRow {
         if self.activation_epoch > current {
             return Ok(Some(principal));
         }
-        let valued_at = self.withdraw_epoch.map_or(current, |epoch| epoch.min(current));
+        let valued_at = self
+            .withdraw_epoch
+            .map_or(current, |epoch| epoch.min(current));
         let rate = |epoch| load::<RateAt>(ctx, (self.node_id.clone(), epoch));
         let (Some(Some(bought)), Some(Some(now))) =
             (rate(self.activation_epoch).await?, rate(valued_at).await?)
@@ -492,7 +511,9 @@ impl StakeRow {
                 INTERNAL_SERVER_ERROR,
             ));
         };
-        Ok(Some(now.convert_to_wal_amount(bought.convert_to_share_amount(principal))))
+        Ok(Some(now.convert_to_wal_amount(
+            bought.convert_to_share_amount(principal),
+        )))
     }
 }
 
@@ -642,7 +663,10 @@ impl StakingQuery {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             |node| vec![KeyPart::Bytes(node.node_id.clone())],
         )
@@ -682,7 +706,10 @@ impl StakingQuery {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             |stake| {
                 vec![
@@ -722,7 +749,10 @@ impl StakingQuery {
                 if let Some(condition) = page.filter() {
                     select = select.filter(condition);
                 }
-                select.order(page.order()).limit(page.fetch()).load(connection)
+                select
+                    .order(page.order())
+                    .limit(page.fetch())
+                    .load(connection)
             },
             |withdrawal| {
                 vec![

@@ -33,12 +33,7 @@ fn committed(connection: &mut PgConnection, pipeline: &str) -> QueryResult<i64> 
 /// Rows of checkpoints after the start (the pipeline's watermark when subscribing), polled
 /// every `interval`: `load(connection, after, through)` reads the rows of checkpoints in
 /// `after + 1 ..= through`.
-fn poll<T, F>(
-    db: Db,
-    interval: Duration,
-    pipeline: &'static str,
-    load: F,
-) -> impl Stream<Item = T>
+fn poll<T, F>(db: Db, interval: Duration, pipeline: &'static str, load: F) -> impl Stream<Item = T>
 where
     T: Send + 'static,
     F: Fn(&mut PgConnection, i64, i64) -> QueryResult<Vec<T>> + Clone + Send + Sync + 'static,
@@ -82,17 +77,25 @@ pub struct Subscription;
 #[Subscription]
 impl Subscription {
     /// Blobs as they are certified from now on, in certification order.
-    async fn certifications(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = BlobRow>, Error> {
+    async fn certifications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = BlobRow>, Error> {
         let db = ctx.data::<Db>()?.clone();
         let interval = ctx.data::<PollInterval>()?.0;
-        Ok(poll(db, interval, BlobsHandler::NAME, |connection, after, through| {
-            blobs::table
-                .filter(blobs::certified_checkpoint.gt(after))
-                .filter(blobs::certified_checkpoint.le(through))
-                .order((blobs::certified_checkpoint, blobs::object_id))
-                .select(BlobRow::as_select())
-                .load(connection)
-        }))
+        Ok(poll(
+            db,
+            interval,
+            BlobsHandler::NAME,
+            |connection, after, through| {
+                blobs::table
+                    .filter(blobs::certified_checkpoint.gt(after))
+                    .filter(blobs::certified_checkpoint.le(through))
+                    .order((blobs::certified_checkpoint, blobs::object_id))
+                    .select(BlobRow::as_select())
+                    .load(connection)
+            },
+        ))
     }
 
     /// Events as they are indexed from now on, in chain order; only those of `type` (e.g.
@@ -105,22 +108,27 @@ impl Subscription {
         let db = ctx.data::<Db>()?.clone();
         let interval = ctx.data::<PollInterval>()?.0;
         let event_type = r#type.as_deref().map(super::events::type_name);
-        Ok(poll(db, interval, EventsHandler::NAME, move |connection, after, through| {
-            let mut select = events::table
-                .filter(events::checkpoint.gt(after))
-                .filter(events::checkpoint.le(through))
-                .select(EventRow::as_select())
-                .into_boxed();
-            if let Some(event_type) = &event_type {
-                select = select.filter(events::event_type.eq(event_type.clone()));
-            }
-            select
-                .order((
-                    events::checkpoint,
-                    events::transaction_position,
-                    events::event_index,
-                ))
-                .load(connection)
-        }))
+        Ok(poll(
+            db,
+            interval,
+            EventsHandler::NAME,
+            move |connection, after, through| {
+                let mut select = events::table
+                    .filter(events::checkpoint.gt(after))
+                    .filter(events::checkpoint.le(through))
+                    .select(EventRow::as_select())
+                    .into_boxed();
+                if let Some(event_type) = &event_type {
+                    select = select.filter(events::event_type.eq(event_type.clone()));
+                }
+                select
+                    .order((
+                        events::checkpoint,
+                        events::transaction_position,
+                        events::event_index,
+                    ))
+                    .load(connection)
+            },
+        ))
     }
 }

@@ -23,7 +23,9 @@ use super::{
 
 fn parse_blob_id(text: &str) -> Result<BlobId, RestError> {
     text.parse()
-        .map_err(|error: walrus_core::blob_id::ParseBlobIdError| RestError::bad_request(error.to_string()))
+        .map_err(|error: walrus_core::blob_id::ParseBlobIdError| {
+            RestError::bad_request(error.to_string())
+        })
 }
 
 fn not_found(blob_id: &BlobId) -> RestError {
@@ -59,7 +61,11 @@ pub async fn read(
 ) -> Result<Response, RestError> {
     let blob_id = parse_blob_id(&blob_id)?;
     let (rows, _) = registrations::of(&state.db, &blob_id).await?;
-    let (committee, clock) = state.chain.snapshot().await.map_err(RestError::unavailable)?;
+    let (committee, clock) = state
+        .chain
+        .snapshot()
+        .await
+        .map_err(RestError::unavailable)?;
     let epoch = i32::try_from(clock.epoch).unwrap_or(i32::MAX);
     let Some(lifetime) = rows
         .iter()
@@ -87,13 +93,18 @@ pub async fn read(
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
-    if if_none_match.is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    if if_none_match
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
     {
         return Ok((StatusCode::NOT_MODIFIED, answer).into_response());
     }
     answer.insert(
         header::CONTENT_TYPE,
-        value(lifetime.content_type().unwrap_or("application/octet-stream"))?,
+        value(
+            lifetime
+                .content_type()
+                .unwrap_or("application/octet-stream"),
+        )?,
     );
     let blob = read_blob(&committee, &blob_id, &NoProgress)
         .await

@@ -128,7 +128,11 @@ pub async fn store(
             "this API has no publisher wallet: start it with `walrus api --wallet FILE`",
         ));
     }
-    let (committee, _) = state.chain.snapshot().await.map_err(RestError::unavailable)?;
+    let (committee, _) = state
+        .chain
+        .snapshot()
+        .await
+        .map_err(RestError::unavailable)?;
     if query.epochs == 0 || query.epochs > committee.max_epochs_ahead {
         return Err(RestError::bad_request(format!(
             "cannot store for {} epochs: choose 1 to {}",
@@ -159,9 +163,10 @@ async fn store_blob(
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         runtime.block_on(async {
-            let client = chain.publisher().await.ok_or_else(|| {
-                SdkError::Chain("the publisher has no wallet".to_owned())
-            })??;
+            let client = chain
+                .publisher()
+                .await
+                .ok_or_else(|| SdkError::Chain("the publisher has no wallet".to_owned()))??;
             client.store(&blob, options, &NoProgress).await
         })
     })

@@ -103,16 +103,17 @@ pub struct BlobStatus {
 impl BlobStatus {
     /// The status of `blob_id` from its registrations in `epoch`.
     pub fn new(blob_id: &BlobId, registrations: &[Registration], epoch: i32) -> Self {
-        let storing: Vec<&Registration> =
-            registrations.iter().filter(|r| r.stores_in(epoch)).collect();
+        let storing: Vec<&Registration> = registrations
+            .iter()
+            .filter(|r| r.stores_in(epoch))
+            .collect();
         let state = if registrations.iter().any(|r| r.invalidated_epoch.is_some()) {
             BlobState::Invalid
         } else if !storing.is_empty() {
             BlobState::Certified
-        } else if registrations
-            .iter()
-            .any(|r| r.certified_epoch.is_none() && r.deleted_checkpoint.is_none() && r.end_epoch > epoch)
-        {
+        } else if registrations.iter().any(|r| {
+            r.certified_epoch.is_none() && r.deleted_checkpoint.is_none() && r.end_epoch > epoch
+        }) {
             BlobState::Registered
         } else if registrations.is_empty() {
             BlobState::Nonexistent

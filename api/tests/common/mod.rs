@@ -31,7 +31,11 @@ pub async fn start(extra_blobs: usize) -> TestApi {
 }
 
 /// An API on `database` whose GraphQL requests may run `request_timeout`.
-pub async fn serve(database: TestDatabase, scenario: Scenario, request_timeout: Duration) -> TestApi {
+pub async fn serve(
+    database: TestDatabase,
+    scenario: Scenario,
+    request_timeout: Duration,
+) -> TestApi {
     // GraphQL reads only Postgres: the ledger URL is never asked.
     let mut config = ApiConfig::new(database.url(), "http://127.0.0.1:9");
     config.listen = "127.0.0.1:0".parse().unwrap();

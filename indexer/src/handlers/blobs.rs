@@ -13,7 +13,7 @@ use walrus_chain::{
 use super::{columns, rows};
 use crate::{
     IndexerError,
-    chain_data::{column, created_by_call, id_bytes, successful_calls},
+    chain_data::{column, created_by_call, id_bytes, resolve_argument, successful_calls},
     metrics::Metrics,
     pipeline::{CommitError, Handler},
     schema::{blobs, storage},
@@ -265,7 +265,14 @@ impl Handler for BlobsHandler {
         let mut rows = BlobRows::default();
         for (executed, calls) in successful_calls(checkpoint)? {
             let sender = id_bytes(&executed.transaction.data.sender);
-            for (call, events) in calls {
+            let resolve = |id| {
+                resolve_argument(executed, &calls, id).map_err(|reason| IndexerError::Unexpected {
+                    checkpoint: sequence,
+                    digest: executed.effects.digest.to_string(),
+                    reason,
+                })
+            };
+            for &(call, events) in &calls {
                 for event in events {
                     match event {
                         Event::StorageReserved(e) => rows.storage.push(NewStorage {
@@ -284,6 +291,7 @@ impl Handler for BlobsHandler {
                             else {
                                 unreachable!("events_by_call pairs BlobRegistered with its call")
                             };
+                            let storage = &resolve(storage)?;
                             rows.blobs.push(NewBlob {
                                 object_id: id_bytes(&e.object_id),
                                 blob_id: e.blob_id.0.to_vec(),
@@ -309,7 +317,7 @@ impl Handler for BlobsHandler {
                             // Extensions consume storage: bought in the same call, or given.
                             let extension = match (call, events.first()) {
                                 (Call::ExtendBlobWithResource { extension, .. }, _) => {
-                                    Some(*extension)
+                                    Some(resolve(extension)?)
                                 }
                                 (_, Some(Event::StorageReserved(bought))) => {
                                     Some(bought.storage_id)
