@@ -32,12 +32,33 @@ pub fn connect(database_url: &str, size: u32) -> Result<DbPool, IndexerError> {
 }
 
 /// Brings the schema up to date; returns how many migrations it applied.
+///
+/// Processes that start together on one database (the indexer and the API of a devnet)
+/// take turns under a Postgres advisory lock, so the second finds nothing left to apply.
 pub fn migrate(connection: &mut PgConnection) -> Result<usize, IndexerError> {
-    connection
+    use diesel::RunQueryDsl as _;
+    let lock = |statement: &str, connection: &mut PgConnection| {
+        diesel::sql_query(statement)
+            .execute(connection)
+            .map_err(|error| IndexerError::Migrate(error.to_string()))
+    };
+    lock(
+        &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
+        connection,
+    )?;
+    let applied = connection
         .run_pending_migrations(MIGRATIONS)
         .map(|applied| applied.len())
-        .map_err(|error| IndexerError::Migrate(error.to_string()))
+        .map_err(|error| IndexerError::Migrate(error.to_string()));
+    lock(
+        &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"),
+        connection,
+    )?;
+    applied
 }
+
+/// The advisory lock key that serializes migrations ("walrus" in ASCII).
+const MIGRATION_LOCK: i64 = 0x77_61_6c_72_75_73;
 
 /// Takes a connection from the pool.
 pub fn connection(pool: &DbPool) -> Result<DbConnection, IndexerError> {
