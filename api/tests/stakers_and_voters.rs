@@ -168,11 +168,11 @@ async fn a_voter_sees_proposals_tallies_quorum_votes_and_parameters() {
     );
     assert_eq!(
         ids(api.data(by_status, json!({"status": "OPEN"})).await),
-        [open.clone()]
+        vec![open.clone()]
     );
     assert_eq!(
         ids(api.data(by_status, json!({"status": "EXECUTED"})).await),
-        [executed.clone()]
+        vec![executed.clone()]
     );
     assert!(ids(api.data(by_status, json!({"status": "REJECTED"})).await).is_empty());
     assert!(ids(api.data(by_status, json!({"status": "PASSED"})).await).is_empty());
