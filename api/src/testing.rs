@@ -426,9 +426,12 @@ pub fn write(dir: &Path, extra_blobs: usize) -> (Ledger, Scenario) {
     (chain.ledger, scenario)
 }
 
-/// The checkpoints of a ledger in this process.
+/// The checkpoints of a ledger in this process, up to a last one.
 #[derive(Clone)]
-struct LedgerSource(Arc<Ledger>);
+struct LedgerSource {
+    ledger: Arc<Ledger>,
+    last: u64,
+}
 
 impl CheckpointSource for LedgerSource {
     async fn checkpoints_from(
@@ -436,7 +439,8 @@ impl CheckpointSource for LedgerSource {
         start: u64,
         wait: Duration,
     ) -> Result<Vec<Checkpoint>, ClientError> {
-        let checkpoints = self.0.checkpoints(start, 100).to_vec();
+        let wanted = (self.last + 1).saturating_sub(start).min(100) as usize;
+        let checkpoints = self.ledger.checkpoints(start, wanted).to_vec();
         if checkpoints.is_empty() {
             tokio::time::sleep(wait.min(Duration::from_millis(50))).await;
         }
@@ -444,12 +448,12 @@ impl CheckpointSource for LedgerSource {
     }
 }
 
-/// Indexes `ledger` into `database` through checkpoint `last`.
+/// Indexes `ledger` into `database` through checkpoint `last` (and no further).
 pub async fn index_through(database: &TestDatabase, ledger: Arc<Ledger>, last: u64) {
     let indexer =
         Indexer::connect(database.url(), IndexerConfig::default()).expect("the indexer connects");
     indexer
-        .run_through(LedgerSource(ledger), last)
+        .run_through(LedgerSource { ledger, last }, last)
         .await
         .expect("the indexer writes the scenario");
 }

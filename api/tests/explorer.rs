@@ -46,14 +46,7 @@ async fn a_blob_shows_its_certification_attributes_storage_and_history() {
         .iter()
         .map(|edge| edge["node"]["type"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        history,
-        [
-            "events::BlobRegistered",
-            "events::BlobCertified",
-            "events::BlobAttributeSet"
-        ]
-    );
+    assert_eq!(history, ["events::BlobRegistered", "events::BlobCertified"]);
     // Certified after its registration.
     let certified_at: u64 = blob["certification"]["checkpoint"]
         .as_str()
@@ -174,7 +167,7 @@ async fn events_epochs_and_network_figures() {
     assert!(certified[0]["node"]["contents"].is_object());
     assert_eq!(
         data["ofBlob"]["edges"][0]["node"]["type"],
-        "events::BlobAttributeSet"
+        "events::BlobCertified"
     );
 
     let epochs = data["epochs"]["edges"].as_array().unwrap();

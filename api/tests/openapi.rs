@@ -1,5 +1,5 @@
 //! The OpenAPI document served at `/v1/api` lists every route the API serves, and nothing
-//! else.
+//! else; on an empty database the API starts, serves it, and refuses bad requests in JSON.
 
 use std::collections::BTreeSet;
 
@@ -45,4 +45,70 @@ async fn every_route_is_in_the_openapi_document() {
         })
         .collect();
     assert_eq!(served, documented);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_an_empty_database_the_api_serves_and_refuses_in_json() {
+    let database = TestDatabase::new().unwrap();
+    let mut config = walrus_api::ApiConfig::new(database.url(), "http://127.0.0.1:9");
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    let api = walrus_api::Api::bind(config).await.unwrap();
+    let url = format!("http://{}", api.local_addr());
+    let server = tokio::spawn(api.serve(std::future::pending()));
+    let http = reqwest::Client::new();
+
+    let document: serde_json::Value = http
+        .get(format!("{url}/v1/api"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        document,
+        serde_json::from_str::<serde_json::Value>(rest::OPENAPI).unwrap()
+    );
+    let stats: serde_json::Value = http
+        .post(format!("{url}/graphql"))
+        .json(&serde_json::json!({"query": "{ networkStats { currentEpoch blobsRegistered } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stats["data"]["networkStats"],
+        serde_json::json!({"currentEpoch": 0, "blobsRegistered": "0"})
+    );
+    for (request, status, code) in [
+        (http.get(format!("{url}/nope")), 404, "NOT_FOUND"),
+        (http.delete(format!("{url}/v1/blobs")), 405, "BAD_REQUEST"),
+        (http.get(format!("{url}/v1/blobs/x")), 400, "BAD_REQUEST"),
+        (
+            http.put(format!("{url}/v1/blobs?epochs=1")).body("blob"),
+            503,
+            "NO_WALLET",
+        ),
+    ] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], code, "{body}");
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()));
+    }
+    let metrics = http
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"api_requests_total{method="GET",route="/v1/api",status="200"} 1"#),
+        "{metrics}"
+    );
+    server.abort();
 }

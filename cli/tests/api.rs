@@ -24,13 +24,13 @@ impl Drop for Service {
     }
 }
 
-/// Starts `walrus api` with `args` on a free port; returns it and its URL.
-fn start_api(args: &[&str]) -> (Service, String) {
+/// Starts `walrus api` with `args` on a free port, logging to `log`; returns it and its URL.
+fn start_api(log: &std::path::Path, args: &[&str]) -> (Service, String) {
     let mut child = Command::new(common::binary())
         .args(["api", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -66,7 +66,7 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
             .args(["indexer", "--database-url", database.url()])
             .args(["--chain", &network.ledger.url])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(network.dir.join("indexer.log")).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -86,6 +86,7 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
         &network.ledger.url,
     ];
     let (_api, url) = start_api(
+        &network.dir.join("api.log"),
         &[
             &common_args[..],
             &[
@@ -99,7 +100,7 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
         ]
         .concat(),
     );
-    let (_bare, bare_url) = start_api(&common_args);
+    let (_bare, bare_url) = start_api(&network.dir.join("bare-api.log"), &common_args);
     let http = reqwest::Client::new();
     let blob: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let put = |query: &str, token: Option<&str>, body: Vec<u8>| {

@@ -34,6 +34,7 @@ pub struct BlobRow {
     certified_checkpoint: Option<i64>,
     certified_at_ms: Option<i64>,
     deleted_epoch: Option<i32>,
+    deleted_checkpoint: Option<i64>,
     invalidated_epoch: Option<i32>,
     attributes: serde_json::Value,
 }
@@ -122,7 +123,7 @@ impl BlobRow {
     async fn state(&self) -> BlobState {
         if self.invalidated_epoch.is_some() {
             BlobState::Invalid
-        } else if self.deleted_epoch.is_some() {
+        } else if self.deleted_checkpoint.is_some() {
             BlobState::Deleted
         } else if self.certified_epoch.is_some() {
             BlobState::Certified
@@ -154,9 +155,13 @@ impl BlobRow {
             timestamp_ms: self.certified_at_ms?.into(),
         })
     }
-    /// The epoch it was deleted or burned in.
+    /// The epoch it was deleted in (`null` for a burned blob: see `deletedCheckpoint`).
     async fn deleted_epoch(&self) -> Option<i32> {
         self.deleted_epoch
+    }
+    /// The checkpoint it was deleted or burned in.
+    async fn deleted_checkpoint(&self) -> Option<BigInt> {
+        self.deleted_checkpoint.map(BigInt::from)
     }
     /// The epoch its blob id was proven invalid in.
     async fn invalidated_epoch(&self) -> Option<i32> {
@@ -183,8 +188,8 @@ impl BlobRow {
     async fn storage(&self, ctx: &Context<'_>) -> Result<Option<StorageRow>, Error> {
         load::<StorageById>(ctx, self.storage_id.clone()).await
     }
-    /// Its events, oldest first: registration, certification, attributes, extension,
-    /// deletion, and the invalidation of its blob id.
+    /// Its events, oldest first: registration, certification, extensions, deletion, and
+    /// the invalidation of its blob id (attribute changes emit no event).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn history(
         &self,
@@ -372,7 +377,7 @@ impl BlobQuery {
             blobs::table
                 .filter(blobs::blob_id.eq(id))
                 .order((
-                    blobs::deleted_epoch.is_null().desc(),
+                    blobs::deleted_checkpoint.is_null().desc(),
                     blobs::certified_epoch.is_not_null().desc(),
                     blobs::end_epoch.desc(),
                 ))

@@ -8,7 +8,7 @@ use diesel::{
     dsl::{count_star, sql},
     expression::SqlLiteral,
     prelude::*,
-    sql_types::BigInt as BigIntSql,
+    sql_types::{BigInt as BigIntSql, Bool},
 };
 use walrus_indexer::schema::{
     blobs, committee_members, epochs, events, nodes, staking_pools, storage,
@@ -98,14 +98,21 @@ impl EpochRow {
             .await?
             .unwrap_or_default())
     }
-    /// Bytes of storage resources covering this epoch (existing ones).
+    /// Bytes of storage covering this epoch: free storage resources and those of blobs
+    /// not deleted or burned.
     async fn capacity_used(&self, ctx: &Context<'_>) -> Result<BigInt, Error> {
         let epoch = self.epoch;
         let used = query(ctx, move |connection| {
+            // The schema declares no joins between tables: a subquery says which storage
+            // backs a live blob.
             storage::table
                 .filter(storage::start_epoch.le(epoch))
                 .filter(storage::end_epoch.gt(epoch))
-                .filter(storage::consumed_checkpoint.is_null())
+                .filter(sql::<Bool>(
+                    "(storage.consumed_checkpoint IS NULL OR EXISTS (SELECT 1 FROM blobs \
+                     WHERE blobs.object_id = storage.blob_object_id \
+                     AND blobs.deleted_checkpoint IS NULL))",
+                ))
                 .select(sum_of("storage_size"))
                 .first::<i64>(connection)
         })
@@ -261,7 +268,7 @@ impl NetworkQuery {
             let registered = blobs::table.select(count_star()).first::<i64>(connection)?;
             let stored = blobs::table
                 .filter(blobs::certified_epoch.is_not_null())
-                .filter(blobs::deleted_epoch.is_null())
+                .filter(blobs::deleted_checkpoint.is_null())
                 .filter(blobs::invalidated_epoch.is_null())
                 .filter(blobs::end_epoch.gt(current_epoch));
             let (blobs_stored, bytes) = stored

@@ -265,7 +265,7 @@ impl PoolRow {
     async fn stake(&self) -> BigInt {
         self.staked_principal.into()
     }
-    /// FROST of rewards it earned in all.
+    /// FROST of rewards that went to its stakers in all (commission excluded).
     async fn rewards_total(&self) -> BigInt {
         self.rewards_total.into()
     }
@@ -350,7 +350,7 @@ impl AuditScore {
 #[diesel(table_name = penalties, check_for_backend(diesel::pg::Pg))]
 #[graphql(complex)]
 pub struct Penalty {
-    /// The epoch change that applied it.
+    /// The epoch that ended with it.
     epoch: i32,
     #[graphql(skip)]
     burned: i64,

@@ -1,7 +1,7 @@
 //! Subscriptions over WebSocket: new certifications and new events, found by polling
-//! Postgres for rows past the last checkpoint seen, up to the checkpoint the pipeline that
-//! writes them has committed (so that no row of a checkpoint still being written is
-//! skipped).
+//! Postgres for rows past the last checkpoint seen (or one the client names, to resume), up
+//! to the checkpoint the pipeline that writes them has committed (so that no row of a
+//! checkpoint still being written is skipped).
 
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use walrus_indexer::{
     watermark,
 };
 
-use super::{blobs::BlobRow, events::EventRow};
+use super::{blobs::BlobRow, errors::bad_input, events::EventRow, scalars::BigInt};
 use crate::db::Db;
 
 /// How often subscriptions poll.
@@ -30,21 +30,25 @@ fn committed(connection: &mut PgConnection, pipeline: &str) -> QueryResult<i64> 
     Ok(watermark::read(connection, pipeline)?.map_or(-1, |mark| mark.checkpoint_hi_inclusive))
 }
 
-/// Rows of checkpoints after the start (the pipeline's watermark when subscribing), polled
-/// every `interval`: `load(connection, after, through)` reads the rows of checkpoints in
-/// `after + 1 ..= through`.
-fn poll<T, F>(db: Db, interval: Duration, pipeline: &'static str, load: F) -> impl Stream<Item = T>
+/// Rows of checkpoints after `after` (else after the pipeline's watermark when the stream
+/// is first polled), polled every `interval`: `load(connection, after, through)` reads the
+/// rows of checkpoints in `after + 1 ..= through`.
+fn poll<T, F>(
+    db: Db,
+    interval: Duration,
+    pipeline: &'static str,
+    after: Option<i64>,
+    load: F,
+) -> impl Stream<Item = T>
 where
     T: Send + 'static,
     F: Fn(&mut PgConnection, i64, i64) -> QueryResult<Vec<T>> + Clone + Send + Sync + 'static,
 {
-    stream::unfold(None::<i64>, move |seen| {
+    stream::unfold(after, move |seen| {
         let db = db.clone();
         let load = load.clone();
         async move {
-            if seen.is_some() {
-                tokio::time::sleep(interval).await;
-            }
+            tokio::time::sleep(interval).await;
             let result = db
                 .run(move |connection| {
                     let mark = committed(connection, pipeline)?;
@@ -70,16 +74,30 @@ where
     .flat_map(stream::iter)
 }
 
+/// The checkpoint a subscription starts after, as given.
+fn start(after_checkpoint: Option<BigInt>) -> Result<Option<i64>, Error> {
+    after_checkpoint
+        .map(|checkpoint| {
+            i64::try_from(checkpoint.0)
+                .ok()
+                .filter(|c| *c >= -1)
+                .ok_or_else(|| bad_input("`afterCheckpoint` must be a checkpoint number (or -1)"))
+        })
+        .transpose()
+}
+
 /// The subscriptions.
 #[derive(Default)]
 pub struct Subscription;
 
 #[Subscription]
 impl Subscription {
-    /// Blobs as they are certified from now on, in certification order.
+    /// Blobs as they are certified, in certification order: after `afterCheckpoint` (to
+    /// resume where a client stopped), else from now on.
     async fn certifications(
         &self,
         ctx: &Context<'_>,
+        after_checkpoint: Option<BigInt>,
     ) -> Result<impl Stream<Item = BlobRow>, Error> {
         let db = ctx.data::<Db>()?.clone();
         let interval = ctx.data::<PollInterval>()?.0;
@@ -87,6 +105,7 @@ impl Subscription {
             db,
             interval,
             BlobsHandler::NAME,
+            start(after_checkpoint)?,
             |connection, after, through| {
                 blobs::table
                     .filter(blobs::certified_checkpoint.gt(after))
@@ -98,12 +117,14 @@ impl Subscription {
         ))
     }
 
-    /// Events as they are indexed from now on, in chain order; only those of `type` (e.g.
-    /// `BlobCertified`) when given.
+    /// Events as they are indexed, in chain order: after `afterCheckpoint` (to resume where
+    /// a client stopped), else from now on; only those of `type` (e.g. `BlobCertified`)
+    /// when given.
     async fn events(
         &self,
         ctx: &Context<'_>,
         r#type: Option<String>,
+        after_checkpoint: Option<BigInt>,
     ) -> Result<impl Stream<Item = EventRow>, Error> {
         let db = ctx.data::<Db>()?.clone();
         let interval = ctx.data::<PollInterval>()?.0;
@@ -112,6 +133,7 @@ impl Subscription {
             db,
             interval,
             EventsHandler::NAME,
+            start(after_checkpoint)?,
             move |connection, after, through| {
                 let mut select = events::table
                     .filter(events::checkpoint.gt(after))

@@ -91,6 +91,13 @@ pub fn router(state: RestState) -> Router {
                 "no such route; the routes are listed at GET /v1/api",
             )
         })
+        .method_not_allowed_fallback(|| async {
+            error::RestError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                error::ErrorCode::BadRequest,
+                "this route does not take that method; the routes are listed at GET /v1/api",
+            )
+        })
         .with_state(state)
 }
 

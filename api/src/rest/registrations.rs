@@ -18,8 +18,8 @@ pub struct Registration {
     pub end_epoch: i32,
     /// Whether it is deletable.
     pub deletable: bool,
-    /// The epoch it was deleted or burned in.
-    pub deleted_epoch: Option<i32>,
+    /// The checkpoint it was deleted or burned in.
+    pub deleted_checkpoint: Option<i64>,
     /// The epoch its blob id was proven invalid in.
     pub invalidated_epoch: Option<i32>,
     /// Its attributes.
@@ -30,7 +30,7 @@ impl Registration {
     /// Whether it keeps the blob readable in `epoch`.
     pub fn stores_in(&self, epoch: i32) -> bool {
         self.certified_epoch.is_some()
-            && self.deleted_epoch.is_none()
+            && self.deleted_checkpoint.is_none()
             && self.invalidated_epoch.is_none()
             && self.end_epoch > epoch
     }
@@ -51,7 +51,7 @@ pub async fn of(db: &Db, blob_id: &BlobId) -> Result<(Vec<Registration>, i32), R
                 blobs::certified_epoch,
                 blobs::end_epoch,
                 blobs::deletable,
-                blobs::deleted_epoch,
+                blobs::deleted_checkpoint,
                 blobs::invalidated_epoch,
                 blobs::attributes,
             ))
@@ -112,7 +112,7 @@ impl BlobStatus {
         } else if !storing.is_empty() {
             BlobState::Certified
         } else if registrations.iter().any(|r| {
-            r.certified_epoch.is_none() && r.deleted_epoch.is_none() && r.end_epoch > epoch
+            r.certified_epoch.is_none() && r.deleted_checkpoint.is_none() && r.end_epoch > epoch
         }) {
             BlobState::Registered
         } else if registrations.is_empty() {
