@@ -191,6 +191,27 @@ async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
     assert_eq!(status["permanent"], 0);
     assert_eq!(status["end_epoch"], stored["end_epoch"]);
 
+    // An API whose database does not know the blob (no indexer behind it yet) reads it from
+    // the nodes all the same, and lets nobody cache the answer.
+    let unindexed = TestDatabase::new().unwrap();
+    let (_unindexed_api, unindexed_url) = start_api(
+        &network.dir.join("unindexed-api.log"),
+        &[
+            "--database-url",
+            unindexed.url(),
+            "--ledger",
+            &network.ledger.url,
+        ],
+    );
+    let fresh = http
+        .get(format!("{unindexed_url}/v1/blobs/{blob_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
+    assert_eq!(fresh.headers()[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(fresh.bytes().await.unwrap().as_ref(), &blob[..]);
+
     // The whole blob, with its id as ETag and a lifetime to cache it for.
     let whole = http.get(&blob_url).send().await.unwrap();
     assert_eq!(whole.status(), StatusCode::OK);

@@ -212,6 +212,17 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
     );
     let blob_id_text = stored[0]["blob_id_text"].as_str().unwrap().to_owned();
     let blob_id: BlobId = blob_id_text.parse().unwrap();
+    // Read through the aggregator at once: before or after the indexer has it.
+    let aggregator = ready["aggregator"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let whole = http
+        .get(format!("{aggregator}/{blob_id_text}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(whole.status().is_success());
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), &bytes[..]);
+
     let certified = graphql_until(
         &graphql,
         BLOB,
@@ -232,16 +243,6 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
         certified_epoch.map(i64::from),
         certified["blob"]["certification"]["epoch"].as_i64()
     );
-    let aggregator = ready["aggregator"].as_str().unwrap().to_owned();
-    let http = reqwest::Client::new();
-    let whole = http
-        .get(format!("{aggregator}/{blob_id_text}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(whole.status().is_success());
-    assert_eq!(whole.bytes().await.unwrap().as_ref(), &bytes[..]);
-
     // A stake earns rewards once an epoch in which it is active ends.
     let staked = walrus_json(&wallet, &["stake", "--node", &nodes[0], "--amount", "5000"]);
     let staked_wal = staked["staked_wal"].as_str().unwrap().to_owned();

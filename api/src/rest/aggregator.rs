@@ -67,12 +67,32 @@ pub async fn read(
         .await
         .map_err(RestError::unavailable)?;
     let epoch = i32::try_from(clock.epoch).unwrap_or(i32::MAX);
-    let Some(lifetime) = rows
+    let lifetime = rows
         .iter()
         .filter(|r| r.stores_in(epoch))
-        .max_by_key(|r| r.end_epoch)
-    else {
-        return Err(not_found(&blob_id));
+        .max_by_key(|r| r.end_epoch);
+    let etag = format!("\"{blob_id}\"");
+    let mut answer = HeaderMap::new();
+    let value = |text: &str| HeaderValue::from_str(text).map_err(RestError::internal);
+    answer.insert(header::ETAG, value(&etag)?);
+    answer.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let Some(lifetime) = lifetime else {
+        if !rows.is_empty() {
+            // Deleted, expired or invalid.
+            return Err(not_found(&blob_id));
+        }
+        // Not indexed (yet): a blob certified a moment ago is on the nodes before the
+        // indexer has it. Read it from them (the id check makes the bytes right), and let
+        // nobody cache an answer whose lifetime is unknown.
+        answer.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        answer.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        let blob = read_blob(&committee, &blob_id, &NoProgress)
+            .await
+            .map_err(|_| not_found(&blob_id))?;
+        return ranged(blob, answer, &headers);
     };
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -81,15 +101,10 @@ pub async fn read(
         .start_of(lifetime.end_epoch as u32)
         .saturating_sub(now_ms)
         / 1000;
-    let etag = format!("\"{blob_id}\"");
-    let mut answer = HeaderMap::new();
-    let value = |text: &str| HeaderValue::from_str(text).map_err(RestError::internal);
-    answer.insert(header::ETAG, value(&etag)?);
     answer.insert(
         header::CACHE_CONTROL,
         value(&format!("public, max-age={max_age}, immutable"))?,
     );
-    answer.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
@@ -109,6 +124,16 @@ pub async fn read(
     let blob = read_blob(&committee, &blob_id, &NoProgress)
         .await
         .map_err(RestError::unavailable)?;
+    ranged(blob, answer, &headers)
+}
+
+/// The blob, or the part of it the request's `Range` asks for, with `answer`'s headers.
+fn ranged(
+    blob: Vec<u8>,
+    mut answer: HeaderMap,
+    headers: &HeaderMap,
+) -> Result<Response, RestError> {
+    let value = |text: &str| HeaderValue::from_str(text).map_err(RestError::internal);
     let length = blob.len() as u64;
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     match range::parse(range, length) {

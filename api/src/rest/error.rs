@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    http::{StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
@@ -86,11 +86,23 @@ impl RestError {
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
-        (
+        let unread_body = matches!(
+            self.status,
+            StatusCode::UNAUTHORIZED | StatusCode::PAYLOAD_TOO_LARGE
+        );
+        let mut response = (
             self.status,
             [(header::CACHE_CONTROL, "no-store")],
             Json(self.body),
         )
-            .into_response()
+            .into_response();
+        if unread_body {
+            // Refused before its body was read: close the connection, so that no client sends
+            // its next request behind the unread bytes.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
