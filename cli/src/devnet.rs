@@ -152,6 +152,20 @@ impl Devnet {
             })?
         };
 
+        let stored_url = match &config.database {
+            Database::External { url } => Some(url),
+            Database::Private { .. } => None,
+        };
+        if let Some(url) = &options.database_url
+            && stored_url != Some(url)
+        {
+            status(&format!(
+                "this devnet keeps its tables where it was created ({}); {url} is not used \
+                 (delete {} to create a devnet on that server)",
+                stored_url.map_or("its own Postgres cluster", String::as_str),
+                dir.display()
+            ));
+        }
         let (postgres, database_url) = match &config.database {
             Database::External { url } => (None, url.clone()),
             Database::Private { port } => {
@@ -251,6 +265,9 @@ impl Devnet {
                 let log = dir.join(format!("{}.log", process.name()));
                 return Some((process.name().to_owned(), log));
             }
+        }
+        if !self.network.ledger.is_running() {
+            return Some(("ledger".to_owned(), dir.join("ledger.log")));
         }
         for node in &mut self.network.nodes {
             if !node.is_running() {

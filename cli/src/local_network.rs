@@ -106,6 +106,11 @@ impl LedgerProcess {
         self.process.stop(STOP_GRACE);
     }
 
+    /// Whether it still runs.
+    pub fn is_running(&mut self) -> bool {
+        self.process.is_running()
+    }
+
     /// Kills it and waits for it.
     pub fn kill(mut self) {
         self.process.kill();
