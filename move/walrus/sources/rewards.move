@@ -34,6 +34,12 @@ public fun new_rate(wal_amount: u64, share_amount: u64): PoolExchangeRate {
     PoolExchangeRate { wal_amount: wal_amount as u128, share_amount: share_amount as u128 }
 }
 
+/// FROST the pool held at the start of the epoch (0 for the flat rate).
+public fun wal_amount(self: &PoolExchangeRate): u128 { self.wal_amount }
+
+/// Shares issued against `wal_amount` (0 for the flat rate).
+public fun share_amount(self: &PoolExchangeRate): u128 { self.share_amount }
+
 /// Shares bought by `wal` FROST (rounded down).
 public fun convert_to_share_amount(self: &PoolExchangeRate, wal: u64): u64 {
     if (self.wal_amount == 0) return wal;

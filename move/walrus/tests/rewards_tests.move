@@ -7,7 +7,9 @@ use walrus::rewards;
 fun exchange_rates_convert_both_ways() {
     let flat = rewards::flat();
     assert!(flat.convert_to_share_amount(42) == 42 && flat.convert_to_wal_amount(42) == 42);
+    assert!(flat.wal_amount() == 0 && flat.share_amount() == 0);
     let rate = rewards::new_rate(1100, 1000);
+    assert!(rate.wal_amount() == 1100 && rate.share_amount() == 1000);
     assert!(rate.convert_to_share_amount(110) == 100);
     assert!(rate.convert_to_wal_amount(100) == 110);
 }
