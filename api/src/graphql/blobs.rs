@@ -443,14 +443,7 @@ impl BlobQuery {
             if let Some(max) = max_size {
                 select = select.filter(blobs::size.le(max));
             }
-            if let Some(condition) = page.filter() {
-                select = select.filter(condition);
-            }
-            select
-                .order(page.order())
-                .limit(page.fetch())
-                .load(connection)
-                .map(|rows| (page, rows))
+            load_page!(page, select, connection).map(|rows| (page, rows))
         })
         .await?;
         let (page, rows) = rows;
@@ -491,14 +484,7 @@ impl BlobQuery {
             if !include_consumed {
                 select = select.filter(storage::consumed_checkpoint.is_null());
             }
-            if let Some(condition) = page.filter() {
-                select = select.filter(condition);
-            }
-            select
-                .order(page.order())
-                .limit(page.fetch())
-                .load(connection)
-                .map(|rows| (page, rows))
+            load_page!(page, select, connection).map(|rows| (page, rows))
         })
         .await?;
         Ok(page.connection(rows, |row| vec![KeyPart::Bytes(row.object_id.clone())]))

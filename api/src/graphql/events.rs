@@ -178,14 +178,7 @@ impl EventQuery {
             if let Some(to) = to {
                 select = select.filter(events::checkpoint.le(to));
             }
-            if let Some(condition) = page.filter() {
-                select = select.filter(condition);
-            }
-            select
-                .order(page.order())
-                .limit(page.fetch())
-                .load(connection)
-                .map(|rows| (page, rows))
+            load_page!(page, select, connection).map(|rows| (page, rows))
         })
         .await?;
         Ok(page.connection(rows, EventRow::key))
@@ -218,14 +211,7 @@ pub async fn object_history(
             ),
             None => select.filter(events::object_id.eq(object_id)),
         };
-        if let Some(condition) = page.filter() {
-            select = select.filter(condition);
-        }
-        select
-            .order(page.order())
-            .limit(page.fetch())
-            .load(connection)
-            .map(|rows| (page, rows))
+        load_page!(page, select, connection).map(|rows| (page, rows))
     })
     .await?;
     Ok(page.connection(rows, EventRow::key))

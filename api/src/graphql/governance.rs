@@ -295,13 +295,7 @@ impl ProposalRow {
                 if let Some(voter) = voter {
                     select = select.filter(votes::voter.eq(voter));
                 }
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                load_page!(page, select, connection)
             },
             |vote| {
                 vec![
@@ -425,18 +419,12 @@ impl Parameter {
             PageArgs::new(first, after, last, before),
             proposal_key("parameter_history"),
             move |connection, page| {
-                let mut select = proposals::table
+                let select = proposals::table
                     .filter(proposals::parameter.eq(id))
                     .filter(proposals::executed_epoch.is_not_null())
                     .select(ProposalRow::as_select())
                     .into_boxed();
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                load_page!(page, select, connection)
             },
             ProposalRow::key,
         )
@@ -515,13 +503,7 @@ impl GovernanceQuery {
                 if let Some(condition) = condition {
                     select = select.filter(sql::<Bool>(&condition));
                 }
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                load_page!(page, select, connection)
             },
             ProposalRow::key,
         )

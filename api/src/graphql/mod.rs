@@ -1,6 +1,21 @@
 //! The GraphQL API: the schema (queries of explorers, stakers and voters, subscriptions),
 //! its limits, and the axum routes serving it with GraphiQL.
 
+/// Loads one page of the boxed query `select`: rows past `page`'s cursor, in its order, one
+/// more than the page holds (to tell whether another page follows).
+macro_rules! load_page {
+    ($page:expr, $select:ident, $connection:expr) => {{
+        let mut select = $select;
+        if let Some(condition) = $page.filter() {
+            select = select.filter(condition);
+        }
+        select
+            .order($page.order())
+            .limit($page.fetch())
+            .load($connection)
+    }};
+}
+
 mod blobs;
 pub mod errors;
 mod events;

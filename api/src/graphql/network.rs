@@ -243,15 +243,8 @@ impl NetworkQuery {
             },
         )?;
         let (page, rows) = query(ctx, move |connection| {
-            let mut select = epochs::table.select(EpochRow::as_select()).into_boxed();
-            if let Some(condition) = page.filter() {
-                select = select.filter(condition);
-            }
-            select
-                .order(page.order())
-                .limit(page.fetch())
-                .load(connection)
-                .map(|rows| (page, rows))
+            let select = epochs::table.select(EpochRow::as_select()).into_boxed();
+            load_page!(page, select, connection).map(|rows| (page, rows))
         })
         .await?;
         Ok(page.connection(rows, |row| vec![KeyPart::Int(i64::from(row.epoch))]))

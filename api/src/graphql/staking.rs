@@ -139,17 +139,11 @@ impl NodeRow {
             PageArgs::new(first, after, last, before),
             by_epoch("rewards", "epoch"),
             move |connection, page| {
-                let mut select = rewards::table
+                let select = rewards::table
                     .filter(rewards::node_id.eq(node))
                     .select(Reward::as_select())
                     .into_boxed();
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                load_page!(page, select, connection)
             },
             |reward| vec![KeyPart::Int(i64::from(reward.epoch))],
         )
@@ -171,17 +165,11 @@ impl NodeRow {
             PageArgs::new(first, after, last, before),
             by_epoch("audit_scores", "epoch, auditor"),
             move |connection, page| {
-                let mut select = audit_scores::table
+                let select = audit_scores::table
                     .filter(audit_scores::node_id.eq(node))
                     .select(AuditScore::as_select())
                     .into_boxed();
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                load_page!(page, select, connection)
             },
             |score| {
                 vec![
@@ -208,17 +196,11 @@ impl NodeRow {
             PageArgs::new(first, after, last, before),
             by_epoch("penalties", "epoch"),
             move |connection, page| {
-                let mut select = penalties::table
+                let select = penalties::table
                     .filter(penalties::node_id.eq(node))
                     .select(Penalty::as_select())
                     .into_boxed();
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                load_page!(page, select, connection)
             },
             |penalty| vec![KeyPart::Int(i64::from(penalty.epoch))],
         )
@@ -659,14 +641,8 @@ impl StakingQuery {
                 descending: false,
             },
             move |connection, page| {
-                let mut select = nodes::table.select(NodeRow::as_select()).into_boxed();
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                let select = nodes::table.select(NodeRow::as_select()).into_boxed();
+                load_page!(page, select, connection)
             },
             |node| vec![KeyPart::Bytes(node.node_id.clone())],
         )
@@ -699,17 +675,11 @@ impl StakingQuery {
                 descending: false,
             },
             move |connection, page| {
-                let mut select = stakes::table
+                let select = stakes::table
                     .filter(stakes::owner.eq(owner))
                     .select(StakeRow::as_select())
                     .into_boxed();
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                load_page!(page, select, connection)
             },
             |stake| {
                 vec![
@@ -742,17 +712,11 @@ impl StakingQuery {
                 descending: false,
             },
             move |connection, page| {
-                let mut select = withdrawals::table
+                let select = withdrawals::table
                     .filter(withdrawals::owner.eq(owner))
                     .select(WithdrawalRow::as_select())
                     .into_boxed();
-                if let Some(condition) = page.filter() {
-                    select = select.filter(condition);
-                }
-                select
-                    .order(page.order())
-                    .limit(page.fetch())
-                    .load(connection)
+                load_page!(page, select, connection)
             },
             |withdrawal| {
                 vec![
