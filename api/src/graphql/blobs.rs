@@ -11,7 +11,7 @@ use walrus_indexer::schema::{blobs, epochs, storage};
 
 use super::{
     events::{EventRow, object_history},
-    loaders::{Lookup, load, query},
+    loaders::{Lookup, load, lookup_by_id, query},
     page::{KeyPart, Page, PageArgs, SortKey, cost},
     scalars::{BigInt, blob_id_text, hex_id, parse_blob_id, parse_id},
 };
@@ -260,26 +260,12 @@ impl StorageRow {
     }
 }
 
-/// Storage resources by id.
-pub struct StorageById;
-
-impl Lookup for StorageById {
-    type Key = Vec<u8>;
-    type Value = StorageRow;
-
-    fn load(
-        connection: &mut PgConnection,
-        keys: Vec<Vec<u8>>,
-    ) -> QueryResult<HashMap<Vec<u8>, StorageRow>> {
-        Ok(storage::table
-            .filter(storage::object_id.eq_any(keys))
-            .select(StorageRow::as_select())
-            .load(connection)?
-            .into_iter()
-            .map(|row| (row.object_id.clone(), row))
-            .collect())
-    }
-}
+lookup_by_id!(
+    /// Storage resources by id.
+    StorageById,
+    storage::object_id,
+    StorageRow
+);
 
 /// The shard count of epochs, by epoch.
 pub struct ShardCount;
@@ -491,23 +477,9 @@ impl BlobQuery {
     }
 }
 
-/// Blobs by object id.
-pub struct BlobById;
-
-impl Lookup for BlobById {
-    type Key = Vec<u8>;
-    type Value = BlobRow;
-
-    fn load(
-        connection: &mut PgConnection,
-        keys: Vec<Vec<u8>>,
-    ) -> QueryResult<HashMap<Vec<u8>, BlobRow>> {
-        Ok(blobs::table
-            .filter(blobs::object_id.eq_any(keys))
-            .select(BlobRow::as_select())
-            .load(connection)?
-            .into_iter()
-            .map(|row| (row.object_id.clone(), row))
-            .collect())
-    }
-}
+lookup_by_id!(
+    /// Blobs by object id.
+    BlobById,
+    blobs::object_id,
+    BlobRow
+);

@@ -12,7 +12,7 @@ use walrus_indexer::schema::{proposals, staking_pools, votes};
 
 use super::{
     errors::bad_input,
-    loaders::{Lookup, load, query},
+    loaders::{Lookup, load, lookup_by_id, query},
     network::current_epoch,
     page::{KeyPart, PageArgs, SortKey, cost, paginate},
     scalars::{BigInt, hex_id, parse_id},
@@ -450,26 +450,12 @@ fn proposal_key(tag: &'static str) -> SortKey {
     }
 }
 
-/// Proposals by id.
-pub struct ProposalById;
-
-impl Lookup for ProposalById {
-    type Key = Vec<u8>;
-    type Value = ProposalRow;
-
-    fn load(
-        connection: &mut PgConnection,
-        keys: Vec<Vec<u8>>,
-    ) -> QueryResult<HashMap<Vec<u8>, ProposalRow>> {
-        Ok(proposals::table
-            .filter(proposals::proposal_id.eq_any(keys))
-            .select(ProposalRow::as_select())
-            .load(connection)?
-            .into_iter()
-            .map(|row| (row.proposal_id.clone(), row))
-            .collect())
-    }
-}
+lookup_by_id!(
+    /// Proposals by id.
+    ProposalById,
+    proposals::proposal_id,
+    ProposalRow
+);
 
 /// The governance queries.
 #[derive(Default)]

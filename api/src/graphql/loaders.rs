@@ -65,3 +65,32 @@ where
 {
     ctx.data::<Db>()?.run(query).await.map_err(internal)
 }
+
+/// Declares `$name`, a [`Lookup`] of `$row`s by the bytes of `$table::$column` (a column the
+/// row has under the same name), one query per batch.
+macro_rules! lookup_by_id {
+    ($(#[$doc:meta])* $name:ident, $table:ident :: $column:ident, $row:ty) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl $crate::graphql::loaders::Lookup for $name {
+            type Key = Vec<u8>;
+            type Value = $row;
+
+            fn load(
+                connection: &mut diesel::PgConnection,
+                keys: Vec<Vec<u8>>,
+            ) -> diesel::QueryResult<std::collections::HashMap<Vec<u8>, $row>> {
+                use diesel::prelude::*;
+                Ok($table::table
+                    .filter($table::$column.eq_any(keys))
+                    .select(<$row>::as_select())
+                    .load(connection)?
+                    .into_iter()
+                    .map(|row: $row| (row.$column.clone(), row))
+                    .collect())
+            }
+        }
+    };
+}
+pub(crate) use lookup_by_id;

@@ -20,7 +20,7 @@ use walrus_indexer::schema::{
 
 use super::{
     errors::{INTERNAL_SERVER_ERROR, coded},
-    loaders::{Lookup, load},
+    loaders::{Lookup, load, lookup_by_id},
     network::current_epoch,
     page::{KeyPart, PageArgs, SortKey, cost, paginate},
     scalars::{BigInt, hex_id, parse_id},
@@ -346,47 +346,19 @@ impl Penalty {
     }
 }
 
-/// Nodes by id.
-pub struct NodeById;
+lookup_by_id!(
+    /// Nodes by id.
+    NodeById,
+    nodes::node_id,
+    NodeRow
+);
 
-impl Lookup for NodeById {
-    type Key = Vec<u8>;
-    type Value = NodeRow;
-
-    fn load(
-        connection: &mut PgConnection,
-        keys: Vec<Vec<u8>>,
-    ) -> QueryResult<HashMap<Vec<u8>, NodeRow>> {
-        Ok(nodes::table
-            .filter(nodes::node_id.eq_any(keys))
-            .select(NodeRow::as_select())
-            .load(connection)?
-            .into_iter()
-            .map(|row| (row.node_id.clone(), row))
-            .collect())
-    }
-}
-
-/// Pools by node id.
-pub struct PoolById;
-
-impl Lookup for PoolById {
-    type Key = Vec<u8>;
-    type Value = PoolRow;
-
-    fn load(
-        connection: &mut PgConnection,
-        keys: Vec<Vec<u8>>,
-    ) -> QueryResult<HashMap<Vec<u8>, PoolRow>> {
-        Ok(staking_pools::table
-            .filter(staking_pools::node_id.eq_any(keys))
-            .select(PoolRow::as_select())
-            .load(connection)?
-            .into_iter()
-            .map(|row| (row.node_id.clone(), row))
-            .collect())
-    }
-}
+lookup_by_id!(
+    /// Pools by node id.
+    PoolById,
+    staking_pools::node_id,
+    PoolRow
+);
 
 #[derive(QueryableByName)]
 struct RateAtRow {
