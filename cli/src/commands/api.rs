@@ -57,8 +57,7 @@ pub fn run(args: Args) -> Result<()> {
     config.wallet = wallet;
     config.auth_token = args.auth_token;
     config.max_body_size = args.max_body_size;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         let api = walrus_api::Api::bind(config)
             .await
             .context("cannot start the API")?;

@@ -308,8 +308,7 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
     drop(ledger);
 
     // Restart: the ledger process replays the whole log, then serves it over HTTP.
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let (replay_seconds, stream_seconds) = runtime.block_on(async {
+    let (replay_seconds, stream_seconds) = super::block_on(async {
         let started = Instant::now();
         let server = LedgerServer::bind(&dir, "127.0.0.1:0".parse()?, None).await?;
         let replay_seconds = started.elapsed().as_secs_f64();

@@ -158,8 +158,7 @@ pub fn run(args: &FlowArgs, flow: Flow) -> Result<FlowReport> {
         epoch_duration: Duration::from_secs(30),
         ..NetworkOptions::default()
     };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         eprintln!(
             "starting a local network ({} nodes, {} shards) in {}; the first committee forms after one epoch ({:?})",
             options.nodes,

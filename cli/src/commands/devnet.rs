@@ -75,8 +75,7 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
         start_timeout: args.epoch_duration + COMMITTEE_SLACK,
     };
     let binary = std::env::current_exe().context("cannot find the walrus binary")?;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         let status = |message: &str| {
             if !output.is_json() {
                 eprintln!("{message}");

@@ -29,8 +29,7 @@ pub fn run(args: Args, wallet: &WalletArgs, output: &Output) -> Result<()> {
     let config = wallet.config()?;
     let key = config.key()?;
     let address = key.address();
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let balance = runtime.block_on(async {
+    let balance = super::block_on(async {
         LedgerClient::new(&config.ledger_url)
             .faucet(address, amount)
             .await

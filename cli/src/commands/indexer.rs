@@ -27,8 +27,7 @@ pub fn run(args: Args) -> Result<()> {
     init_logging("info");
     let indexer = Indexer::connect(&args.database_url, IndexerConfig::default())
         .context("cannot start the indexer")?;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         if let Some(address) = args.metrics_listen {
             let listener = Metrics::bind(address).await?;
             let metrics = indexer.metrics();

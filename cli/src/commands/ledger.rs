@@ -33,8 +33,7 @@ pub fn run(args: Args) -> Result<()> {
                 .with_context(|| format!("{} is not a valid genesis file", path.display()))
         })
         .transpose()?;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    super::block_on(async {
         let server = LedgerServer::bind(&args.data_dir, args.listen, genesis.as_ref())
             .await
             .with_context(|| format!("cannot start the ledger in {}", args.data_dir.display()))?;

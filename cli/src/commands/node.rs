@@ -117,9 +117,7 @@ pub fn run(command: NodeCommand, wallet: &WalletArgs, output: &Output) -> Result
             let stake = parse_wal(&stake)?;
             let node = NodeConfig::load(&config)?;
             let key = load_bls_key(&node.bls_key_file)?;
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            let (node_id, staked) = runtime.block_on(async {
+            let (node_id, staked) = super::block_on(async {
                 let client = wallet.client().await?;
                 let node_id = client
                     .register_node(&node.name, &node.public_url(), &key, commission)
@@ -145,9 +143,9 @@ pub fn run(command: NodeCommand, wallet: &WalletArgs, output: &Output) -> Result
         NodeCommand::Run { config } => {
             crate::service::init_logging("info");
             let config = NodeConfig::load(&config)?;
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            runtime.block_on(walrus_node::run(config, crate::service::shutdown()))?;
+            super::block_on(async {
+                Ok(walrus_node::run(config, crate::service::shutdown()).await?)
+            })?;
         }
     }
     Ok(())

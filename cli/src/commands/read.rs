@@ -38,8 +38,7 @@ pub fn run(args: Args, wallet: &WalletArgs, output: &Output) -> Result<()> {
     if args.out.is_none() && output.is_json() {
         bail!("with --json, name the output file with -o");
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let blob = runtime.block_on(async {
+    let blob = super::block_on(async {
         let client = wallet.client().await?;
         let progress = FlowProgress::new(output.progress());
         let blob = client.read(&blob_id, &progress).await;

@@ -34,8 +34,7 @@ struct Stored {
 
 /// Runs `walrus store`.
 pub fn run(args: Args, wallet: &WalletArgs, output: &Output) -> Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let stored = runtime.block_on(async {
+    let stored = super::block_on(async {
         let client = wallet.client().await?;
         let options = StoreOptions {
             epochs: args.epochs,
