@@ -250,6 +250,30 @@ pub struct EpochChangeDone {
     pub epoch: u32,
 }
 
+/// The randomness an epoch's storage audits are derived from, fixed when the epoch starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditChallengeSeed {
+    /// The epoch whose challenges the seed decides.
+    pub epoch: u32,
+    /// 32 random bytes.
+    pub seed: Vec<u8>,
+}
+
+/// The audit scores an ended epoch's committee was paid by, one entry per member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditScoresApplied {
+    /// The epoch that ended.
+    pub epoch: u32,
+    /// Its committee's nodes.
+    pub node_ids: Vec<ObjectId>,
+    /// The score each node was paid by (the full score without a quorum of reports).
+    pub scores: Vec<u16>,
+    /// Shards of the other members that reported on each node.
+    pub reporter_weights: Vec<u16>,
+    /// Consecutive epochs each node has now ended under the score bar (0 when over it).
+    pub strikes: Vec<u16>,
+}
+
 /// Any event of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -289,6 +313,10 @@ pub enum Event {
     EpochChangeDone(EpochChangeDone),
     /// See [`EpochChangeStart`].
     EpochChangeStart(EpochChangeStart),
+    /// See [`AuditChallengeSeed`].
+    AuditChallengeSeed(AuditChallengeSeed),
+    /// See [`AuditScoresApplied`].
+    AuditScoresApplied(AuditScoresApplied),
 }
 
 /// Everything that goes by event kind, generated from one list of the kinds: the Move type
@@ -357,5 +385,7 @@ event_kinds!(
     VoteCast,
     ProposalExecuted,
     EpochChangeDone,
-    EpochChangeStart
+    EpochChangeStart,
+    AuditChallengeSeed,
+    AuditScoresApplied
 );

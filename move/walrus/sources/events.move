@@ -163,6 +163,37 @@ public(package) fun emit_epoch_change_done(epoch: u32) {
     emit(EpochChangeDone { epoch })
 }
 
+/// The randomness an epoch's storage audits are derived from, fixed when the epoch starts.
+public struct AuditChallengeSeed has copy, drop {
+    epoch: u32,
+    seed: vector<u8>,
+}
+
+public(package) fun emit_audit_challenge_seed(epoch: u32, seed: vector<u8>) {
+    emit(AuditChallengeSeed { epoch, seed })
+}
+
+/// The audit scores an ended epoch's committee was paid by: per member the score (the full
+/// score without a quorum of reports), the shards of the other members that reported on it,
+/// and the consecutive epochs it has now ended under the score bar.
+public struct AuditScoresApplied has copy, drop {
+    epoch: u32,
+    node_ids: vector<ID>,
+    scores: vector<u16>,
+    reporter_weights: vector<u16>,
+    strikes: vector<u16>,
+}
+
+public(package) fun emit_audit_scores_applied(
+    epoch: u32,
+    node_ids: vector<ID>,
+    scores: vector<u16>,
+    reporter_weights: vector<u16>,
+    strikes: vector<u16>,
+) {
+    emit(AuditScoresApplied { epoch, node_ids, scores, reporter_weights, strikes })
+}
+
 public(package) fun emit_proposal_created(
     epoch: u32,
     proposal_id: ID,
@@ -416,5 +447,15 @@ public fun event_bcs_for_testing(
         ),
         sui::bcs::to_bytes(&EpochChangeDone { epoch }),
         sui::bcs::to_bytes(&EpochChangeStart { epoch }),
+        sui::bcs::to_bytes(&AuditChallengeSeed { epoch, seed: x"0102" }),
+        sui::bcs::to_bytes(
+            &AuditScoresApplied {
+                epoch,
+                node_ids: vector[object_id],
+                scores: vector[10_000],
+                reporter_weights: vector[3],
+                strikes: vector[1],
+            },
+        ),
     ]
 }
