@@ -101,7 +101,9 @@ fn subject(event: &Event) -> (Option<[u8; 32]>, Option<ObjectId>) {
         Event::CommitteeSelected(_)
         | Event::RewardsDistributed(_)
         | Event::EpochChangeDone(_)
-        | Event::EpochChangeStart(_) => (None, None),
+        | Event::EpochChangeStart(_)
+        | Event::AuditChallengeSeed(_)
+        | Event::AuditScoresApplied(_) => (None, None),
     }
 }
 
