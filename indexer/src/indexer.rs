@@ -55,7 +55,7 @@ pub const PIPELINES: [&str; 5] = [
 ];
 
 /// Every table the pipelines write, and the watermarks.
-pub const TABLES: [&str; 18] = [
+pub const TABLES: [&str; 20] = [
     "watermarks",
     "checkpoints",
     "transactions",
@@ -71,6 +71,8 @@ pub const TABLES: [&str; 18] = [
     "withdrawals",
     "rewards",
     "audit_scores",
+    "node_scores",
+    "audits",
     "penalties",
     "proposals",
     "votes",

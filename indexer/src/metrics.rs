@@ -27,6 +27,10 @@ pub struct Metrics {
     /// Objects created by calls that emit no event, when the transaction does not say which
     /// call created which (see `chain_data::created_by_call`).
     pub unattributed_objects: IntCounter,
+    /// Challenges the auditors sent, by result (`passed`, `failed`, `timed_out`).
+    pub audit_challenges: IntCounterVec,
+    /// Score submissions the auditors made.
+    pub audit_submissions: IntCounter,
 }
 
 impl Metrics {
@@ -78,6 +82,19 @@ impl Metrics {
             "Objects created without an event in transactions with several creating calls",
         )
         .expect("valid metric");
+        let audit_challenges = IntCounterVec::new(
+            Opts::new(
+                "indexer_audit_challenges_total",
+                "Storage challenges the auditors sent, by result",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
+        let audit_submissions = IntCounter::new(
+            "indexer_audit_submissions_total",
+            "Audit score submissions the auditors made",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(latest_checkpoint.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(watermark.clone()),
@@ -86,6 +103,8 @@ impl Metrics {
             Box::new(batch_seconds.clone()),
             Box::new(unknown_events.clone()),
             Box::new(unattributed_objects.clone()),
+            Box::new(audit_challenges.clone()),
+            Box::new(audit_submissions.clone()),
         ] {
             registry
                 .register(collector)
@@ -100,6 +119,8 @@ impl Metrics {
             batch_seconds,
             unknown_events,
             unattributed_objects,
+            audit_challenges,
+            audit_submissions,
         }
     }
 

@@ -110,6 +110,7 @@ diesel::table! {
         rewards_total -> Nullable<BigInt>,
         sync_done_checkpoint -> Nullable<BigInt>,
         sync_done_ms -> Nullable<BigInt>,
+        challenge_seed -> Nullable<Bytea>,
     }
 }
 
@@ -145,6 +146,7 @@ diesel::table! {
         cap_id -> Nullable<Bytea>,
         registered_epoch -> Integer,
         registered_checkpoint -> BigInt,
+        removed_epoch -> Nullable<Integer>,
     }
 }
 
@@ -255,5 +257,34 @@ diesel::table! {
         weight -> BigInt,
         epoch -> Integer,
         checkpoint -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The score each member of an ended epoch was paid by.
+    node_scores (node_id, epoch) {
+        epoch -> Integer,
+        node_id -> Bytea,
+        score -> Integer,
+        reporter_weight -> Integer,
+        strikes -> Integer,
+        checkpoint -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Every challenge the auditors sent and its result.
+    audits (epoch, auditor, node_id, blob_id, shard, sliver_kind) {
+        epoch -> Integer,
+        auditor -> Bytea,
+        node_id -> Bytea,
+        blob_id -> Bytea,
+        shard -> Integer,
+        sliver_kind -> Text,
+        symbol_index -> Integer,
+        result -> Text,
+        reason -> Nullable<Text>,
+        latency_ms -> Integer,
+        audited_at_ms -> BigInt,
     }
 }

@@ -1,7 +1,10 @@
 //! The embedded migrations apply to an empty database and to the schema of the migration
 //! before the newest (keeping its rows), revert completely and apply again.
 
-use diesel::{ExpressionMethods as _, QueryDsl as _, RunQueryDsl as _, sql_types::Text};
+use diesel::{
+    ExpressionMethods as _, QueryDsl as _, RunQueryDsl as _, connection::SimpleConnection as _,
+    sql_types::Text,
+};
 use diesel_migrations::MigrationHarness as _;
 use walrus_indexer::{db, indexer::TABLES, pg::TestDatabase, schema::committee_members};
 
@@ -36,7 +39,10 @@ fn expected(added_later: &[&str]) -> Vec<&'static str> {
 }
 
 /// How many migrations there are.
-const MIGRATIONS: usize = 2;
+const MIGRATIONS: usize = 3;
+
+/// Tables of the audits migration, the newest.
+const AUDIT_TABLES: [&str; 2] = ["audits", "node_scores"];
 
 #[test]
 fn migrations_apply_revert_and_apply_again() {
@@ -54,11 +60,12 @@ fn migrations_apply_revert_and_apply_again() {
 }
 
 #[test]
-fn the_newest_migration_applies_to_the_previous_schema_and_keeps_its_rows() {
+fn the_epoch_state_migration_applies_to_the_first_schema_and_keeps_its_rows() {
     let database = TestDatabase::new().unwrap();
     let mut connection = database.connect().unwrap();
     connection.run_next_migration(db::MIGRATIONS).unwrap();
-    assert_eq!(tables(&mut connection), expected(&["pool_exchange_rates"]));
+    let before_epoch_state = [&["pool_exchange_rates"][..], &AUDIT_TABLES[..]].concat();
+    assert_eq!(tables(&mut connection), expected(&before_epoch_state));
     // A committee indexed under the first schema (no shard map).
     diesel::sql_query(
         "INSERT INTO committee_members (epoch, position, node_id, weight) \
@@ -67,8 +74,8 @@ fn the_newest_migration_applies_to_the_previous_schema_and_keeps_its_rows() {
     .execute(&mut connection)
     .unwrap();
 
-    assert_eq!(db::migrate(&mut connection).unwrap(), 1);
-    assert_eq!(tables(&mut connection), expected(&[]));
+    connection.run_next_migration(db::MIGRATIONS).unwrap();
+    assert_eq!(tables(&mut connection), expected(&AUDIT_TABLES));
     // The old row stays, without shards; new rows carry them.
     diesel::insert_into(committee_members::table)
         .values((
@@ -96,11 +103,53 @@ fn the_newest_migration_applies_to_the_previous_schema_and_keeps_its_rows() {
     .execute(&mut connection)
     .unwrap();
 
-    // Reverting the newest returns to the previous schema with its rows.
+    // Reverting it returns to the previous schema with its rows.
     connection.revert_last_migration(db::MIGRATIONS).unwrap();
-    assert_eq!(tables(&mut connection), expected(&["pool_exchange_rates"]));
+    assert_eq!(tables(&mut connection), expected(&before_epoch_state));
     let count: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
         "(SELECT count(*) FROM committee_members)",
+    ))
+    .get_result(&mut connection)
+    .unwrap();
+    assert_eq!(count, 2);
+}
+
+#[test]
+fn the_audits_migration_applies_to_the_previous_schema_and_keeps_its_rows() {
+    let database = TestDatabase::new().unwrap();
+    let mut connection = database.connect().unwrap();
+    for _ in 0..MIGRATIONS - 1 {
+        connection.run_next_migration(db::MIGRATIONS).unwrap();
+    }
+    assert_eq!(tables(&mut connection), expected(&AUDIT_TABLES));
+    // An epoch and a node indexed before audits existed.
+    connection
+        .batch_execute(
+            "INSERT INTO epochs (epoch, start_checkpoint, start_ms, n_shards) VALUES (1, 5, 0, 12); \
+             INSERT INTO nodes (node_id, name, network_address, public_key, operator, \
+             registered_epoch, registered_checkpoint) \
+             VALUES ('\\x01', 'n', 'a', '\\x02', '\\x03', 1, 5)",
+        )
+        .unwrap();
+
+    assert_eq!(db::migrate(&mut connection).unwrap(), 1);
+    assert_eq!(tables(&mut connection), expected(&[]));
+    let seeds: Vec<Option<Vec<u8>>> = walrus_indexer::schema::epochs::table
+        .select(walrus_indexer::schema::epochs::challenge_seed)
+        .load(&mut connection)
+        .unwrap();
+    assert_eq!(seeds, [None]);
+    // The result of a challenge is one of three.
+    let bad = diesel::sql_query(
+        "INSERT INTO audits VALUES (1, '\\x01', '\\x02', '\\x03', 0, 'primary', 0, 'maybe', NULL, 1, 0)",
+    )
+    .execute(&mut connection);
+    assert!(bad.is_err(), "an unknown audit result was accepted");
+
+    connection.revert_last_migration(db::MIGRATIONS).unwrap();
+    assert_eq!(tables(&mut connection), expected(&AUDIT_TABLES));
+    let count: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM epochs) + (SELECT count(*) FROM nodes)",
     ))
     .get_result(&mut connection)
     .unwrap();

@@ -1,7 +1,7 @@
-//! The `network` pipeline (sequential): epochs with their prices and committees (with the
-//! shard map), nodes and their staking pools with their exchange rates per epoch, stakes and
-//! withdrawals, rewards, audit scores and penalties. New rows are inserted in bulk first;
-//! changes to existing rows apply in chain order.
+//! The `network` pipeline (sequential): epochs with their prices, audit seeds and committees
+//! (with the shard map), nodes and their staking pools with their exchange rates per epoch,
+//! stakes and withdrawals, rewards, audit scores (reported and applied) and penalties. New
+//! rows are inserted in bulk first; changes to existing rows apply in chain order.
 
 use std::sync::Arc;
 
@@ -19,7 +19,10 @@ use crate::{
     },
     metrics::Metrics,
     pipeline::{CommitError, Handler},
-    schema::{committee_members, epochs, nodes, penalties, stakes, staking_pools, withdrawals},
+    schema::{
+        committee_members, epochs, node_scores, nodes, penalties, stakes, staking_pools,
+        withdrawals,
+    },
     sql::insert_rows,
 };
 
@@ -164,6 +167,25 @@ pub struct Penalty {
     pub checkpoint: i64,
 }
 
+/// A row of `node_scores`: the score a member of an ended epoch was paid by.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = node_scores)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct NodeScore {
+    /// The epoch that ended.
+    pub epoch: i32,
+    /// The node.
+    pub node_id: Vec<u8>,
+    /// Its score (0..=10000).
+    pub score: i32,
+    /// Shards of the other members that reported on it.
+    pub reporter_weight: i32,
+    /// Consecutive epochs it has now ended under the score bar.
+    pub strikes: i32,
+    /// Where.
+    pub checkpoint: i64,
+}
+
 columns!(
     NewEpoch => 6,
     CommitteeMember => 5,
@@ -172,6 +194,7 @@ columns!(
     NewStake => 7,
     Withdrawal => 7,
     Penalty => 4,
+    NodeScore => 6,
 );
 
 /// A change to existing rows, applied in chain order.
@@ -254,6 +277,13 @@ pub enum NetworkChange {
         /// Where.
         checkpoint: i64,
     },
+    /// The seed of an epoch's audit challenges was fixed.
+    ChallengeSeed {
+        /// The epoch.
+        epoch: i32,
+        /// 32 random bytes.
+        seed: Vec<u8>,
+    },
     /// The epoch change was done.
     SyncDone {
         /// The epoch.
@@ -291,6 +321,8 @@ pub struct NetworkRows {
     pub withdrawals: Vec<Withdrawal>,
     /// Penalties.
     pub penalties: Vec<Penalty>,
+    /// Scores of ended epochs.
+    pub node_scores: Vec<NodeScore>,
     /// Changes in chain order.
     pub changes: Vec<NetworkChange>,
 }
@@ -304,6 +336,7 @@ rows!(NetworkRows {
     stakes,
     withdrawals,
     penalties,
+    node_scores,
     changes
 });
 
@@ -448,6 +481,38 @@ impl Handler for NetworkHandler {
                                 write,
                             })
                         }
+                        Event::AuditChallengeSeed(e) => {
+                            rows.changes.push(NetworkChange::ChallengeSeed {
+                                epoch: column(e.epoch, "epoch", sequence)?,
+                                seed: e.seed.clone(),
+                            })
+                        }
+                        Event::AuditScoresApplied(e) => {
+                            let epoch = column(e.epoch, "epoch", sequence)?;
+                            if [e.scores.len(), e.reporter_weights.len(), e.strikes.len()]
+                                .iter()
+                                .any(|length| *length != e.node_ids.len())
+                            {
+                                return Err(unexpected(executed, sequence)(format!(
+                                    "AuditScoresApplied of epoch {epoch} lists {} nodes, {} \
+                                     scores, {} weights and {} strikes",
+                                    e.node_ids.len(),
+                                    e.scores.len(),
+                                    e.reporter_weights.len(),
+                                    e.strikes.len()
+                                )));
+                            }
+                            for (i, node_id) in e.node_ids.iter().enumerate() {
+                                rows.node_scores.push(NodeScore {
+                                    epoch,
+                                    node_id: id_bytes(node_id),
+                                    score: e.scores[i].into(),
+                                    reporter_weight: e.reporter_weights[i].into(),
+                                    strikes: e.strikes[i].into(),
+                                    checkpoint: cp,
+                                });
+                            }
+                        }
                         Event::EpochChangeDone(e) => rows.changes.push(NetworkChange::SyncDone {
                             epoch: column(e.epoch, "epoch", sequence)?,
                             checkpoint: cp,
@@ -497,7 +562,8 @@ impl Handler for NetworkHandler {
             + insert_rows!(connection, staking_pools::table, rows.pools)
             + insert_rows!(connection, stakes::table, rows.stakes)
             + insert_rows!(connection, withdrawals::table, rows.withdrawals)
-            + insert_rows!(connection, penalties::table, rows.penalties);
+            + insert_rows!(connection, penalties::table, rows.penalties)
+            + insert_rows!(connection, node_scores::table, rows.node_scores);
         for change in &rows.changes {
             written += apply(change, connection)?;
         }
@@ -814,6 +880,12 @@ fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize,
             }
             Ok(written)
         }
+        NetworkChange::ChallengeSeed { epoch, seed } => epoch_updated(
+            diesel::update(epochs::table.find(epoch))
+                .set(epochs::challenge_seed.eq(Some(seed)))
+                .execute(connection)?,
+            *epoch,
+        ),
         NetworkChange::SyncDone {
             epoch,
             checkpoint,
