@@ -55,12 +55,19 @@ public struct Network {
 /// of the 10 shards (f = 3: reports on a node count once they come from 7 shards), and
 /// storage is paid for epochs 1 to 9 (500 FROST of rewards each).
 fun four_node_network(): Network {
+    network_with_candidate(0)
+}
+
+/// The four-node network; with `small_stake` > 0, a fifth candidate E (`caps[4]`, member 0's
+/// key again) registered in epoch 1 with that stake, too small for a shard.
+fun network_with_candidate(small_stake: u64): Network {
     let mut scenario = test_scenario::begin(@0xA);
     let clock = clock::create_for_testing(scenario.ctx());
     let mut system = system::new_for_testing(committee(), 5, 7, 1000 * MIB, 10, scenario.ctx());
     let mut staking = staking::new_for_testing(1, scenario.ctx());
     let treasury = wal::treasury_for_testing(scenario.ctx());
-    let caps = vector::tabulate!(4, |i| join(&mut staking, &mut scenario, i, STAKE));
+    let mut caps = vector::tabulate!(4, |i| join(&mut staking, &mut scenario, i, STAKE));
+    if (small_stake > 0) caps.push_back(join(&mut staking, &mut scenario, 0, small_stake));
     let mut payment = wal::mint_for_testing(1_000_000, scenario.ctx());
     let storage = system.reserve_space(100 * MIB, 9, &mut payment, scenario.ctx());
     destroy(storage);
@@ -184,41 +191,38 @@ fun nodes_nobody_reported_keep_the_full_score() {
 
 #[test]
 fun candidates_without_enough_stake_are_removed_and_their_pools_closed() {
-    let mut network = four_node_network();
-    // E registers in epoch 2 with 1 WAL, under the 100 WAL minimum: D'Hondt gives it no
+    // E registered in epoch 1 with 1 WAL, under the 100 WAL minimum: D'Hondt gives it no
     // shard, and it survives the end of the epoch it registered in.
-    let e = join(&mut network.staking, &mut network.scenario, 0, WAL);
-    let e_id = e.cap_node_id();
+    let mut network = network_with_candidate(WAL);
+    let e_id = network.caps[4].cap_node_id();
+    assert!(network.staking.node_ids().contains(&e_id));
     network.scenario.next_tx(@0xE);
-    let mut staked = network.staking.stake_with_pool(
-        wal::mint_for_testing(WAL, network.scenario.ctx()),
+    let staked = network.staking.stake_with_pool(
+        wal::mint_for_testing(2 * WAL, network.scenario.ctx()),
         e_id,
         network.scenario.ctx(),
     );
-    network.end_epoch();
-    assert!(network.staking.node_ids().contains(&e_id));
-    network.staking.request_withdraw_stake(&mut staked);
+    // Epoch 2 ends: E, registered before it, outside the committee and with 3 WAL (1 active,
+    // 2 pending) is removed; its pool is closed.
     network.end_epoch();
     assert!(!network.staking.node_ids().contains(&e_id));
     assert!(network.staking.pool(e_id).is_closed());
     assert!(network.staking.node_ids().length() == 4);
-    // The requested withdrawal left at the epoch change; it is paid in full.
+    // The stake that joined at the epoch change is withdrawn at once, in full.
     let coin = network.staking.withdraw_stake(staked, network.scenario.ctx());
-    assert!(coin.value() == WAL);
+    assert!(coin.value() == 2 * WAL);
     destroy(coin);
-    destroy(e);
     network.cleanup();
 }
 
 #[test, expected_failure(abort_code = staking_pool::EPoolClosed)]
 fun a_removed_candidate_takes_no_stake() {
-    let mut network = four_node_network();
-    let e = join(&mut network.staking, &mut network.scenario, 0, WAL);
+    let mut network = network_with_candidate(WAL);
     network.end_epoch();
-    network.end_epoch();
+    let e_id = network.caps[4].cap_node_id();
     let _staked = network.staking.stake_with_pool(
         wal::mint_for_testing(WAL, network.scenario.ctx()),
-        e.cap_node_id(),
+        e_id,
         network.scenario.ctx(),
     );
     abort
