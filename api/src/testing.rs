@@ -253,6 +253,7 @@ impl Chain {
         let call = Call::InitiateEpochChange {
             system: self.system(),
             staking: self.staking(),
+            treasury: self.ledger.publication().treasury,
         };
         self.run(&account(2), vec![call], at);
     }

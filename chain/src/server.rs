@@ -491,16 +491,23 @@ async fn drive_epochs(state: AppState) {
             current_system(&ledger).and_then(|(system_id, system)| {
                 let start = system.epoch_start_ms().ok()?;
                 let duration = system.epoch_duration_ms().ok()?;
-                (now_ms() >= start.saturating_add(duration))
-                    .then_some((system_id, ledger.staking()?))
+                (now_ms() >= start.saturating_add(duration)).then_some((
+                    system_id,
+                    ledger.staking()?,
+                    ledger.publication().treasury,
+                ))
             })
         };
-        let Some((system, staking)) = due else {
+        let Some((system, staking, treasury)) = due else {
             continue;
         };
         let transaction = TransactionData {
             sender: state.publisher.address(),
-            calls: vec![Call::InitiateEpochChange { system, staking }],
+            calls: vec![Call::InitiateEpochChange {
+                system,
+                staking,
+                treasury,
+            }],
             nonce: state.faucet_nonce.fetch_add(1, Ordering::Relaxed),
         }
         .sign(&state.publisher);

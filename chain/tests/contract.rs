@@ -7,12 +7,13 @@ use common::{bytes, certificates, u256};
 use serde_json::Value;
 use sui_sdk_types::Address;
 use walrus_chain::contract::{
-    MoveAbort, TxContext, blob,
+    MoveAbort, ObjectId, TxContext, blob,
     bls_aggregate::{self, BlsCommittee},
-    events::Event,
+    events::{AuditScoresApplied, CandidateRemoved, Event, NodePenalized},
     staking::{Staking, StorageNodeCap},
+    staking_pool,
     system::{self, System, SystemParameters},
-    wal::{Balance, Coin},
+    wal::{self, Balance, Coin, ProtectedTreasury},
 };
 use walrus_core::{BlobId, keys::bls::BlsKeyPair, merkle::Digest, messages::ProofOfPossession};
 
@@ -56,7 +57,7 @@ fn ctx(seed: u8) -> TxContext {
     TxContext::new(Address::new([0xa; 32]), [seed; 32])
 }
 
-fn wal(amount: u64, ctx: &mut TxContext) -> Coin {
+fn coin(amount: u64, ctx: &mut TxContext) -> Coin {
     let mut supply = walrus_chain::contract::wal::init(ctx).0;
     supply.split(amount, ctx).unwrap()
 }
@@ -127,7 +128,7 @@ fn reserve_register_certify_extend_delete_as_in_the_move_tests() {
     let vectors = certificates();
     let ctx = &mut ctx(1);
     let mut system = system(ctx);
-    let mut payment = wal(1_000_000, ctx);
+    let mut payment = coin(1_000_000, ctx);
 
     let storage = system.reserve_space(3 * MIB, 2, &mut payment, ctx).unwrap();
     assert_eq!(payment.value(), 1_000_000 - 30);
@@ -188,7 +189,7 @@ fn aborts_leave_the_answers_the_move_tests_expect() {
     let vectors = certificates();
     let ctx = &mut ctx(2);
     let mut system = system(ctx);
-    let mut payment = wal(1_000_000, ctx);
+    let mut payment = coin(1_000_000, ctx);
     assert_eq!(
         system.reserve_space(MIB, 0, &mut payment, ctx),
         Err(system::EInvalidEpochsAhead)
@@ -288,24 +289,29 @@ fn an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
     );
     let cap = register_node(&mut staking, "node-0", 4, 1000, &mut ctx);
     let node_id = cap.node_id();
-    let stake = wal(1_000_000, &mut ctx);
+    let stake = coin(1_000_000, &mut ctx);
     let _staked = staking.stake_with_pool(stake, node_id, &mut ctx).unwrap();
-    let mut payment = wal(1_000_000, &mut ctx);
+    let mut payment = coin(1_000_000, &mut ctx);
     system
         .reserve_space(10 * MIB, 2, &mut payment, &mut ctx)
         .unwrap();
 
+    let mut treasury = wal::init(&mut ctx).1;
     let mut early = TxContext::new(operator, [10; 32]).at(59_999);
     assert_eq!(
-        system
-            .clone()
-            .initiate_epoch_change(&mut staking.clone(), &mut early),
+        system.clone().initiate_epoch_change(
+            &mut staking.clone(),
+            &mut treasury.clone(),
+            &mut early
+        ),
         Err(system::EEpochNotOver)
     );
+    assert!(system.challenge_seed().unwrap().is_empty());
     let mut at_one_minute = TxContext::new(operator, [11; 32]).at(60_000);
     system
-        .initiate_epoch_change(&mut staking, &mut at_one_minute)
+        .initiate_epoch_change(&mut staking, &mut treasury, &mut at_one_minute)
         .unwrap();
+    assert_eq!(system.challenge_seed().unwrap(), at_one_minute.randomness());
     assert_eq!((system.epoch().unwrap(), staking.epoch()), (2, 2));
     let committee = system.committee().unwrap();
     assert_eq!(committee.members().len(), 1);
@@ -321,15 +327,17 @@ fn an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
     assert_eq!(
         kinds,
         [
+            "events::AuditScoresApplied",
             "events::RewardsDistributed",
             "events::EpochChangeStart",
+            "events::AuditChallengeSeed",
             "events::CommitteeSelected"
         ]
     );
 
     let mut at_two_minutes = TxContext::new(operator, [12; 32]).at(120_000);
     system
-        .initiate_epoch_change(&mut staking, &mut at_two_minutes)
+        .initiate_epoch_change(&mut staking, &mut treasury, &mut at_two_minutes)
         .unwrap();
     assert_eq!(staking.pool(node_id).unwrap().wal_balance(), 1_000_090);
     let commission = staking.collect_commission(&cap, &mut ctx).unwrap();
@@ -340,9 +348,10 @@ fn an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
 fn without_staked_nodes_the_committee_stays() {
     let mut ctx = TxContext::new(Address::new([1; 32]), [13; 32]);
     let (mut system, mut staking) = system_and_staking(&mut ctx);
+    let mut treasury = wal::init(&mut ctx).1;
     let mut later = TxContext::new(Address::new([1; 32]), [14; 32]).at(60_000);
     system
-        .initiate_epoch_change(&mut staking, &mut later)
+        .initiate_epoch_change(&mut staking, &mut treasury, &mut later)
         .unwrap();
     assert_eq!(system.epoch().unwrap(), 2);
     assert_eq!(system.committee().unwrap().members().len(), 4);
@@ -352,87 +361,322 @@ fn without_staked_nodes_the_committee_stays() {
     );
 }
 
-/// Nodes A and B (equal stake) form the committee of epoch 2; storage is paid for epochs 1
-/// to 9 (500 FROST each).
-fn two_node_network() -> (TxContext, System, Staking, Vec<StorageNodeCap>) {
-    let mut ctx = TxContext::new(Address::new([1; 32]), [20; 32]);
-    let (mut system, mut staking) = system_and_staking(&mut ctx);
-    let mut caps = Vec::new();
-    for i in 0..2u8 {
-        let operator = Address::new([0xb0 + i; 32]);
-        let mut node_ctx = TxContext::new(operator, [30 + i; 32]);
-        let cap = register_node(&mut staking, &format!("node-{i}"), 40 + i, 0, &mut node_ctx);
-        let stake = wal(1_000_000, &mut ctx);
-        staking
-            .stake_with_pool(stake, cap.node_id(), &mut ctx)
-            .unwrap();
-        caps.push(cap);
-    }
-    let mut payment = wal(1_000_000, &mut ctx);
-    system
-        .reserve_space(100 * MIB, 9, &mut payment, &mut ctx)
-        .unwrap();
-    end_epoch(&mut system, &mut staking, 60_000);
-    (ctx, system, staking, caps)
+/// FROST in one WAL.
+const WAL: u64 = wal::FROST_PER_WAL;
+/// Each test node's stake.
+const STAKE: u64 = 1_000 * WAL;
+
+/// A test network: four equally staked nodes A, B, C and D form the committee of epoch 2
+/// with 3, 3, 2 and 2 of the 10 shards (f = 3: reports on a node count once they come from 7
+/// shards); storage is paid for epochs 1 to 9 (500 FROST each). The same network as the
+/// Move audit tests.
+struct Network {
+    ctx: TxContext,
+    system: System,
+    staking: Staking,
+    treasury: ProtectedTreasury,
+    caps: Vec<StorageNodeCap>,
+    /// The time of the last epoch change.
+    now: u64,
 }
 
-fn end_epoch(system: &mut System, staking: &mut Staking, at: u64) -> Vec<Event> {
-    let mut ctx = TxContext::new(Address::new([2; 32]), [(at / 1000) as u8; 32]).at(at);
-    system.initiate_epoch_change(staking, &mut ctx).unwrap();
-    ctx.into_events()
+impl Network {
+    fn new() -> Self {
+        Self::with_candidate(None)
+    }
+
+    /// The network; with `small_stake`, a fifth candidate E (`caps[4]`) registered in epoch 1
+    /// with that stake, too small for a shard.
+    fn with_candidate(small_stake: Option<u64>) -> Self {
+        let mut ctx = TxContext::new(Address::new([1; 32]), [20; 32]);
+        let (mut system, mut staking) = system_and_staking(&mut ctx);
+        let treasury = wal::init(&mut ctx).1;
+        let stakes = [STAKE; 4].into_iter().chain(small_stake);
+        let caps = (0..)
+            .zip(stakes)
+            .map(|(i, amount)| {
+                let operator = Address::new([0xb0 + i; 32]);
+                let mut node_ctx = TxContext::new(operator, [30 + i; 32]);
+                let cap =
+                    register_node(&mut staking, &format!("node-{i}"), 40 + i, 0, &mut node_ctx);
+                let stake = coin(amount, &mut ctx);
+                staking
+                    .stake_with_pool(stake, cap.node_id(), &mut ctx)
+                    .unwrap();
+                cap
+            })
+            .collect();
+        let mut payment = coin(1_000_000, &mut ctx);
+        system
+            .reserve_space(100 * MIB, 9, &mut payment, &mut ctx)
+            .unwrap();
+        let mut network = Self {
+            ctx,
+            system,
+            staking,
+            treasury,
+            caps,
+            now: 0,
+        };
+        network.end_epoch();
+        let weights: Vec<u16> = network
+            .system
+            .committee()
+            .unwrap()
+            .members()
+            .iter()
+            .map(|m| m.weight())
+            .collect();
+        assert_eq!(weights, [3, 3, 2, 2]);
+        network
+    }
+
+    /// Ends the epoch a minute after the last change; returns the events.
+    fn end_epoch(&mut self) -> Vec<Event> {
+        self.now += 60_000;
+        let mut ctx =
+            TxContext::new(Address::new([2; 32]), [(self.now / 60_000) as u8; 32]).at(self.now);
+        self.system
+            .initiate_epoch_change(&mut self.staking, &mut self.treasury, &mut ctx)
+            .unwrap();
+        ctx.into_events()
+    }
+
+    /// Node `auditor` reports `scores`.
+    fn report(&mut self, auditor: usize, scores: [u16; 4]) {
+        self.system
+            .submit_audit_scores(&self.caps[auditor], scores.to_vec(), &mut self.ctx)
+            .unwrap();
+    }
+
+    /// Active stake of node `i`'s pool.
+    fn stake_of(&self, i: usize) -> u64 {
+        self.staking
+            .pool(self.caps[i].node_id())
+            .unwrap()
+            .wal_balance()
+    }
+
+    fn stakes(&self) -> [u64; 4] {
+        [0, 1, 2, 3].map(|i| self.stake_of(i))
+    }
+
+    /// The ids of A, B, C and D.
+    fn node_ids(&self) -> Vec<ObjectId> {
+        self.caps[..4].iter().map(|cap| cap.node_id()).collect()
+    }
+}
+
+/// The `AuditScoresApplied` event among `events`.
+fn scores_applied(events: &[Event]) -> AuditScoresApplied {
+    events
+        .iter()
+        .find_map(|e| match e {
+            Event::AuditScoresApplied(applied) => Some(applied.clone()),
+            _ => None,
+        })
+        .expect("the epoch change publishes the applied scores")
 }
 
 #[test]
-fn a_node_scored_under_the_bar_gets_nothing_and_is_penalized_after_three_epochs() {
-    let (mut ctx, mut system, mut staking, caps) = two_node_network();
-    let (a, b) = (caps[0].node_id(), caps[1].node_id());
-    assert_eq!(system.committee().unwrap().members()[0].weight(), 5);
-    system
-        .submit_audit_scores(&caps[0], vec![10_000, 0], &mut ctx)
-        .unwrap();
-    system
-        .submit_audit_scores(&caps[1], vec![10_000, 10_000], &mut ctx)
-        .unwrap();
-    end_epoch(&mut system, &mut staking, 120_000);
-    assert_eq!(staking.pool(a).unwrap().wal_balance(), 1_001_000);
-    assert_eq!(staking.pool(b).unwrap().wal_balance(), 1_000_000);
-    system
-        .submit_audit_scores(&caps[0], vec![10_000, 0], &mut ctx)
-        .unwrap();
-    end_epoch(&mut system, &mut staking, 180_000);
-    system
-        .submit_audit_scores(&caps[0], vec![10_000, 0], &mut ctx)
-        .unwrap();
-    let events = end_epoch(&mut system, &mut staking, 240_000);
-    assert_eq!(staking.pool(b).unwrap().wal_balance(), 900_000);
-    assert!(
-        events
-            .iter()
-            .any(|e| e.type_name() == "events::NodePenalized")
+fn a_node_a_quorum_scores_under_the_bar_earns_nothing_and_is_burned_after_three_epochs() {
+    let mut network = Network::new();
+    let supply = network.treasury.total_supply();
+    for epoch in 0..3u16 {
+        // A, B and C (8 shards) score D at 0; D's report on itself does not count.
+        for auditor in 0..3 {
+            network.report(auditor, [10_000, 10_000, 10_000, 0]);
+        }
+        network.report(3, [10_000; 4]);
+        let events = network.end_epoch();
+        let applied = scores_applied(&events);
+        assert_eq!(applied.epoch, u32::from(epoch) + 2);
+        assert_eq!(applied.node_ids, network.node_ids());
+        assert_eq!(applied.scores, [10_000, 10_000, 10_000, 0]);
+        assert_eq!(applied.reporter_weights, [7, 7, 8, 8]);
+        assert_eq!(applied.strikes, [0, 0, 0, epoch + 1]);
+        if epoch == 0 {
+            // 1,000 FROST (epoch 2's and the genesis committee's 500) by shards to A, B, C.
+            assert_eq!(
+                network.stakes(),
+                [STAKE + 375, STAKE + 375, STAKE + 250, STAKE]
+            );
+        }
+        if epoch == 2 {
+            let penalized: Vec<&NodePenalized> = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::NodePenalized(p) => Some(p),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(penalized.len(), 1);
+            assert_eq!(
+                (penalized[0].node_id, penalized[0].burned),
+                (network.caps[3].node_id(), STAKE / 10)
+            );
+        }
+    }
+    // The penalty left D's pool and the WAL supply: it was burned.
+    assert_eq!(network.stake_of(3), STAKE - STAKE / 10);
+    let pool = network.staking.pool(network.caps[3].node_id()).unwrap();
+    assert_eq!(pool.balance_value(), STAKE - STAKE / 10);
+    assert_eq!(supply - network.treasury.total_supply(), STAKE / 10);
+    // The count restarts after the penalty.
+    let applied = scores_applied(&network.end_epoch());
+    assert_eq!(applied.strikes, [0; 4]);
+}
+
+#[test]
+fn a_coalition_of_f_shards_can_neither_sink_an_honest_node_nor_save_a_failing_one() {
+    let mut network = Network::new();
+    // A (3 shards = f) scores everyone but D at 0 and D at the full score; the honest B, C
+    // and D score everyone but D at the full score and D at 0.
+    network.report(0, [0, 0, 0, 10_000]);
+    for auditor in 1..4 {
+        network.report(auditor, [10_000, 10_000, 10_000, 0]);
+    }
+    let applied = scores_applied(&network.end_epoch());
+    assert_eq!(applied.scores, [10_000, 10_000, 10_000, 0]);
+    assert_eq!(applied.reporter_weights, [7, 7, 8, 8]);
+    assert_eq!(
+        network.stakes(),
+        [STAKE + 375, STAKE + 375, STAKE + 250, STAKE]
+    );
+}
+
+/// Every way a coalition holding at most `f` shards can report, against honest reporters
+/// who all report at or over the bar (or all under it): the score stays on the honest side
+/// of the bar.
+#[test]
+fn no_report_of_a_coalition_of_f_shards_crosses_the_bar() {
+    let bar = 5_000;
+    let honest_scores = [[10_000, 10_000, 10_000, 10_000], [0, 0, 0, 0]];
+    let coalition_scores = [0, 4_999, 5_000, 10_000];
+    for coalition in 0..3 {
+        for honest in honest_scores {
+            for lie in coalition_scores {
+                let mut network = Network::new();
+                for auditor in 0..4 {
+                    let scores = if auditor == coalition {
+                        [lie; 4]
+                    } else {
+                        honest
+                    };
+                    network.report(auditor, scores);
+                }
+                let applied = scores_applied(&network.end_epoch());
+                for (member, score) in applied.scores.iter().enumerate() {
+                    if member == coalition {
+                        continue;
+                    }
+                    assert_eq!(
+                        *score >= bar,
+                        honest[0] >= bar,
+                        "coalition {coalition} reporting {lie} moved member {member}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn one_member_scoring_everybody_at_0_changes_no_score() {
+    let mut network = Network::new();
+    // A alone reports: no node has a quorum of reports.
+    network.report(0, [0; 4]);
+    let applied = scores_applied(&network.end_epoch());
+    assert_eq!(applied.scores, [10_000; 4]);
+    assert_eq!(applied.reporter_weights, [0, 3, 3, 3]);
+    assert_eq!(
+        network.stakes(),
+        [STAKE + 300, STAKE + 300, STAKE + 200, STAKE + 200]
+    );
+    // With everyone reporting, A's zeros are outvoted.
+    network.report(0, [0; 4]);
+    for auditor in 1..4 {
+        network.report(auditor, [10_000; 4]);
+    }
+    let applied = scores_applied(&network.end_epoch());
+    assert_eq!(applied.scores, [10_000; 4]);
+    assert_eq!(
+        network.stakes(),
+        [STAKE + 450, STAKE + 450, STAKE + 300, STAKE + 300]
     );
 }
 
 #[test]
 fn nodes_nobody_reported_keep_the_full_score_and_bad_reports_are_refused() {
-    let (mut ctx, mut system, mut staking, caps) = two_node_network();
+    let mut network = Network::new();
+    let cap = network.caps[0].clone();
     assert_eq!(
-        system.submit_audit_scores(&caps[0], vec![0], &mut ctx),
+        network
+            .system
+            .submit_audit_scores(&cap, vec![0], &mut network.ctx),
         Err(system::EInvalidScores)
     );
     assert_eq!(
-        system.submit_audit_scores(&caps[0], vec![10_001, 0], &mut ctx),
+        network
+            .system
+            .submit_audit_scores(&cap, vec![10_001, 0, 0, 0], &mut network.ctx),
         Err(system::EInvalidScores)
     );
-    end_epoch(&mut system, &mut staking, 120_000);
+    network.end_epoch();
+    assert_eq!(network.stake_of(0), STAKE + 300);
+    assert_eq!(network.stake_of(3), STAKE + 200);
+    assert_eq!(network.system.score_bar().unwrap(), 5_000);
+}
+
+#[test]
+fn candidates_without_enough_stake_are_removed_and_their_pools_closed() {
+    // E registered in epoch 1 with 1 WAL, under the 100 WAL minimum: D'Hondt gives it no
+    // shard, and it survived the end of the epoch it registered in.
+    let mut network = Network::with_candidate(Some(WAL));
+    let e = network.caps[4].node_id();
+    assert!(network.staking.node_ids().contains(&e));
+    let mut staker = TxContext::new(Address::new([0xe0; 32]), [70; 32]);
+    let stake = coin(2 * WAL, &mut staker);
+    let staked = network
+        .staking
+        .stake_with_pool(stake, e, &mut staker)
+        .unwrap();
+    // Epoch 2 ends: E, registered before it, outside the committee and with 3 WAL (1 active,
+    // 2 pending) is removed; its pool is closed.
+    let events = network.end_epoch();
     assert_eq!(
-        staking.pool(caps[0].node_id()).unwrap().wal_balance(),
-        1_000_500
+        events.last(),
+        Some(&Event::CandidateRemoved(CandidateRemoved {
+            epoch: 3,
+            node_id: e
+        }))
     );
+    assert_eq!(network.staking.node_ids(), network.node_ids());
+    assert!(network.staking.pool(e).unwrap().is_closed());
+    // The stake that joined at the epoch change is withdrawn at once, in full.
     assert_eq!(
-        staking.pool(caps[1].node_id()).unwrap().wal_balance(),
-        1_000_500
+        network
+            .staking
+            .withdraw_stake(staked, &mut staker)
+            .unwrap()
+            .value(),
+        2 * WAL
     );
-    assert_eq!(system.score_bar().unwrap(), 5_000);
+    let refused = coin(WAL, &mut staker);
+    assert_eq!(
+        network.staking.stake_with_pool(refused, e, &mut staker),
+        Err(staking_pool::EPoolClosed)
+    );
+    // Committee members stay whatever the minimum: nothing else is removed.
+    network.system.set_parameter(10, 10_000_000 * WAL).unwrap();
+    assert_eq!(network.system.min_node_stake().unwrap(), 10_000_000 * WAL);
+    let events = network.end_epoch();
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.type_name() == "events::CandidateRemoved")
+    );
+    assert_eq!(network.staking.node_ids().len(), 4);
 }
 
 #[test]
@@ -456,17 +700,29 @@ fn governance_aborts_match_the_move_module() {
         governance::check_parameter(0, 10_001),
         Err(EInvalidParameter)
     );
-    assert_eq!(governance::check_parameter(9, 1), Err(EInvalidParameter));
+    assert_eq!(governance::check_parameter(11, 1), Err(EInvalidParameter));
     governance::check_parameter(5, 1_000).unwrap();
+    assert_eq!(governance::check_parameter(9, 0), Err(EInvalidParameter));
+    assert_eq!(governance::check_parameter(9, 65), Err(EInvalidParameter));
+    governance::check_parameter(9, 64).unwrap();
+    assert_eq!(
+        governance::check_parameter(10, WAL - 1),
+        Err(EInvalidParameter)
+    );
+    assert_eq!(
+        governance::check_parameter(10, 10_000_000 * WAL + 1),
+        Err(EInvalidParameter)
+    );
+    governance::check_parameter(10, 500 * WAL).unwrap();
     let operator = Address::new([0xd0; 32]);
     let mut ctx = TxContext::new(operator, [60; 32]);
     let (mut system, mut staking) = system_and_staking(&mut ctx);
     let cap = register_node(&mut staking, "node", 61, 0, &mut ctx);
-    let big = wal(1_000_000_000_000, &mut ctx);
+    let big = coin(1_000_000_000_000, &mut ctx);
     let big = staking
         .stake_with_pool(big, cap.node_id(), &mut ctx)
         .unwrap();
-    let small = wal(999_999_999_999, &mut ctx);
+    let small = coin(999_999_999_999, &mut ctx);
     let small = staking
         .stake_with_pool(small, cap.node_id(), &mut ctx)
         .unwrap();
@@ -475,9 +731,10 @@ fn governance_aborts_match_the_move_module() {
         Some(EIneligibleStake),
         "not active yet"
     );
+    let mut treasury = wal::init(&mut ctx).1;
     let mut later = TxContext::new(operator, [62; 32]).at(60_000);
     system
-        .initiate_epoch_change(&mut staking, &mut later)
+        .initiate_epoch_change(&mut staking, &mut treasury, &mut later)
         .unwrap();
     assert_eq!(
         governance::create_proposal(&staking, &system, &small, 3, 9, &mut ctx).err(),
@@ -502,7 +759,7 @@ fn governance_aborts_match_the_move_module() {
     assert_eq!(proposal.tally(), (1_000_000_000_000, 999_999_999_999, 0));
     let mut after = TxContext::new(operator, [63; 32]).at(120_000);
     system
-        .initiate_epoch_change(&mut staking, &mut after)
+        .initiate_epoch_change(&mut staking, &mut treasury, &mut after)
         .unwrap();
     assert_eq!(proposal.vote(&staking, &big, 1, &mut ctx), Err(EWrongPhase));
     assert!(
@@ -525,7 +782,7 @@ fn governance_aborts_match_the_move_module() {
     longer.vote(&staking, &big, 1, &mut ctx).unwrap();
     let mut next = TxContext::new(operator, [64; 32]).at(180_000);
     system
-        .initiate_epoch_change(&mut staking, &mut next)
+        .initiate_epoch_change(&mut staking, &mut treasury, &mut next)
         .unwrap();
     longer.vote(&staking, &small, 1, &mut ctx).unwrap();
     assert_eq!(
@@ -536,36 +793,57 @@ fn governance_aborts_match_the_move_module() {
 
 #[test]
 fn prices_follow_the_votes_of_two_thirds_of_the_shards() {
-    let (_, mut system, mut staking, caps) = two_node_network();
-    staking.set_price_votes(&caps[0], 20, 8).unwrap();
-    staking.set_price_votes(&caps[1], 30, 7).unwrap();
-    assert_eq!(staking.price_votes(caps[0].node_id()).unwrap(), (20, 8));
+    let mut network = Network::new();
+    let votes = [(20, 8), (30, 7), (30, 7), (20, 8)];
+    for (cap, (storage, write)) in network.caps.iter().zip(votes) {
+        network
+            .staking
+            .set_price_votes(cap, storage, write)
+            .unwrap();
+    }
     assert_eq!(
-        staking.set_price_votes(&caps[0], 0, 1),
+        network
+            .staking
+            .price_votes(network.caps[0].node_id())
+            .unwrap(),
+        (20, 8)
+    );
+    assert_eq!(
+        network.staking.set_price_votes(&network.caps[0], 0, 1),
         Err(walrus_chain::contract::staking::EInvalidPriceVote)
     );
-    end_epoch(&mut system, &mut staking, 120_000);
-    assert_eq!(system.storage_price_per_unit_size().unwrap(), 30);
-    assert_eq!(system.write_price_per_unit_size().unwrap(), 8);
+    network.end_epoch();
+    // 5 + 5 shards voted each price, 7 needed: the higher vote is the lowest price 7 shards
+    // accept.
+    assert_eq!(network.system.storage_price_per_unit_size().unwrap(), 30);
+    assert_eq!(network.system.write_price_per_unit_size().unwrap(), 8);
     // Governance raises the storage price floor above the votes.
-    system.set_parameter(3, 40).unwrap();
-    assert_eq!(system.storage_price_per_unit_size().unwrap(), 40);
-    end_epoch(&mut system, &mut staking, 180_000);
-    assert_eq!(system.storage_price_per_unit_size().unwrap(), 40);
+    network.system.set_parameter(3, 40).unwrap();
+    assert_eq!(network.system.storage_price_per_unit_size().unwrap(), 40);
+    network.end_epoch();
+    assert_eq!(network.system.storage_price_per_unit_size().unwrap(), 40);
 }
 
 #[test]
 fn nodes_that_did_not_vote_keep_the_price() {
-    let (_, mut system, mut staking, caps) = two_node_network();
-    staking.set_price_votes(&caps[0], 1, 1).unwrap();
-    end_epoch(&mut system, &mut staking, 120_000);
-    assert_eq!(system.storage_price_per_unit_size().unwrap(), 5);
-    assert_eq!(system.write_price_per_unit_size().unwrap(), 7);
+    let mut network = Network::new();
+    network
+        .staking
+        .set_price_votes(&network.caps[0], 1, 1)
+        .unwrap();
+    network.end_epoch();
+    assert_eq!(network.system.storage_price_per_unit_size().unwrap(), 5);
+    assert_eq!(network.system.write_price_per_unit_size().unwrap(), 7);
 }
 
 #[test]
 fn the_epoch_change_is_done_when_two_thirds_of_the_shards_synced() {
-    let (mut ctx, mut system, _, caps) = two_node_network();
+    let Network {
+        mut ctx,
+        mut system,
+        caps,
+        ..
+    } = Network::new();
     assert!(!system.is_epoch_sync_done().unwrap());
     assert_eq!(
         system.epoch_sync_done(&caps[0], 1, &mut ctx),
@@ -573,8 +851,9 @@ fn the_epoch_change_is_done_when_two_thirds_of_the_shards_synced() {
     );
     system.epoch_sync_done(&caps[0], 2, &mut ctx).unwrap();
     system.epoch_sync_done(&caps[0], 2, &mut ctx).unwrap();
-    assert!(!system.is_epoch_sync_done().unwrap());
     system.epoch_sync_done(&caps[1], 2, &mut ctx).unwrap();
+    assert!(!system.is_epoch_sync_done().unwrap());
+    system.epoch_sync_done(&caps[2], 2, &mut ctx).unwrap();
     assert!(system.is_epoch_sync_done().unwrap());
     assert!(
         ctx.events()
@@ -590,7 +869,7 @@ fn anyone_funds_and_extends_a_shared_blob() {
     let vectors = certificates();
     let ctx = &mut ctx(70);
     let mut system = system(ctx);
-    let mut payment = wal(1_000_000, ctx);
+    let mut payment = coin(1_000_000, ctx);
     let blob_vector = &vectors["certified_blob"];
     let blob_id = BlobId(u256(&blob_vector["blob_id_u256"]));
     let root = Digest(u256(&blob_vector["root_u256"]));
@@ -619,12 +898,12 @@ fn anyone_funds_and_extends_a_shared_blob() {
         )
         .unwrap();
     let mut shared = shared_blob::new(blob, ctx).unwrap();
-    shared.fund(wal(4, ctx));
+    shared.fund(coin(4, ctx));
     assert_eq!(
         shared.extend(&mut system, 1, ctx),
         Err(system::EInsufficientPayment)
     );
-    shared.fund(wal(96, ctx));
+    shared.fund(coin(96, ctx));
     shared.extend(&mut system, 3, ctx).unwrap();
     assert_eq!((shared.blob().end_epoch(), shared.funds()), (6, 85));
 }

@@ -5,7 +5,7 @@ mod common;
 use common::{bytes, certificates, u256};
 use sui_sdk_types::Address;
 use walrus_chain::{
-    contract::{ObjectId, system, wal},
+    contract::{ObjectId, events::Event, system, wal},
     ledger::{
         Call, ExecutionStatus, LOG_FILE, Ledger, LedgerError, LedgerState, ObjectData, Owner,
         Publication, SignedTransaction, TransactionData, TransactionEffects, TransactionError,
@@ -34,7 +34,7 @@ fn submit(
     }
     .sign(key)
     .unwrap();
-    ledger.execute(&transaction, 0)
+    ledger.execute(&transaction, 0, &[0; 32])
 }
 
 /// Like [`submit`], and the transaction must succeed.
@@ -236,7 +236,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
         signature: stranger.sign(b"anything").unwrap(),
     };
     assert!(matches!(
-        ledger.execute(&forged, 0),
+        ledger.execute(&forged, 0, &[0; 32]),
         Err(TransactionError::InvalidSignature(_))
     ));
     let mut tampered = TransactionData {
@@ -248,7 +248,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
     .unwrap();
     tampered.data.nonce = 2;
     assert!(matches!(
-        ledger.execute(&tampered, 0),
+        ledger.execute(&tampered, 0, &[0; 32]),
         Err(TransactionError::InvalidSignature(_))
     ));
 
@@ -310,13 +310,13 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
     .sign(&publisher)
     .unwrap();
     assert_eq!(
-        ledger.execute(&split, 0).unwrap().status,
+        ledger.execute(&split, 0, &[0; 32]).unwrap().status,
         ExecutionStatus::Success
     );
     let after_first = objects(&ledger);
     assert_ne!(after_first, before, "the split changed the objects");
     assert!(matches!(
-        ledger.execute(&split, 0),
+        ledger.execute(&split, 0, &[0; 32]),
         Err(TransactionError::AlreadyExecuted(_))
     ));
     assert_eq!(objects(&ledger), after_first);
@@ -632,11 +632,16 @@ fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
     let publisher = key(1);
     let mut ledger = durable_genesis(dir.path(), &publisher, 1_000);
     let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
+    let treasury = ledger.publication().treasury;
     let change = |nonce| {
         signed(
             &key(2),
             nonce,
-            vec![Call::InitiateEpochChange { system, staking }],
+            vec![Call::InitiateEpochChange {
+                system,
+                staking,
+                treasury,
+            }],
         )
     };
     let early = ledger.execute_batch(vec![change(1)], 30_000).unwrap();
@@ -647,6 +652,7 @@ fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
             abort: walrus_chain::contract::system::EEpochNotOver
         }
     );
+    let last_checkpoint = ledger.last_checkpoint_digest();
     let on_time = ledger.execute_batch(vec![change(2)], 61_000).unwrap();
     let effects = on_time[0].as_ref().unwrap();
     assert_eq!(effects.status, ExecutionStatus::Success);
@@ -654,20 +660,36 @@ fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
     assert_eq!(
         kinds,
         [
+            "events::AuditScoresApplied",
             "events::RewardsDistributed",
             "events::EpochChangeStart",
+            "events::AuditChallengeSeed",
             "events::CommitteeSelected"
         ]
     );
+    // The seed is the transaction's randomness: the last sealed checkpoint's digest and the
+    // transaction digest.
+    let seed = walrus_chain::contract::transaction_randomness(&last_checkpoint, &effects.digest.0);
+    let Event::AuditChallengeSeed(announced) = &effects.events[3] else {
+        panic!("not the seed");
+    };
+    assert_eq!((announced.epoch, announced.seed.as_slice()), (2, &seed[..]));
     let ObjectData::System(system_object) = &ledger.state().object(&system).unwrap().data else {
         panic!("not the system");
     };
     assert_eq!(system_object.epoch().unwrap(), 2);
     assert_eq!(system_object.epoch_start_ms().unwrap(), 61_000);
+    assert_eq!(system_object.challenge_seed().unwrap(), seed);
     let digest = ledger.state().state_digest();
+    let checkpoint = ledger.last_checkpoint_digest();
     drop(ledger);
     let replayed = Ledger::open(dir.path(), publisher.address()).unwrap();
     assert_eq!(replayed.state().state_digest(), digest);
+    assert_eq!(replayed.last_checkpoint_digest(), checkpoint);
+    let ObjectData::System(system_object) = &replayed.state().object(&system).unwrap().data else {
+        panic!("not the system");
+    };
+    assert_eq!(system_object.challenge_seed().unwrap(), seed);
 }
 
 /// Executes one call at `at` (the nonce too, so calls at distinct times are distinct) and
@@ -761,7 +783,11 @@ fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
         1,
     );
     // The stake activates with the epoch change.
-    let change = Call::InitiateEpochChange { system, staking };
+    let change = Call::InitiateEpochChange {
+        system,
+        staking,
+        treasury: ledger.publication().treasury,
+    };
     succeed_at(&mut ledger, &voter, change.clone(), 60_000);
     let create = Call::CreateProposal {
         staking,
@@ -811,7 +837,11 @@ fn expired_storage_and_double_votes_abort_and_change_nothing() {
     let mut ledger = durable_genesis(dir.path(), &publisher, 0);
     let publication = *ledger.publication();
     let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
-    let change = Call::InitiateEpochChange { system, staking };
+    let change = Call::InitiateEpochChange {
+        system,
+        staking,
+        treasury: ledger.publication().treasury,
+    };
 
     // Storage for epoch 1 only, used after it ended.
     let reserve = Call::ReserveSpace {

@@ -504,7 +504,11 @@ fn scenario(dir: &std::path::Path) -> Ledger {
         ],
         28,
     );
-    let change = Call::InitiateEpochChange { system, staking };
+    let change = Call::InitiateEpochChange {
+        system,
+        staking,
+        treasury: chain.ledger.publication().treasury,
+    };
 
     // Epoch 2: the committee is A and B. A scores B 0 (B's strike 1), both sync, a
     // proposal is made and voted, the small stake asks to leave.

@@ -23,7 +23,7 @@ use super::{
 const GENESIS_QUORUM_BPS: i64 = 2_000;
 
 /// The governed parameters: id and name.
-const PARAMETERS: [(u8, &str); 9] = [
+const PARAMETERS: [(u8, &str); 11] = [
     (governance::SCORE_BAR, "SCORE_BAR"),
     (governance::PENALTY_SHARE, "PENALTY_SHARE"),
     (governance::PENALTY_EPOCHS, "PENALTY_EPOCHS"),
@@ -33,6 +33,8 @@ const PARAMETERS: [(u8, &str); 9] = [
     (governance::MAX_EPOCHS_AHEAD, "MAX_EPOCHS_AHEAD"),
     (governance::VOTING_EPOCHS, "VOTING_EPOCHS"),
     (governance::QUORUM, "QUORUM"),
+    (governance::AUDIT_BLOBS, "AUDIT_BLOBS"),
+    (governance::MIN_NODE_STAKE, "MIN_NODE_STAKE"),
 ];
 
 fn parameter_name(id: i16) -> String {

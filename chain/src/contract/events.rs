@@ -274,6 +274,16 @@ pub struct AuditScoresApplied {
     pub strikes: Vec<u16>,
 }
 
+/// A candidate was removed at the start of an epoch (registered before the ended epoch,
+/// outside the new committee, under the minimum stake); its pool is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateRemoved {
+    /// The epoch that started.
+    pub epoch: u32,
+    /// The node.
+    pub node_id: ObjectId,
+}
+
 /// Any event of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
@@ -317,6 +327,8 @@ pub enum Event {
     AuditChallengeSeed(AuditChallengeSeed),
     /// See [`AuditScoresApplied`].
     AuditScoresApplied(AuditScoresApplied),
+    /// See [`CandidateRemoved`].
+    CandidateRemoved(CandidateRemoved),
 }
 
 /// Everything that goes by event kind, generated from one list of the kinds: the Move type
@@ -387,5 +399,6 @@ event_kinds!(
     EpochChangeDone,
     EpochChangeStart,
     AuditChallengeSeed,
-    AuditScoresApplied
+    AuditScoresApplied,
+    CandidateRemoved
 );

@@ -33,6 +33,13 @@ pub const MAX_EPOCHS_AHEAD: u8 = 6;
 pub const VOTING_EPOCHS: u8 = 7;
 /// Votes needed, in basis points of the active stake.
 pub const QUORUM: u8 = 8;
+/// Certified blobs each auditor challenges per member per epoch.
+pub const AUDIT_BLOBS: u8 = 9;
+/// Stake a candidate needs to stay registered, in FROST.
+pub const MIN_NODE_STAKE: u8 = 10;
+/// Bounds of the minimum node stake, in FROST: 1 WAL to 10,000,000 WAL.
+pub const MIN_NODE_STAKE_BOUNDS: std::ops::RangeInclusive<u64> =
+    1_000_000_000..=10_000_000_000_000_000;
 /// The smallest principal that may propose, in FROST (1,000 WAL).
 pub const MIN_PROPOSER_STAKE: u64 = 1_000_000_000_000;
 /// Vote choices.
@@ -85,6 +92,8 @@ pub fn check_parameter(parameter: u8, value: u64) -> Result<(), MoveAbort> {
         MAX_EPOCHS_AHEAD => (1..=104).contains(&value),
         VOTING_EPOCHS => (1..=10).contains(&value),
         QUORUM => (100..=10_000).contains(&value),
+        AUDIT_BLOBS => (1..=64).contains(&value),
+        MIN_NODE_STAKE => MIN_NODE_STAKE_BOUNDS.contains(&value),
         _ => false,
     };
     ensure(valid, EInvalidParameter)

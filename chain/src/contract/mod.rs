@@ -22,4 +22,4 @@ pub mod system;
 pub mod wal;
 
 pub use abort::{ArithmeticError, MoveAbort, ensure};
-pub use context::{ObjectId, TxContext};
+pub use context::{ObjectId, TxContext, transaction_randomness};

@@ -1,5 +1,5 @@
-//! Mirror of `walrus::rewards`: pool exchange rates, the shard-weighted median of audit
-//! scores, and the split of an epoch's rewards by shards and scores with commission.
+//! Mirror of `walrus::rewards`: pool exchange rates, the strict-majority shard-weighted
+//! median of audit scores, and the split of an epoch's rewards by shards and scores with commission.
 
 use serde::{Deserialize, Serialize};
 
@@ -71,9 +71,10 @@ impl PoolExchangeRate {
     }
 }
 
-/// The shard-weighted median of the scores auditors reported: the smallest reported score
-/// such that auditors holding at least half of the reporting weight reported at most it.
-/// Full score when nobody reported.
+/// The shard-weighted median with strict-majority rounding: the lowest reported score `s`
+/// such that auditors reporting at most `s` hold more than half of the reporting weight; the
+/// full score when nobody reported. Auditors holding half of the weight or less can
+/// therefore neither pull the median under nor lift it over what the others reported.
 pub fn weighted_median(scores: &[u16], weights: &[u16]) -> Result<u16, MoveAbort> {
     ensure(scores.len() == weights.len(), ELengthMismatch)?;
     ensure(scores.iter().all(|s| *s <= MAX_SCORE), EOutOfRange)?;
@@ -90,7 +91,7 @@ pub fn weighted_median(scores: &[u16], weights: &[u16]) -> Result<u16, MoveAbort
     let mut cumulative = 0u64;
     for (score, weight) in reports {
         cumulative += u64::from(weight);
-        if 2 * cumulative >= total {
+        if 2 * cumulative > total {
             return Ok(score);
         }
     }
@@ -158,7 +159,7 @@ mod tests {
     }
 
     #[test]
-    fn the_median_needs_half_of_the_weight() {
+    fn the_median_needs_more_than_half_of_the_weight() {
         assert_eq!(weighted_median(&[], &[]).unwrap(), MAX_SCORE);
         assert_eq!(
             weighted_median(&[9000, 100, 8000], &[1, 1, 1]).unwrap(),
@@ -166,7 +167,10 @@ mod tests {
         );
         // A minority of auditors cannot drag the score down.
         assert_eq!(weighted_median(&[0, 10_000], &[3, 7]).unwrap(), 10_000);
-        assert_eq!(weighted_median(&[0, 10_000], &[5, 5]).unwrap(), 0);
+        // Exactly half of the weight decides nothing either way.
+        assert_eq!(weighted_median(&[0, 10_000], &[5, 5]).unwrap(), 10_000);
+        assert_eq!(weighted_median(&[10_000, 0], &[5, 5]).unwrap(), 10_000);
+        assert_eq!(weighted_median(&[0, 10_000], &[6, 5]).unwrap(), 0);
         assert_eq!(weighted_median(&[1], &[1, 2]), Err(ELengthMismatch));
         assert_eq!(weighted_median(&[10_001], &[1]), Err(EOutOfRange));
     }

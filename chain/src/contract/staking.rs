@@ -1,4 +1,7 @@
-//! Mirror of `walrus::staking`: the registry of storage nodes and their pools.
+//! Mirror of `walrus::staking`: the registry of storage nodes and their pools. The candidate
+//! list is bounded ([`MAX_CANDIDATES`]) because every epoch change visits each candidate;
+//! candidates without enough stake are removed from it at epoch changes, and their pools
+//! closed.
 
 use serde::{Deserialize, Serialize};
 use walrus_core::keys::bls::{BlsPublicKey, BlsSignature};
@@ -10,13 +13,19 @@ use super::{
     events::{NodeRegistered, Staked, WithdrawRequested, Withdrawn},
     messages::proof_of_possession_message,
     staking_pool::{self, StakedWal, StakingPool},
-    wal::{Balance, Coin},
+    wal::{Balance, Coin, ProtectedTreasury},
 };
 
 /// Longest node name, in bytes.
 pub const MAX_NODE_NAME_LENGTH: usize = 100;
 /// Longest network address, in bytes.
 pub const MAX_NETWORK_ADDRESS_LENGTH: usize = 100;
+/// Most registered candidates. An epoch change makes at most 8 dynamic-field accesses per
+/// candidate on Sui (`ObjectTable` accesses count 2: the field and the object): advancing its
+/// pool (borrow 2, the new exchange rate 1), ranking it (borrow 2), and then either its
+/// penalty (contains 1, borrow 2) or its removal (borrow 2). 120 x 8 = 960 stays under the
+/// 1,000 accesses a transaction may make, with room for the system's own state.
+pub const MAX_CANDIDATES: usize = 120;
 
 abort_codes!("staking" {
     /// The proof of possession does not verify for the sender, key and epoch.
@@ -29,6 +38,8 @@ abort_codes!("staking" {
     EUnknownNode = 1103,
     /// A price vote of zero.
     EInvalidPriceVote = 1104,
+    /// `MAX_CANDIDATES` candidates are registered; wait for an epoch change to remove some.
+    ETooManyCandidates = 1105,
 });
 
 /// What a node tells the network about itself.
@@ -57,22 +68,45 @@ impl StorageNodeCap {
     }
 }
 
-/// A registered node: its information, pool and price votes (0: no vote yet).
+/// A registered node: its information, pool, price votes (0: no vote yet) and the epoch it
+/// registered in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
     info: NodeInfo,
     pool: StakingPool,
     storage_price_vote: u64,
     write_price_vote: u64,
+    registered_epoch: u32,
 }
 
-/// The shared registry of nodes.
+/// The shared registry of nodes: every node ever registered (removed ones keep their closed
+/// pool for withdrawals), and the list of current candidates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Staking {
     /// Object id.
     pub id: ObjectId,
     epoch: u32,
     nodes: Vec<(ObjectId, Node)>,
+    node_ids: Vec<ObjectId>,
+}
+
+/// What an epoch change needs of the candidates (see [`Staking::candidates`]), each list in
+/// ranking order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidates {
+    /// The most staked candidates with stake, the most staked first.
+    pub node_ids: Vec<ObjectId>,
+    /// Their active stake.
+    pub stakes: Vec<u64>,
+    /// Their BLS public keys.
+    pub public_keys: Vec<Vec<u8>>,
+    /// Their storage price votes (0: none).
+    pub storage_price_votes: Vec<u64>,
+    /// Their write price votes (0: none).
+    pub write_price_votes: Vec<u64>,
+    /// Every candidate registered before the given epoch with too little stake, in
+    /// registration order.
+    pub under_staked: Vec<ObjectId>,
 }
 
 /// A registry at `epoch` (created with the system).
@@ -81,12 +115,13 @@ pub fn new(epoch: u32, ctx: &mut TxContext) -> Staking {
         id: ctx.fresh_id(),
         epoch,
         nodes: Vec::new(),
+        node_ids: Vec::new(),
     }
 }
 
 impl Staking {
     /// Registers the sender's node after checking its proof of possession for the sender and
-    /// the current epoch.
+    /// the current epoch; at most [`MAX_CANDIDATES`] candidates are registered at a time.
     pub fn register_candidate(
         &mut self,
         name: String,
@@ -96,6 +131,7 @@ impl Staking {
         commission_rate: u16,
         ctx: &mut TxContext,
     ) -> Result<StorageNodeCap, MoveAbort> {
+        ensure(self.node_ids.len() < MAX_CANDIDATES, ETooManyCandidates)?;
         ensure(name.len() <= MAX_NODE_NAME_LENGTH, ENameTooLong)?;
         ensure(
             network_address.len() <= MAX_NETWORK_ADDRESS_LENGTH,
@@ -130,8 +166,10 @@ impl Staking {
                 pool,
                 storage_price_vote: 0,
                 write_price_vote: 0,
+                registered_epoch: self.epoch,
             },
         ));
+        self.node_ids.push(node_id);
         Ok(StorageNodeCap {
             id: ctx.fresh_id(),
             node_id,
@@ -146,15 +184,26 @@ impl Staking {
             .ok_or(EUnknownNode)
     }
 
-    fn pool_mut(&mut self, node_id: ObjectId) -> Result<&mut StakingPool, MoveAbort> {
+    fn node_mut(&mut self, node_id: ObjectId) -> Result<&mut Node, MoveAbort> {
         self.nodes
             .iter_mut()
             .find(|(id, _)| *id == node_id)
-            .map(|(_, node)| &mut node.pool)
+            .map(|(_, node)| node)
             .ok_or(EUnknownNode)
     }
 
-    /// Stakes `to_stake` with node `node_id`.
+    fn pool_mut(&mut self, node_id: ObjectId) -> Result<&mut StakingPool, MoveAbort> {
+        Ok(&mut self.node_mut(node_id)?.pool)
+    }
+
+    /// The candidates' nodes, in registration order.
+    fn candidate_nodes(&self) -> impl Iterator<Item = (ObjectId, &Node)> {
+        self.node_ids
+            .iter()
+            .map(|id| (*id, self.node(*id).expect("candidates are registered")))
+    }
+
+    /// Stakes `to_stake` with node `node_id`; a removed node's pool takes no stake.
     pub fn stake_with_pool(
         &mut self,
         to_stake: Coin,
@@ -175,7 +224,7 @@ impl Staking {
         Ok(staked)
     }
 
-    /// Asks to withdraw active stake.
+    /// Asks to withdraw active stake (from a closed pool, withdraw directly instead).
     pub fn request_withdraw_stake(
         &mut self,
         staked: &mut StakedWal,
@@ -195,7 +244,8 @@ impl Staking {
         Ok(())
     }
 
-    /// Withdraws stake that is not active yet, or whose withdrawal epoch has come.
+    /// Withdraws stake that is not active yet, whose withdrawal epoch has come, or that is in
+    /// a closed pool.
     pub fn withdraw_stake(
         &mut self,
         staked: StakedWal,
@@ -230,12 +280,7 @@ impl Staking {
         write_price: u64,
     ) -> Result<(), MoveAbort> {
         ensure(storage_price > 0 && write_price > 0, EInvalidPriceVote)?;
-        let node = self
-            .nodes
-            .iter_mut()
-            .find(|(id, _)| *id == cap.node_id)
-            .map(|(_, node)| node)
-            .ok_or(EUnknownNode)?;
+        let node = self.node_mut(cap.node_id)?;
         node.storage_price_vote = storage_price;
         node.write_price_vote = write_price;
         Ok(())
@@ -257,14 +302,17 @@ impl Staking {
         Ok(Coin::from_balance(commission, ctx))
     }
 
-    /// Advances every pool to `new_epoch`, paying each node its reward; returns the rewards
-    /// of nodes that have no pool here (the genesis committee's).
+    /// Advances every candidate's pool to `new_epoch`, paying each node its reward; returns
+    /// the rewards of nodes that have no pool here (the genesis committee's).
     pub fn advance_epoch(
         &mut self,
         mut rewards: Vec<(ObjectId, Balance)>,
         new_epoch: u32,
     ) -> Result<Balance, MoveAbort> {
         for (id, node) in &mut self.nodes {
+            if !self.node_ids.contains(id) {
+                continue;
+            }
             let reward = match rewards.iter().position(|(node_id, _)| node_id == id) {
                 Some(index) => rewards.remove(index).1,
                 None => Balance::zero(),
@@ -279,44 +327,76 @@ impl Staking {
         Ok(leftover)
     }
 
-    /// Up to `max` nodes with stake, the most staked first (the earlier registered on a
-    /// tie), with their stake and public key.
-    pub fn candidates(&self, max: usize) -> (Vec<ObjectId>, Vec<u64>, Vec<Vec<u8>>) {
-        let mut ranked: Vec<(ObjectId, u64, Vec<u8>)> = self
-            .nodes
-            .iter()
+    /// Ranks the candidates for the next committee: up to `max` candidates with stake, the
+    /// most staked first (the earlier registered on a tie), with their stake, public key and
+    /// price votes; and, apart, every candidate registered before `registered_before` whose
+    /// active and pending stake is under `min_stake` (to be removed unless it joins the
+    /// committee).
+    pub fn candidates(&self, max: usize, min_stake: u64, registered_before: u32) -> Candidates {
+        let under_staked = self
+            .candidate_nodes()
+            .filter(|(_, node)| {
+                node.registered_epoch < registered_before
+                    && node.pool.wal_balance() + node.pool.pending_stake() < min_stake
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let mut ranked: Vec<(ObjectId, &Node)> = self
+            .candidate_nodes()
             .filter(|(_, node)| node.pool.wal_balance() > 0)
-            .map(|(id, node)| (*id, node.pool.wal_balance(), node.info.public_key.clone()))
             .collect();
         // Stable: ties keep registration order.
-        ranked.sort_by_key(|candidate| std::cmp::Reverse(candidate.1));
+        ranked.sort_by_key(|(_, node)| std::cmp::Reverse(node.pool.wal_balance()));
         ranked.truncate(max);
-        let mut ids = Vec::new();
-        let mut stakes = Vec::new();
-        let mut keys = Vec::new();
-        for (id, stake, key) in ranked {
-            ids.push(id);
-            stakes.push(stake);
-            keys.push(key);
+        Candidates {
+            node_ids: ranked.iter().map(|(id, _)| *id).collect(),
+            stakes: ranked.iter().map(|(_, n)| n.pool.wal_balance()).collect(),
+            public_keys: ranked
+                .iter()
+                .map(|(_, n)| n.info.public_key.clone())
+                .collect(),
+            storage_price_votes: ranked.iter().map(|(_, n)| n.storage_price_vote).collect(),
+            write_price_votes: ranked.iter().map(|(_, n)| n.write_price_vote).collect(),
+            under_staked,
         }
-        (ids, stakes, keys)
     }
 
-    /// Active stake of all pools, in FROST.
-    pub fn total_stake(&self) -> u64 {
-        self.nodes
+    /// Removes `node_id` from the candidates and closes its pool: nobody can stake with it,
+    /// and its stakers withdraw at once.
+    pub fn remove_candidate(&mut self, node_id: ObjectId) -> Result<(), MoveAbort> {
+        let index = self
+            .node_ids
             .iter()
+            .position(|id| *id == node_id)
+            .ok_or(EUnknownNode)?;
+        self.node_ids.remove(index);
+        self.pool_mut(node_id)?.close();
+        Ok(())
+    }
+
+    /// Active stake of all candidates' pools, in FROST.
+    pub fn total_stake(&self) -> u64 {
+        self.candidate_nodes()
             .map(|(_, node)| node.pool.wal_balance())
             .sum()
     }
 
-    /// Takes `share` basis points of node `node_id`'s stake as a penalty; returns the FROST
-    /// taken (0 for a node without a pool here).
-    pub fn slash(&mut self, node_id: ObjectId, share: u16) -> Result<u64, MoveAbort> {
-        match self.pool_mut(node_id) {
-            Ok(pool) => pool.slash(share),
-            Err(_) => Ok(0),
-        }
+    /// Takes `share` basis points of node `node_id`'s stake out of its pool and burns it
+    /// through `treasury`; returns the FROST burned (0 for a node without a pool here).
+    pub fn slash(
+        &mut self,
+        node_id: ObjectId,
+        share: u16,
+        treasury: &mut ProtectedTreasury,
+        ctx: &mut TxContext,
+    ) -> Result<u64, MoveAbort> {
+        let Ok(pool) = self.pool_mut(node_id) else {
+            return Ok(0);
+        };
+        let penalty = pool.slash(share)?;
+        let burned = penalty.value();
+        treasury.burn(Coin::from_balance(penalty, ctx));
+        Ok(burned)
     }
 
     /// The current epoch.
@@ -324,9 +404,9 @@ impl Staking {
         self.epoch
     }
 
-    /// Ids of the registered nodes, in registration order.
-    pub fn node_ids(&self) -> Vec<ObjectId> {
-        self.nodes.iter().map(|(id, _)| *id).collect()
+    /// Ids of the candidates (registered and not removed), in registration order.
+    pub fn node_ids(&self) -> &[ObjectId] {
+        &self.node_ids
     }
 
     /// A node's information.
@@ -334,7 +414,7 @@ impl Staking {
         Ok(&self.node(node_id)?.info)
     }
 
-    /// A node's pool.
+    /// A node's pool (also a removed node's closed one).
     pub fn pool(&self, node_id: ObjectId) -> Result<&StakingPool, MoveAbort> {
         Ok(&self.node(node_id)?.pool)
     }
@@ -385,7 +465,7 @@ mod tests {
             Err(EInvalidProofOfPossession)
         );
         let cap = register(&mut staking, "node-0", "127.0.0.1:9185", ctx).unwrap();
-        assert_eq!(staking.node_ids(), vec![cap.node_id()]);
+        assert_eq!(staking.node_ids(), [cap.node_id()]);
         assert_eq!(staking.node_info(cap.node_id()).unwrap().name, "node-0");
 
         let (mut supply, _) = wal::init(ctx);
@@ -410,5 +490,73 @@ mod tests {
                 "events::Withdrawn"
             ]
         );
+    }
+
+    /// A registry with `count` candidates of the same operator key.
+    fn registry(count: usize, ctx: &mut TxContext) -> (Staking, Vec<StorageNodeCap>) {
+        let mut staking = new(1, ctx);
+        let key = node_key();
+        let public_key = key.public_key().as_bytes().to_vec();
+        let proof = ProofOfPossession::create(&key, 1, ctx.sender());
+        let proof = proof.signature.as_bytes().to_vec();
+        let caps = (0..count)
+            .map(|_| {
+                staking
+                    .register_candidate(
+                        "n".to_owned(),
+                        "a".to_owned(),
+                        public_key.clone(),
+                        &proof,
+                        0,
+                        ctx,
+                    )
+                    .unwrap()
+            })
+            .collect();
+        (staking, caps)
+    }
+
+    #[test]
+    fn registrations_beyond_the_maximum_are_refused() {
+        let ctx = &mut TxContext::new(Address::new([0xa0; 32]), [1; 32]);
+        let (mut staking, _) = registry(MAX_CANDIDATES, ctx);
+        assert_eq!(staking.node_ids().len(), 120);
+        let key = node_key();
+        let proof = ProofOfPossession::create(&key, 1, ctx.sender());
+        let refused = staking.register_candidate(
+            "n".to_owned(),
+            "a".to_owned(),
+            key.public_key().as_bytes().to_vec(),
+            proof.signature.as_bytes(),
+            0,
+            ctx,
+        );
+        assert_eq!(refused, Err(ETooManyCandidates));
+    }
+
+    #[test]
+    fn ranking_lists_the_most_staked_and_the_under_staked_apart() {
+        let ctx = &mut TxContext::new(Address::new([0xa0; 32]), [1; 32]);
+        let (mut staking, caps) = registry(3, ctx);
+        let ids: Vec<ObjectId> = caps.iter().map(|cap| cap.node_id()).collect();
+        let (mut supply, _) = wal::init(ctx);
+        for (id, amount) in ids.iter().zip([500, 2_000, 1_000]) {
+            let coin = supply.split(amount, ctx).unwrap();
+            staking.stake_with_pool(coin, *id, ctx).unwrap();
+        }
+        staking.advance_epoch(Vec::new(), 2).unwrap();
+        let ranked = staking.candidates(2, 1_000, 2);
+        assert_eq!(ranked.node_ids, [ids[1], ids[2]]);
+        assert_eq!(ranked.stakes, [2_000, 1_000]);
+        assert_eq!(ranked.public_keys.len(), 2);
+        assert_eq!(ranked.storage_price_votes, [0, 0]);
+        assert_eq!(ranked.under_staked, [ids[0]]);
+        // Only candidates registered before the given epoch can be under-staked.
+        assert!(staking.candidates(2, 1_000, 1).under_staked.is_empty());
+        staking.remove_candidate(ids[0]).unwrap();
+        assert_eq!(staking.node_ids(), [ids[1], ids[2]]);
+        assert!(staking.pool(ids[0]).unwrap().is_closed());
+        assert_eq!(staking.total_stake(), 3_000);
+        assert_eq!(staking.remove_candidate(ids[0]), Err(EUnknownNode));
     }
 }

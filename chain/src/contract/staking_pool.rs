@@ -3,9 +3,11 @@
 //!
 //! The rate of epoch `e` is the pool's WAL against its shares at the start of `e`, after the
 //! previous epoch's rewards (less commission) and before stake joins or leaves. Stake joins at
-//! its activation epoch's rate and leaves at its withdrawal epoch's rate; the difference with
-//! the principal is paid from the pool's rewards (or, after a penalty, burned from the
-//! principal).
+//! its activation epoch's rate and leaves at its withdrawal epoch's rate. The pool holds the
+//! staked WAL itself (a [`StakedWal`] only records its principal), so a penalty takes WAL out
+//! of the pool's balance at once, to be burned, and every withdrawal is paid from that
+//! balance. A closed pool (its node was removed from the candidates) takes no stake, and all
+//! of its stake can be withdrawn at once at its last rate.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +18,7 @@ use super::{
     abort::abort_codes,
     ensure,
     rewards::{self, PoolExchangeRate},
-    wal::{Balance, Coin, ProtectedTreasury},
+    wal::Balance,
 };
 
 abort_codes!("staking_pool" {
@@ -32,6 +34,8 @@ abort_codes!("staking_pool" {
     EInvalidRate = 1004,
     /// Advancing the pool to an epoch that is not the next one.
     EWrongEpoch = 1005,
+    /// The pool is closed: it takes no stake, and its stake is withdrawn directly.
+    EPoolClosed = 1006,
 });
 
 /// A node's staking pool.
@@ -46,20 +50,22 @@ pub struct StakingPool {
     share_amount: u64,
     pending_stake: u64,
     pending_withdraw_shares: u64,
-    rewards_pool: Balance,
+    /// The stakers' WAL: pending and active stake, rewards less commission, and stake that
+    /// left the pool but is not withdrawn yet; penalties are taken from it.
+    balance: Balance,
     commission: Balance,
-    /// Principal taken by penalties, waiting to be burned.
-    penalties: Balance,
     exchange_rates: BTreeMap<u32, PoolExchangeRate>,
+    /// Whether the node was removed from the candidates.
+    closed: bool,
 }
 
-/// A staker's stake in a pool.
+/// A staker's stake in a pool: its principal in FROST (the WAL is in the pool).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StakedWal {
     /// Object id.
     pub id: ObjectId,
     node_id: ObjectId,
-    principal: Balance,
+    principal: u64,
     activation_epoch: u32,
     withdraw_epoch: Option<u32>,
     share_amount: u64,
@@ -81,10 +87,10 @@ pub fn new(
         share_amount: 0,
         pending_stake: 0,
         pending_withdraw_shares: 0,
-        rewards_pool: Balance::zero(),
+        balance: Balance::zero(),
         commission: Balance::zero(),
-        penalties: Balance::zero(),
         exchange_rates: BTreeMap::from([(epoch, PoolExchangeRate::flat())]),
+        closed: false,
     })
 }
 
@@ -95,12 +101,15 @@ impl StakingPool {
         principal: Balance,
         ctx: &mut TxContext,
     ) -> Result<StakedWal, MoveAbort> {
-        ensure(principal.value() > 0, EZeroStake)?;
-        self.pending_stake += principal.value();
+        ensure(!self.closed, EPoolClosed)?;
+        let amount = principal.value();
+        ensure(amount > 0, EZeroStake)?;
+        self.pending_stake += amount;
+        self.balance.join(principal);
         Ok(StakedWal {
             id: ctx.fresh_id(),
             node_id: self.id,
-            principal,
+            principal: amount,
             activation_epoch: self.epoch + 1,
             withdraw_epoch: None,
             share_amount: 0,
@@ -110,51 +119,48 @@ impl StakingPool {
     /// Asks to withdraw active stake: it leaves the pool at the next epoch.
     pub fn request_withdraw(&mut self, staked: &mut StakedWal) -> Result<(), MoveAbort> {
         ensure(staked.node_id == self.id, EWrongPool)?;
+        ensure(!self.closed, EPoolClosed)?;
         ensure(staked.withdraw_epoch.is_none(), EAlreadyWithdrawing)?;
         ensure(staked.activation_epoch <= self.epoch, ENotWithdrawable)?;
-        let shares = self
-            .exchange_rate(staked.activation_epoch)
-            .convert_to_share_amount(staked.principal.value());
+        let shares = self.shares_of(staked);
         staked.withdraw_epoch = Some(self.epoch + 1);
         staked.share_amount = shares;
         self.pending_withdraw_shares += shares;
         Ok(())
     }
 
-    /// Withdraws stake: at once when it is not active yet (only the principal), else once its
-    /// withdrawal epoch has come (principal and rewards, or less after penalties).
+    /// Withdraws stake, paid from the pool: at once when it is not active yet (its
+    /// principal); once its withdrawal epoch has come (its shares at that epoch's rate); or at
+    /// once from a closed pool (its shares at the pool's last rate).
     pub fn withdraw(&mut self, staked: StakedWal) -> Result<Balance, MoveAbort> {
         ensure(staked.node_id == self.id, EWrongPool)?;
-        let mut principal = staked.principal;
-        match staked.withdraw_epoch {
-            None => {
-                ensure(staked.activation_epoch > self.epoch, ENotWithdrawable)?;
-                self.pending_stake -= principal.value();
-                Ok(principal)
-            }
-            Some(epoch) => {
-                ensure(epoch <= self.epoch, ENotWithdrawable)?;
-                let worth = self
-                    .exchange_rate(epoch)
-                    .convert_to_wal_amount(staked.share_amount);
-                if worth >= principal.value() {
-                    let reward = (worth - principal.value()).min(self.rewards_pool.value());
-                    principal.join(self.rewards_pool.split(reward)?);
-                    Ok(principal)
-                } else {
-                    // Penalties ate into the stake: the rest of the principal is burned.
-                    let paid = principal.split(worth)?;
-                    self.penalties.join(principal);
-                    Ok(paid)
-                }
-            }
-        }
+        let amount = if staked.activation_epoch > self.epoch {
+            self.pending_stake -= staked.principal;
+            staked.principal
+        } else if let Some(epoch) = staked.withdraw_epoch {
+            ensure(epoch <= self.epoch, ENotWithdrawable)?;
+            self.exchange_rate(epoch)
+                .convert_to_wal_amount(staked.share_amount)
+        } else {
+            ensure(self.closed, ENotWithdrawable)?;
+            let shares = self.shares_of(&staked);
+            let worth = self.exchange_rate(self.epoch).convert_to_wal_amount(shares);
+            self.share_amount -= shares.min(self.share_amount);
+            self.wal_balance -= worth.min(self.wal_balance);
+            worth
+        };
+        self.balance.split(amount)
     }
 
-    /// Burns the principal that penalties took; anyone may call it.
-    pub fn burn_penalties(&mut self, treasury: &mut ProtectedTreasury, ctx: &mut TxContext) {
-        let penalties = self.penalties.withdraw_all();
-        treasury.burn(Coin::from_balance(penalties, ctx));
+    /// Shares an active stake bought at its activation epoch's rate.
+    fn shares_of(&self, staked: &StakedWal) -> u64 {
+        self.exchange_rate(staked.activation_epoch)
+            .convert_to_share_amount(staked.principal)
+    }
+
+    /// Closes the pool when its node is removed from the candidates.
+    pub fn close(&mut self) {
+        self.closed = true;
     }
 
     /// Sets the commission from the next epoch on.
@@ -169,14 +175,14 @@ impl StakingPool {
         self.commission.withdraw_all()
     }
 
-    /// Burns `share` basis points of the pool's stake (a penalty); returns the FROST burned
-    /// from the accounting (principals held by stakers shrink at withdrawal).
-    pub fn slash(&mut self, share: u16) -> Result<u64, MoveAbort> {
+    /// Takes `share` basis points of the pool's active stake out of its balance as a
+    /// penalty, for the caller to burn; the stakers' exchange rate falls accordingly.
+    pub fn slash(&mut self, share: u16) -> Result<Balance, MoveAbort> {
         ensure(share <= rewards::MAX_COMMISSION, EInvalidRate)?;
-        let burned = (u128::from(self.wal_balance) * u128::from(share)
+        let taken = (u128::from(self.wal_balance) * u128::from(share)
             / u128::from(rewards::MAX_COMMISSION)) as u64;
-        self.wal_balance -= burned;
-        Ok(burned)
+        self.wal_balance -= taken;
+        self.balance.split(taken)
     }
 
     /// Ends the epoch with `reward` earned: commission to the operator, the rest to the
@@ -187,7 +193,7 @@ impl StakingPool {
         let commission = rewards::commission(reward.value(), self.commission_rate)?;
         self.commission.join(reward.split(commission)?);
         self.wal_balance += reward.value();
-        self.rewards_pool.join(reward);
+        self.balance.join(reward);
         let rate = if self.share_amount == 0 {
             PoolExchangeRate::flat()
         } else {
@@ -226,6 +232,16 @@ impl StakingPool {
         self.pending_stake
     }
 
+    /// FROST the pool holds for its stakers (at least what they can withdraw).
+    pub fn balance_value(&self) -> u64 {
+        self.balance.value()
+    }
+
+    /// Whether the pool is closed (its node is no longer a candidate).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     /// The commission rate in basis points.
     pub fn commission_rate(&self) -> u16 {
         self.commission_rate
@@ -245,7 +261,7 @@ impl StakedWal {
 
     /// FROST staked.
     pub fn principal(&self) -> u64 {
-        self.principal.value()
+        self.principal
     }
 
     /// Epoch the stake joins the pool.
@@ -315,13 +331,15 @@ mod tests {
     }
 
     #[test]
-    fn penalties_show_in_the_rate_and_shrink_withdrawals() {
+    fn penalties_leave_the_pool_at_once_and_shrink_withdrawals() {
         let (mut ctx, mut supply) = setup();
         let ctx = &mut ctx;
         let mut pool = new(0, 1, ctx).unwrap();
         let mut staked = pool.stake(frost(&mut supply, 1000, ctx), ctx).unwrap();
+        assert_eq!(pool.balance_value(), 1000);
         pool.advance_epoch(Balance::zero(), 2).unwrap();
-        assert_eq!(pool.slash(2500).unwrap(), 250);
+        assert_eq!(pool.slash(2500).unwrap().value(), 250);
+        assert_eq!((pool.balance_value(), pool.wal_balance()), (750, 750));
         pool.advance_epoch(Balance::zero(), 3).unwrap();
         assert_eq!(
             pool.exchange_rate(3),
@@ -330,10 +348,77 @@ mod tests {
         pool.request_withdraw(&mut staked).unwrap();
         pool.advance_epoch(Balance::zero(), 4).unwrap();
         assert_eq!(pool.withdraw(staked).unwrap().value(), 750);
-        let (_, mut treasury) = wal::init(ctx);
-        let supply = treasury.total_supply();
-        pool.burn_penalties(&mut treasury, ctx);
-        assert_eq!(treasury.total_supply(), supply - 250);
+        assert_eq!(pool.balance_value(), 0);
+    }
+
+    /// Stakes join, earn, are slashed and leave in turns (the same steps as the Move test);
+    /// after every step the pool's balance covers everything its stakers can withdraw, and
+    /// at the end every stake is paid.
+    #[test]
+    fn the_balance_always_covers_what_stakers_can_withdraw() {
+        let (mut ctx, mut supply) = setup();
+        let ctx = &mut ctx;
+        let mut pool = new(700, 1, ctx).unwrap();
+        let mut stakes: Vec<StakedWal> = Vec::new();
+        let (mut paid, mut burned, mut staked_in, mut rewarded) = (0, 0, 0, 0);
+        let mut epoch = 1;
+        for round in 0..12u64 {
+            let amount = 1_000 + round * 337;
+            stakes.push(pool.stake(frost(&mut supply, amount, ctx), ctx).unwrap());
+            staked_in += amount;
+            if round % 3 == 1 {
+                burned += pool.slash(1_000 + round as u16 * 100).unwrap().value();
+            }
+            let active = stakes
+                .iter()
+                .position(|s| s.activation_epoch() <= epoch && s.withdraw_epoch().is_none());
+            if let Some(index) = active.filter(|_| round % 2 == 0) {
+                pool.request_withdraw(&mut stakes[index]).unwrap();
+            }
+            let reward = 97 * round;
+            rewarded += reward;
+            epoch += 1;
+            pool.advance_epoch(frost(&mut supply, reward, ctx), epoch)
+                .unwrap();
+            let (leaving, staying): (Vec<_>, Vec<_>) = stakes
+                .into_iter()
+                .partition(|s| s.withdraw_epoch().is_some_and(|e| e <= epoch));
+            stakes = staying;
+            for staked in leaving {
+                paid += pool.withdraw(staked).unwrap().value();
+            }
+            assert!(pool.balance_value() >= pool.wal_balance() + pool.pending_stake());
+        }
+        let commission = pool.collect_commission().value();
+        pool.close();
+        for staked in stakes {
+            paid += pool.withdraw(staked).unwrap().value();
+        }
+        let dust = pool.balance_value();
+        assert_eq!(paid + dust + burned + commission, staked_in + rewarded);
+        assert!(dust < 12, "dust {dust}");
+    }
+
+    #[test]
+    fn a_closed_pool_pays_active_stake_at_its_last_rate_and_pending_stake_back() {
+        let (mut ctx, mut supply) = setup();
+        let ctx = &mut ctx;
+        let mut pool = new(0, 1, ctx).unwrap();
+        let active = pool.stake(frost(&mut supply, 1000, ctx), ctx).unwrap();
+        pool.advance_epoch(Balance::zero(), 2).unwrap();
+        pool.advance_epoch(frost(&mut supply, 100, ctx), 3).unwrap();
+        let mut pending = pool.stake(frost(&mut supply, 300, ctx), ctx).unwrap();
+        assert!(!pool.is_closed());
+        pool.close();
+        assert!(pool.is_closed());
+        assert_eq!(
+            pool.stake(frost(&mut supply, 10, ctx), ctx),
+            Err(EPoolClosed)
+        );
+        assert_eq!(pool.request_withdraw(&mut pending), Err(EPoolClosed));
+        assert_eq!(pool.withdraw(active).unwrap().value(), 1100);
+        assert_eq!(pool.withdraw(pending).unwrap().value(), 300);
+        assert_eq!(pool.balance_value(), 0);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Mirror of `walrus::system`: buying storage and registering, certifying, extending and
-//! deleting blobs, against the genesis committee.
+//! deleting blobs; audit scores, rewards, penalties and epoch changes.
 
 use serde::{Deserialize, Serialize};
 use walrus_core::{BlobId, merkle::Digest};
@@ -12,14 +12,15 @@ use super::{
     bls_aggregate::{self, BlsCommittee},
     encoding, ensure,
     events::{
-        AuditScoresSubmitted, CommitteeSelected, EpochChangeDone, EpochChangeStart, InvalidBlobId,
-        NodePenalized, RewardsDistributed, StorageReserved,
+        AuditChallengeSeed, AuditScoresApplied, AuditScoresSubmitted, CandidateRemoved,
+        CommitteeSelected, EpochChangeDone, EpochChangeStart, InvalidBlobId, NodePenalized,
+        RewardsDistributed, StorageReserved,
     },
     rewards,
-    staking::{self, Staking, StorageNodeCap},
+    staking::{self, Candidates, Staking, StorageNodeCap},
     storage_accounting::{self, FutureAccountingRingBuffer},
     storage_resource::{self, Storage},
-    wal::Coin,
+    wal::{Coin, ProtectedTreasury},
 };
 
 /// Version of the inner state.
@@ -32,6 +33,12 @@ pub const DEFAULT_SCORE_BAR: u16 = 5_000;
 pub const DEFAULT_PENALTY_SHARE: u16 = 1_000;
 /// Consecutive epochs under the bar that bring the penalty.
 pub const DEFAULT_PENALTY_EPOCHS: u16 = 3;
+/// Certified blobs each auditor challenges per member per epoch.
+pub const DEFAULT_AUDIT_BLOBS_PER_NODE: u16 = 4;
+/// Stake (active and pending) a candidate needs to stay registered, in FROST (100 WAL).
+pub const DEFAULT_MIN_NODE_STAKE: u64 = 100_000_000_000;
+/// Bytes of an epoch's audit seed.
+pub const SEED_LENGTH: usize = 32;
 /// Storage prices are per 1 MiB per epoch.
 pub const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
 
@@ -54,6 +61,8 @@ abort_codes!("system" {
     EInvalidScores = 707,
     /// A sync report for another epoch than the current one.
     EWrongEpoch = 708,
+    /// An audit seed that is not 32 bytes.
+    EInvalidSeed = 709,
 });
 
 /// The system's state, version 1.
@@ -88,6 +97,13 @@ pub struct SystemStateInnerV1 {
     voting_epochs: u32,
     /// Votes a proposal needs, in basis points of the active stake.
     quorum_bps: u16,
+    /// Certified blobs each auditor challenges per member per epoch.
+    audit_blobs_per_node: u16,
+    /// Stake (active and pending) a candidate needs to stay registered, in FROST.
+    min_node_stake: u64,
+    /// The 32 random bytes this epoch's audit challenges derive from (empty in the genesis
+    /// epoch, which is not audited).
+    challenge_seed: Vec<u8>,
 }
 
 /// The shared system object.
@@ -179,6 +195,9 @@ pub fn create_system(
         sync_done: true,
         voting_epochs: 1,
         quorum_bps: 2_000,
+        audit_blobs_per_node: DEFAULT_AUDIT_BLOBS_PER_NODE,
+        min_node_stake: DEFAULT_MIN_NODE_STAKE,
+        challenge_seed: Vec::new(),
     };
     let system = System {
         id: ctx.fresh_id(),
@@ -211,11 +230,24 @@ fn quorum_price(prices: &[u64], weights: &[u16], n_shards: u16) -> Result<u64, M
     Ok(votes[votes.len() - 1].0)
 }
 
+/// One member's audit result for an ended epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AuditScore {
+    /// The score the member is paid by.
+    score: u16,
+    /// Shards of the other members that reported on it.
+    reporter_weight: u16,
+}
+
 impl SystemStateInnerV1 {
-    /// Each member's score this epoch: the shard-weighted median of what the other members
-    /// reported for it; the full score when nobody did.
-    fn epoch_scores(&self) -> Result<Vec<u16>, MoveAbort> {
+    /// Each member's score this epoch, and the shards of the other members that reported on
+    /// it. Self-reports never count. When the reporters hold at least `2f + 1` shards, the
+    /// score is the strict-majority shard-weighted median of their reports, which members
+    /// holding at most `f` shards can neither pull under nor lift over what the others
+    /// reported; without such a quorum it is the full score.
+    fn epoch_scores(&self) -> Result<Vec<AuditScore>, MoveAbort> {
         let members = self.committee.members();
+        let quorum = 2 * encoding::max_faulty(self.committee.n_shards())? + 1;
         (0..members.len())
             .map(|j| {
                 let mut reported = Vec::new();
@@ -233,35 +265,45 @@ impl SystemStateInnerV1 {
                         weights.push(auditor.weight());
                     }
                 }
-                rewards::weighted_median(&reported, &weights)
+                let reporter_weight: u16 = weights.iter().sum();
+                let score = if reporter_weight >= quorum {
+                    rewards::weighted_median(&reported, &weights)?
+                } else {
+                    FULL_SCORE
+                };
+                Ok(AuditScore {
+                    score,
+                    reporter_weight,
+                })
             })
             .collect()
     }
 
-    /// Counts an epoch under the bar for `node_id` and, at the limit, takes the penalty from
-    /// its pool; returns the FROST taken.
+    /// Counts an epoch under the bar for `node_id` (at or over it, the count restarts) and,
+    /// when the count reaches `penalty_epochs`, burns the penalty from its pool and restarts
+    /// the count; returns the count after this epoch and the FROST burned.
     fn strike(
         &mut self,
         staking: &mut Staking,
+        treasury: &mut ProtectedTreasury,
         node_id: ObjectId,
         score: u16,
-    ) -> Result<u64, MoveAbort> {
-        let position = self.strikes.iter().position(|(id, _)| *id == node_id);
-        if score >= self.score_bar {
-            if let Some(index) = position {
-                self.strikes.remove(index);
-            }
-            return Ok(0);
-        }
-        let strikes = match position {
-            Some(index) => self.strikes.remove(index).1 + 1,
-            None => 1,
+        ctx: &mut TxContext,
+    ) -> Result<(u16, u64), MoveAbort> {
+        let previous = match self.strikes.iter().position(|(id, _)| *id == node_id) {
+            Some(index) => self.strikes.remove(index).1,
+            None => 0,
         };
+        if score >= self.score_bar {
+            return Ok((0, 0));
+        }
+        let strikes = previous + 1;
         if strikes < self.penalty_epochs {
             self.strikes.push((node_id, strikes));
-            return Ok(0);
+            return Ok((strikes, 0));
         }
-        staking.slash(node_id, self.penalty_share)
+        let burned = staking.slash(node_id, self.penalty_share, treasury, ctx)?;
+        Ok((strikes, burned))
     }
 }
 
@@ -444,14 +486,36 @@ impl System {
         blob.delete(self.epoch()?, ctx)
     }
 
-    /// Ends the current epoch once it has lasted its duration (at the transaction's time):
-    /// rewards to its committee by shards, pools advanced, and the next committee elected
-    /// (see `system::initiate_epoch_change` in Move).
+    /// Ends the current epoch once it has lasted its duration (at the transaction's time);
+    /// anyone may call it, with the one WAL treasury (penalties are burned through it). The
+    /// new epoch's audit seed is the transaction's randomness ([`TxContext::randomness`], what
+    /// `sui::random` is to the Move contract). See [`Self::change_epoch`].
     pub fn initiate_epoch_change(
         &mut self,
         staking: &mut Staking,
+        treasury: &mut ProtectedTreasury,
         ctx: &mut TxContext,
     ) -> Result<(), MoveAbort> {
+        let seed = ctx.randomness().to_vec();
+        self.change_epoch(staking, treasury, seed, ctx)
+    }
+
+    /// The epoch change with the new epoch's audit seed given (`system::change_epoch` in
+    /// Move). The ended epoch's audit scores are aggregated, counted against the score bar
+    /// (a node `penalty_epochs` times in a row under it has `penalty_share` of its pool
+    /// burned) and published ([`AuditScoresApplied`]); its rewards go to its committee by
+    /// shards and score; each pool advances; the next committee is elected; candidates
+    /// registered before the ended epoch, outside the new committee and under
+    /// `min_node_stake` are removed ([`CandidateRemoved`]); and the new epoch starts with
+    /// `seed` ([`AuditChallengeSeed`]).
+    fn change_epoch(
+        &mut self,
+        staking: &mut Staking,
+        treasury: &mut ProtectedTreasury,
+        seed: Vec<u8>,
+        ctx: &mut TxContext,
+    ) -> Result<(), MoveAbort> {
+        ensure(seed.len() == SEED_LENGTH, EInvalidSeed)?;
         let now = ctx.timestamp_ms();
         let inner = self.inner_mut()?;
         ensure(
@@ -466,12 +530,14 @@ impl System {
         let members = inner.committee.members().to_vec();
         let node_ids: Vec<ObjectId> = members.iter().map(|m| m.node_id()).collect();
         let weights: Vec<u16> = members.iter().map(|m| m.weight()).collect();
-        let scores = inner.epoch_scores()?;
+        let audit = inner.epoch_scores()?;
+        let scores: Vec<u16> = audit.iter().map(|a| a.score).collect();
         let (amounts, _) =
             rewards::split_rewards(rewards.value(), &weights, &scores, inner.score_bar)?;
         inner.audit_reports.clear();
+        let mut strikes = Vec::with_capacity(node_ids.len());
         for (node_id, score) in node_ids.iter().zip(&scores) {
-            let burned = inner.strike(staking, *node_id, *score)?;
+            let (count, burned) = inner.strike(staking, treasury, *node_id, *score, ctx)?;
             if burned > 0 {
                 ctx.emit(NodePenalized {
                     epoch: ended,
@@ -479,7 +545,15 @@ impl System {
                     burned,
                 });
             }
+            strikes.push(count);
         }
+        ctx.emit(AuditScoresApplied {
+            epoch: ended,
+            node_ids: node_ids.clone(),
+            scores,
+            reporter_weights: audit.iter().map(|a| a.reporter_weight).collect(),
+            strikes,
+        });
         let mut paid = Vec::with_capacity(node_ids.len());
         for (id, amount) in node_ids.iter().zip(&amounts) {
             paid.push((*id, rewards.split(*amount)?));
@@ -495,19 +569,34 @@ impl System {
             .ring_lookup_mut(0)?
             .add_rewards(rewards);
 
-        let (candidates, stakes, keys) = staking.candidates(usize::from(inner.max_committee_size));
-        let (next_ids, next_weights, next_keys) = if candidates.is_empty() {
-            let keys = members.iter().map(|m| m.public_key_bytes()).collect();
-            (node_ids.clone(), weights, keys)
-        } else {
-            let cap =
-                encoding::max_faulty(n_shards)?.max(n_shards.div_ceil(candidates.len() as u16));
-            (
-                candidates,
-                apportionment::dhondt(&stakes, n_shards, cap)?,
-                keys,
-            )
-        };
+        let Candidates {
+            node_ids: candidates,
+            stakes,
+            public_keys,
+            storage_price_votes,
+            write_price_votes,
+            under_staked,
+        } = staking.candidates(
+            usize::from(inner.max_committee_size),
+            inner.min_node_stake,
+            ended,
+        );
+        let (next_ids, next_weights, next_keys, next_storage_votes, next_write_votes) =
+            if candidates.is_empty() {
+                let keys = members.iter().map(|m| m.public_key_bytes()).collect();
+                let unvoted = vec![0; node_ids.len()];
+                (node_ids.clone(), weights, keys, unvoted.clone(), unvoted)
+            } else {
+                let cap =
+                    encoding::max_faulty(n_shards)?.max(n_shards.div_ceil(candidates.len() as u16));
+                (
+                    candidates,
+                    apportionment::dhondt(&stakes, n_shards, cap)?,
+                    public_keys,
+                    storage_price_votes,
+                    write_price_votes,
+                )
+            };
         let mut previous: Vec<Vec<u16>> = next_ids
             .iter()
             .map(|id| match node_ids.iter().position(|old| old == id) {
@@ -530,6 +619,10 @@ impl System {
         let mut committee_weights = Vec::new();
         let mut committee_members = Vec::new();
         let mut committee_shards = Vec::new();
+        // Prices: what a 2f + 1 shard weight of the new committee voted at or below (a node
+        // that has not voted votes the current price), never under the governed floors.
+        let mut storage_prices = Vec::new();
+        let mut write_prices = Vec::new();
         for (i, id) in next_ids.iter().enumerate() {
             if next_weights[i] > 0 {
                 committee_ids.push(*id);
@@ -540,39 +633,50 @@ impl System {
                     next_weights[i],
                 )?);
                 committee_shards.push(assignment[i].clone());
+                let vote_or_current =
+                    |vote: u64, current: u64| if vote == 0 { current } else { vote };
+                storage_prices.push(vote_or_current(
+                    next_storage_votes[i],
+                    inner.storage_price_per_unit_size,
+                ));
+                write_prices.push(vote_or_current(
+                    next_write_votes[i],
+                    inner.write_price_per_unit_size,
+                ));
             }
         }
         inner.committee = bls_aggregate::new_committee(new_epoch, committee_members)?;
         inner.shards = committee_shards;
-        let mut storage_votes = Vec::with_capacity(committee_ids.len());
-        let mut write_votes = Vec::with_capacity(committee_ids.len());
-        for id in &committee_ids {
-            let (storage, write) = staking.price_votes(*id).unwrap_or((0, 0));
-            storage_votes.push(if storage == 0 {
-                inner.storage_price_per_unit_size
-            } else {
-                storage
-            });
-            write_votes.push(if write == 0 {
-                inner.write_price_per_unit_size
-            } else {
-                write
-            });
-        }
         inner.storage_price_per_unit_size =
-            quorum_price(&storage_votes, &committee_weights, n_shards)?
+            quorum_price(&storage_prices, &committee_weights, n_shards)?
                 .max(inner.storage_price_floor);
         inner.write_price_per_unit_size =
-            quorum_price(&write_votes, &committee_weights, n_shards)?.max(inner.write_price_floor);
+            quorum_price(&write_prices, &committee_weights, n_shards)?.max(inner.write_price_floor);
+        // Strikes count consecutive epochs in the committee: leaving it ends them.
+        inner.strikes.retain(|(id, _)| committee_ids.contains(id));
         inner.epoch_start_ms = now;
         inner.synced.clear();
         inner.sync_done = false;
+        inner.challenge_seed = seed.clone();
         ctx.emit(EpochChangeStart { epoch: new_epoch });
+        ctx.emit(AuditChallengeSeed {
+            epoch: new_epoch,
+            seed,
+        });
         ctx.emit(CommitteeSelected {
             epoch: new_epoch,
-            node_ids: committee_ids,
+            node_ids: committee_ids.clone(),
             shards: committee_weights,
         });
+        for node_id in under_staked {
+            if !committee_ids.contains(&node_id) {
+                staking.remove_candidate(node_id)?;
+                ctx.emit(CandidateRemoved {
+                    epoch: new_epoch,
+                    node_id,
+                });
+            }
+        }
         Ok(())
     }
 
@@ -678,9 +782,27 @@ impl System {
                 }
             }
             7 => inner.voting_epochs = value as u32,
-            _ => inner.quorum_bps = value as u16,
+            8 => inner.quorum_bps = value as u16,
+            9 => inner.audit_blobs_per_node = value as u16,
+            _ => inner.min_node_stake = value,
         }
         Ok(())
+    }
+
+    /// Certified blobs each auditor challenges per member per epoch.
+    pub fn audit_blobs_per_node(&self) -> Result<u16, MoveAbort> {
+        Ok(self.inner()?.audit_blobs_per_node)
+    }
+
+    /// Stake (active and pending) a candidate needs to stay registered, in FROST.
+    pub fn min_node_stake(&self) -> Result<u64, MoveAbort> {
+        Ok(self.inner()?.min_node_stake)
+    }
+
+    /// The 32 random bytes the current epoch's audit challenges derive from (empty in the
+    /// genesis epoch).
+    pub fn challenge_seed(&self) -> Result<&[u8], MoveAbort> {
+        Ok(&self.inner()?.challenge_seed)
     }
 
     /// Epochs a governance vote lasts.

@@ -201,13 +201,16 @@ impl LedgerState {
         hasher.finalize().into()
     }
 
-    /// Executes a signed transaction at `timestamp_ms` (what the contract's clock reads).
-    /// Rejected transactions change nothing and are not recorded; executed ones (successful
-    /// or aborted) return their effects.
+    /// Executes a signed transaction at `timestamp_ms` (what the contract's clock reads),
+    /// after the checkpoint with digest `last_checkpoint` (32 zero bytes before the first),
+    /// from which with the transaction digest its randomness derives. Rejected transactions
+    /// change nothing and are not recorded; executed ones (successful or aborted) return
+    /// their effects.
     pub fn execute(
         &mut self,
         transaction: &SignedTransaction,
         timestamp_ms: u64,
+        last_checkpoint: &[u8; 32],
     ) -> Result<TransactionEffects, TransactionError> {
         transaction
             .verify_signature()
@@ -219,7 +222,10 @@ impl LedgerState {
         if self.executed.contains(&digest) {
             return Err(TransactionError::AlreadyExecuted(digest));
         }
-        let mut session = Session::new(self, transaction.data.sender, digest, timestamp_ms);
+        let ctx = TxContext::new(transaction.data.sender, digest.0)
+            .at(timestamp_ms)
+            .after_checkpoint(last_checkpoint);
+        let mut session = Session::new(self, ctx);
         for (index, call) in transaction.data.calls.iter().enumerate() {
             session.call = index;
             match session.run(call) {
@@ -324,16 +330,11 @@ struct Session<'s> {
 }
 
 impl<'s> Session<'s> {
-    fn new(
-        state: &'s LedgerState,
-        sender: Address,
-        digest: TransactionDigest,
-        timestamp_ms: u64,
-    ) -> Self {
+    fn new(state: &'s LedgerState, ctx: TxContext) -> Self {
         Self {
             state,
-            sender,
-            ctx: TxContext::new(sender, digest.0).at(timestamp_ms),
+            sender: ctx.sender(),
+            ctx,
             call: 0,
             working: BTreeMap::new(),
             checked_out: BTreeMap::new(),
@@ -584,12 +585,19 @@ impl<'s> Session<'s> {
                 self.put_back(cap);
                 result?;
             }
-            Call::InitiateEpochChange { system, staking } => {
+            Call::InitiateEpochChange {
+                system,
+                staking,
+                treasury,
+            } => {
                 let mut system: System = self.take(*system)?;
                 let mut staking: Staking = self.take(*staking)?;
-                let result = system.initiate_epoch_change(&mut staking, &mut self.ctx);
+                let mut treasury: ProtectedTreasury = self.take(*treasury)?;
+                let result =
+                    system.initiate_epoch_change(&mut staking, &mut treasury, &mut self.ctx);
                 self.put_back(system);
                 self.put_back(staking);
+                self.put_back(treasury);
                 result?;
             }
             Call::ReserveSpace {

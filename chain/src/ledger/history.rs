@@ -2,6 +2,12 @@
 //! checkpoint, and writes it to the [`RecordLog`] before acknowledging it. On start the
 //! state is rebuilt by replaying the log, so every acknowledged transaction survives a crash
 //! and nothing half-applied does.
+//!
+//! A transaction's randomness (the epoch change's audit seed) derives from the digest of the
+//! last checkpoint sealed before it and its own digest
+//! ([`crate::contract::transaction_randomness`]); all transactions of a batch execute after
+//! the same sealed checkpoint, and replaying the log seals the same checkpoints in the same
+//! order, so a replay derives the same randomness.
 
 use std::path::Path;
 
@@ -53,6 +59,25 @@ pub struct Checkpoint {
     pub timestamp_ms: u64,
     /// Its transactions in execution order.
     pub transactions: Vec<ExecutedTransaction>,
+}
+
+/// Domain tag of checkpoint digests.
+const CHECKPOINT_DOMAIN: &[u8] = b"walrus::ledger::checkpoint";
+
+impl Checkpoint {
+    /// The checkpoint's digest: `blake2b256("walrus::ledger::checkpoint" || sequence number
+    /// u64 LE || timestamp u64 LE || the transaction digests in order)`.
+    pub fn digest(&self) -> [u8; 32] {
+        use blake2::{Blake2b, Digest as _, digest::consts::U32};
+        let mut hasher = Blake2b::<U32>::new();
+        hasher.update(CHECKPOINT_DOMAIN);
+        hasher.update(self.sequence_number.to_le_bytes());
+        hasher.update(self.timestamp_ms.to_le_bytes());
+        for executed in &self.transactions {
+            hasher.update(executed.effects.digest.0);
+        }
+        hasher.finalize().into()
+    }
 }
 
 /// Why the ledger could not open or go on.
@@ -163,11 +188,12 @@ impl Ledger {
                 self.next_sequence_number()
             )));
         }
+        let last_checkpoint = self.last_checkpoint_digest();
         let mut transactions = Vec::with_capacity(record.transactions.len());
         for transaction in record.transactions {
             let effects = self
                 .state
-                .execute(&transaction, record.timestamp_ms)
+                .execute(&transaction, record.timestamp_ms, &last_checkpoint)
                 .map_err(|error| replay_error(error.to_string()))?;
             self.note_created(&effects);
             transactions.push(ExecutedTransaction {
@@ -219,10 +245,13 @@ impl Ledger {
         if self.poisoned {
             return Err(LedgerError::Poisoned);
         }
+        let last_checkpoint = self.last_checkpoint_digest();
         let mut results = Vec::with_capacity(transactions.len());
         let mut executed = Vec::new();
         for transaction in transactions {
-            let result = self.state.execute(&transaction, timestamp_ms);
+            let result = self
+                .state
+                .execute(&transaction, timestamp_ms, &last_checkpoint);
             if let Ok(effects) = &result {
                 self.note_created(effects);
                 executed.push(ExecutedTransaction {
@@ -272,5 +301,11 @@ impl Ledger {
     /// Number of sealed checkpoints.
     pub fn checkpoint_count(&self) -> u64 {
         self.checkpoints.len() as u64
+    }
+
+    /// The digest of the last sealed checkpoint (32 zero bytes before the first), which the
+    /// next transactions' randomness derives from.
+    pub fn last_checkpoint_digest(&self) -> [u8; 32] {
+        self.checkpoints.last().map_or([0; 32], Checkpoint::digest)
     }
 }

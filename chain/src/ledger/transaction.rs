@@ -145,12 +145,16 @@ pub enum Call {
         /// The epoch whose shards the node took over.
         epoch: u32,
     },
-    /// `system::initiate_epoch_change`, at the checkpoint's time.
+    /// `system::initiate_epoch_change`, at the checkpoint's time, with the transaction's
+    /// randomness (see [`crate::contract::transaction_randomness`]) as the new epoch's audit
+    /// seed.
     InitiateEpochChange {
         /// The system.
         system: ObjectId,
         /// The staking registry.
         staking: ObjectId,
+        /// The shared WAL treasury, which burns penalties.
+        treasury: ObjectId,
     },
     /// `system::reserve_space`.
     ReserveSpace {

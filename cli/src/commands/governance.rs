@@ -81,6 +81,10 @@ pub enum Parameter {
     VotingEpochs,
     /// Votes needed, in basis points of the active stake.
     Quorum,
+    /// Certified blobs each auditor challenges per member per epoch (1 to 64).
+    AuditBlobs,
+    /// Stake (active and pending, FROST) a candidate needs to stay registered.
+    MinNodeStake,
 }
 
 impl Parameter {
@@ -95,6 +99,8 @@ impl Parameter {
             Self::MaxEpochsAhead => governance::MAX_EPOCHS_AHEAD,
             Self::VotingEpochs => governance::VOTING_EPOCHS,
             Self::Quorum => governance::QUORUM,
+            Self::AuditBlobs => governance::AUDIT_BLOBS,
+            Self::MinNodeStake => governance::MIN_NODE_STAKE,
         }
     }
 }

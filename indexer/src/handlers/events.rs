@@ -95,6 +95,7 @@ fn subject(event: &Event) -> (Option<[u8; 32]>, Option<ObjectId>) {
         Event::Withdrawn(e) => (None, Some(e.staked_wal_id)),
         Event::AuditScoresSubmitted(e) => (None, Some(e.auditor)),
         Event::NodePenalized(e) => (None, Some(e.node_id)),
+        Event::CandidateRemoved(e) => (None, Some(e.node_id)),
         Event::ProposalCreated(e) => (None, Some(e.proposal_id)),
         Event::VoteCast(e) => (None, Some(e.proposal_id)),
         Event::ProposalExecuted(e) => (None, Some(e.proposal_id)),

@@ -620,7 +620,7 @@ fn start_epoch(
             shards: shards.iter().copied().map(i32::from).collect(),
         });
     }
-    for node_id in staking.node_ids() {
+    for &node_id in staking.node_ids() {
         let rate = staking
             .pool(node_id)
             .map_err(|abort| unexpected(format!("the written Staking: {abort}")))?

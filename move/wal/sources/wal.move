@@ -65,3 +65,18 @@ public fun init_for_testing(ctx: &mut TxContext) {
 public fun mint_for_testing(amount: u64, ctx: &mut TxContext): Coin<WAL> {
     coin::mint_for_testing(amount, ctx)
 }
+
+#[test_only]
+/// A treasury whose cap has minted the whole supply (the minted WAL is dropped), for tests
+/// of packages that burn WAL through it.
+public fun treasury_for_testing(ctx: &mut TxContext): ProtectedTreasury {
+    let mut cap = coin::create_treasury_cap_for_testing<WAL>(ctx);
+    cap.mint_balance(TOTAL_SUPPLY_WAL * FROST_PER_WAL).destroy_for_testing();
+    ProtectedTreasury { id: object::new(ctx), cap }
+}
+
+#[test_only]
+/// Destroys a treasury in tests.
+public fun destroy_treasury_for_testing(treasury: ProtectedTreasury) {
+    sui::test_utils::destroy(treasury)
+}

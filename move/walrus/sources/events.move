@@ -194,6 +194,17 @@ public(package) fun emit_audit_scores_applied(
     emit(AuditScoresApplied { epoch, node_ids, scores, reporter_weights, strikes })
 }
 
+/// Candidate `node_id` was removed at the start of epoch `epoch` (registered before the ended
+/// epoch, outside the new committee, under the minimum stake); its pool is closed.
+public struct CandidateRemoved has copy, drop {
+    epoch: u32,
+    node_id: ID,
+}
+
+public(package) fun emit_candidate_removed(epoch: u32, node_id: ID) {
+    emit(CandidateRemoved { epoch, node_id })
+}
+
 public(package) fun emit_proposal_created(
     epoch: u32,
     proposal_id: ID,
@@ -457,5 +468,6 @@ public fun event_bcs_for_testing(
                 strikes: vector[1],
             },
         ),
+        sui::bcs::to_bytes(&CandidateRemoved { epoch, node_id: object_id }),
     ]
 }

@@ -22,6 +22,11 @@ const MAX_COMMITTEE_SIZE: u8 = 5;
 const MAX_EPOCHS_AHEAD: u8 = 6;
 const VOTING_EPOCHS: u8 = 7;
 const QUORUM: u8 = 8;
+const AUDIT_BLOBS: u8 = 9;
+const MIN_NODE_STAKE: u8 = 10;
+/// Bounds of the minimum node stake, in FROST: 1 WAL to 10,000,000 WAL.
+const MIN_NODE_STAKE_LOWEST: u64 = 1_000_000_000;
+const MIN_NODE_STAKE_HIGHEST: u64 = 10_000_000_000_000_000;
 /// The smallest principal that may propose, in FROST (1,000 WAL).
 const MIN_PROPOSER_STAKE: u64 = 1_000_000_000_000;
 /// Vote choices.
@@ -70,7 +75,10 @@ public fun check_parameter(parameter: u8, value: u64) {
     else if (parameter == MAX_EPOCHS_AHEAD) value >= 1 && value <= 104
     else if (parameter == VOTING_EPOCHS) value >= 1 && value <= 10
     else if (parameter == QUORUM) value >= 100 && value <= 10_000
-    else false;
+    else if (parameter == AUDIT_BLOBS) value >= 1 && value <= 64
+    else if (parameter == MIN_NODE_STAKE) {
+        value >= MIN_NODE_STAKE_LOWEST && value <= MIN_NODE_STAKE_HIGHEST
+    } else false;
     assert!(valid, EInvalidParameter);
 }
 

@@ -1,5 +1,5 @@
 // The arithmetic of rewards: pool exchange rates (WAL per share at the start of an epoch),
-// the shard-weighted median of audit scores, and the split of an epoch's rewards by
+// the strict-majority shard-weighted median of audit scores, and the split of an epoch's rewards by
 // `shards x score` with the operators' commission. The same rules as
 // `chain/src/contract/rewards.rs`; `testdata/vectors/rewards.json` keeps them equal.
 module walrus::rewards;
@@ -52,8 +52,10 @@ public fun convert_to_wal_amount(self: &PoolExchangeRate, shares: u64): u64 {
     ((shares as u128) * self.wal_amount / self.share_amount) as u64
 }
 
-/// The smallest reported score such that auditors holding at least half of the reporting
-/// weight reported at most it; the full score when nobody reported.
+/// The shard-weighted median with strict-majority rounding: the lowest reported score `s`
+/// such that auditors reporting at most `s` hold more than half of the reporting weight;
+/// the full score when nobody reported. Auditors holding half of the weight or less can
+/// therefore neither pull the median under nor lift it over what the others reported.
 public fun weighted_median(scores: vector<u16>, weights: vector<u16>): u16 {
     assert!(scores.length() == weights.length(), ELengthMismatch);
     assert!(scores.all!(|s| *s <= MAX_SCORE), EOutOfRange);
@@ -78,7 +80,7 @@ public fun weighted_median(scores: vector<u16>, weights: vector<u16>): u16 {
     let mut k = 0;
     loop {
         cumulative = cumulative + (weights[k] as u64);
-        if (2 * cumulative >= total) return scores[k];
+        if (2 * cumulative > total) return scores[k];
         k = k + 1;
     }
 }

@@ -1,15 +1,17 @@
 // A storage node's pool of staked WAL and the stakers' receipts (`StakedWal`). The rate of
 // epoch `e` is the pool's WAL against its shares at the start of `e`, after the previous
 // epoch's rewards (less commission) and before stake joins or leaves. Stake joins at its
-// activation epoch's rate and leaves at its withdrawal epoch's rate; the difference with the
-// principal comes from the pool's rewards or, after penalties, is burned from the principal.
+// activation epoch's rate and leaves at its withdrawal epoch's rate. The pool holds the staked
+// WAL itself (a `StakedWal` only records its principal), so a penalty takes WAL out of the
+// pool's balance at once, to be burned, and every withdrawal is paid from that balance.
+// A closed pool (its node was removed from the candidates) takes no stake, and all of its
+// stake can be withdrawn at once at its last rate.
 // The same rules as `chain/src/contract/staking_pool.rs`.
 module walrus::staking_pool;
 
 use sui::balance::{Self, Balance};
 use sui::table::{Self, Table};
-use sui::coin;
-use wal::wal::{ProtectedTreasury, WAL};
+use wal::wal::WAL;
 use walrus::rewards::{Self, PoolExchangeRate};
 
 /// Commission rates and penalties are in basis points.
@@ -28,6 +30,8 @@ const ENotWithdrawable: u64 = 1003;
 const EInvalidRate: u64 = 1004;
 /// Advancing the pool to an epoch that is not the next one.
 const EWrongEpoch: u64 = 1005;
+/// The pool is closed: it takes no stake, and its stake is withdrawn directly.
+const EPoolClosed: u64 = 1006;
 
 /// A node's staking pool.
 public struct StakingPool has key, store {
@@ -39,18 +43,20 @@ public struct StakingPool has key, store {
     share_amount: u64,
     pending_stake: u64,
     pending_withdraw_shares: u64,
-    rewards_pool: Balance<WAL>,
+    /// The stakers' WAL: pending and active stake, rewards less commission, and stake that
+    /// left the pool but is not withdrawn yet; penalties are taken from it.
+    balance: Balance<WAL>,
     commission: Balance<WAL>,
-    /// Principal taken by penalties, waiting to be burned.
-    penalties: Balance<WAL>,
     exchange_rates: Table<u32, PoolExchangeRate>,
+    /// Whether the node was removed from the candidates.
+    closed: bool,
 }
 
-/// A staker's stake in a pool; it holds the principal.
+/// A staker's stake in a pool: its principal in FROST (the WAL is in the pool).
 public struct StakedWal has key, store {
     id: UID,
     node_id: ID,
-    principal: Balance<WAL>,
+    principal: u64,
     activation_epoch: u32,
     withdraw_epoch: Option<u32>,
     share_amount: u64,
@@ -70,10 +76,10 @@ public(package) fun new(commission_rate: u16, epoch: u32, ctx: &mut TxContext): 
         share_amount: 0,
         pending_stake: 0,
         pending_withdraw_shares: 0,
-        rewards_pool: balance::zero(),
+        balance: balance::zero(),
         commission: balance::zero(),
-        penalties: balance::zero(),
         exchange_rates,
+        closed: false,
     }
 }
 
@@ -83,12 +89,15 @@ public(package) fun stake(
     principal: Balance<WAL>,
     ctx: &mut TxContext,
 ): StakedWal {
-    assert!(principal.value() > 0, EZeroStake);
-    self.pending_stake = self.pending_stake + principal.value();
+    assert!(!self.closed, EPoolClosed);
+    let amount = principal.value();
+    assert!(amount > 0, EZeroStake);
+    self.pending_stake = self.pending_stake + amount;
+    self.balance.join(principal);
     StakedWal {
         id: object::new(ctx),
         node_id: self.id.to_inner(),
-        principal,
+        principal: amount,
         activation_epoch: self.epoch + 1,
         withdraw_epoch: option::none(),
         share_amount: 0,
@@ -98,47 +107,48 @@ public(package) fun stake(
 /// Asks to withdraw active stake: it leaves the pool at the next epoch.
 public(package) fun request_withdraw(self: &mut StakingPool, staked: &mut StakedWal) {
     assert!(staked.node_id == self.id.to_inner(), EWrongPool);
+    assert!(!self.closed, EPoolClosed);
     assert!(staked.withdraw_epoch.is_none(), EAlreadyWithdrawing);
     assert!(staked.activation_epoch <= self.epoch, ENotWithdrawable);
-    let shares = self
-        .exchange_rate(staked.activation_epoch)
-        .convert_to_share_amount(staked.principal.value());
+    let shares = self.shares_of(staked);
     staked.withdraw_epoch = option::some(self.epoch + 1);
     staked.share_amount = shares;
     self.pending_withdraw_shares = self.pending_withdraw_shares + shares;
 }
 
-/// Withdraws stake: at once when it is not active yet (only the principal), else once its
-/// withdrawal epoch has come (principal and rewards, or less after penalties).
+/// Withdraws stake, paid from the pool: at once when it is not active yet (its principal);
+/// once its withdrawal epoch has come (its shares at that epoch's rate); or at once from a
+/// closed pool (its shares at the pool's last rate).
 public(package) fun withdraw(self: &mut StakingPool, staked: StakedWal): Balance<WAL> {
     assert!(staked.node_id == self.id.to_inner(), EWrongPool);
+    let shares = if (staked.activation_epoch <= self.epoch) self.shares_of(&staked) else 0;
     let StakedWal { id, principal, activation_epoch, withdraw_epoch, share_amount, .. } = staked;
     id.delete();
-    let mut principal = principal;
-    if (withdraw_epoch.is_none()) {
-        assert!(activation_epoch > self.epoch, ENotWithdrawable);
-        self.pending_stake = self.pending_stake - principal.value();
-        return principal
-    };
-    let epoch = withdraw_epoch.destroy_some();
-    assert!(epoch <= self.epoch, ENotWithdrawable);
-    let worth = self.exchange_rate(epoch).convert_to_wal_amount(share_amount);
-    if (worth >= principal.value()) {
-        let reward = (worth - principal.value()).min(self.rewards_pool.value());
-        principal.join(self.rewards_pool.split(reward));
+    let amount = if (activation_epoch > self.epoch) {
+        self.pending_stake = self.pending_stake - principal;
         principal
+    } else if (withdraw_epoch.is_some()) {
+        let epoch = withdraw_epoch.destroy_some();
+        assert!(epoch <= self.epoch, ENotWithdrawable);
+        self.exchange_rate(epoch).convert_to_wal_amount(share_amount)
     } else {
-        // Penalties ate into the stake: the rest of the principal is burned.
-        let paid = principal.split(worth);
-        self.penalties.join(principal);
-        paid
-    }
+        assert!(self.closed, ENotWithdrawable);
+        let worth = self.exchange_rate(self.epoch).convert_to_wal_amount(shares);
+        self.share_amount = self.share_amount - shares.min(self.share_amount);
+        self.wal_balance = self.wal_balance - worth.min(self.wal_balance);
+        worth
+    };
+    self.balance.split(amount)
 }
 
-/// Burns the principal that penalties took; anyone may call it.
-public fun burn_penalties(self: &mut StakingPool, treasury: &mut ProtectedTreasury, ctx: &mut TxContext) {
-    let penalties = self.penalties.withdraw_all();
-    treasury.burn(coin::from_balance(penalties, ctx));
+/// Shares an active stake bought at its activation epoch's rate.
+fun shares_of(self: &StakingPool, staked: &StakedWal): u64 {
+    self.exchange_rate(staked.activation_epoch).convert_to_share_amount(staked.principal)
+}
+
+/// Closes the pool when its node is removed from the candidates.
+public(package) fun close(self: &mut StakingPool) {
+    self.closed = true;
 }
 
 /// Sets the commission from the next epoch on.
@@ -152,13 +162,13 @@ public(package) fun collect_commission(self: &mut StakingPool): Balance<WAL> {
     self.commission.withdraw_all()
 }
 
-/// Takes `share` basis points of the pool's stake as a penalty; returns the FROST taken from
-/// the accounting (stakers' principals shrink when they withdraw).
-public(package) fun slash(self: &mut StakingPool, share: u16): u64 {
+/// Takes `share` basis points of the pool's active stake out of its balance as a penalty,
+/// for the caller to burn; the stakers' exchange rate falls accordingly.
+public(package) fun slash(self: &mut StakingPool, share: u16): Balance<WAL> {
     assert!(share <= MAX_BPS, EInvalidRate);
-    let burned = (((self.wal_balance as u128) * (share as u128)) / (MAX_BPS as u128)) as u64;
-    self.wal_balance = self.wal_balance - burned;
-    burned
+    let taken = (((self.wal_balance as u128) * (share as u128)) / (MAX_BPS as u128)) as u64;
+    self.wal_balance = self.wal_balance - taken;
+    self.balance.split(taken)
 }
 
 /// Ends the epoch with `reward` earned: commission to the operator, the rest to the stakers;
@@ -168,7 +178,7 @@ public(package) fun advance_epoch(self: &mut StakingPool, mut reward: Balance<WA
     let commission = rewards::commission(reward.value(), self.commission_rate);
     self.commission.join(reward.split(commission));
     self.wal_balance = self.wal_balance + reward.value();
-    self.rewards_pool.join(reward);
+    self.balance.join(reward);
     let rate = if (self.share_amount == 0) {
         rewards::flat()
     } else {
@@ -200,6 +210,12 @@ public fun wal_balance(self: &StakingPool): u64 { self.wal_balance }
 /// Stake joining at the next epoch.
 public fun pending_stake(self: &StakingPool): u64 { self.pending_stake }
 
+/// FROST the pool holds for its stakers (at least what they can withdraw).
+public fun balance_value(self: &StakingPool): u64 { self.balance.value() }
+
+/// Whether the pool is closed (its node is no longer a candidate).
+public fun is_closed(self: &StakingPool): bool { self.closed }
+
 /// The commission rate in basis points.
 public fun commission_rate(self: &StakingPool): u16 { self.commission_rate }
 
@@ -210,7 +226,7 @@ public fun epoch(self: &StakingPool): u32 { self.epoch }
 public fun node_id(self: &StakedWal): ID { self.node_id }
 
 /// FROST staked.
-public fun principal(self: &StakedWal): u64 { self.principal.value() }
+public fun principal(self: &StakedWal): u64 { self.principal }
 
 /// Epoch the stake joins the pool.
 public fun activation_epoch(self: &StakedWal): u32 { self.activation_epoch }

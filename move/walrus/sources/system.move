@@ -6,9 +6,10 @@ module walrus::system;
 
 use sui::clock::Clock;
 use sui::coin::Coin;
+use sui::random::Random;
 use sui::vec_map::{Self, VecMap};
 use sui::versioned::{Self, Versioned};
-use wal::wal::WAL;
+use wal::wal::{ProtectedTreasury, WAL};
 use walrus::apportionment;
 use walrus::blob::{Self, Blob};
 use walrus::bls_aggregate::{Self, BlsCommittee};
@@ -31,6 +32,12 @@ const DEFAULT_SCORE_BAR: u16 = 5_000;
 const DEFAULT_PENALTY_SHARE: u16 = 1_000;
 /// Consecutive epochs under the bar that bring the penalty.
 const DEFAULT_PENALTY_EPOCHS: u16 = 3;
+/// Certified blobs each auditor challenges per member per epoch.
+const DEFAULT_AUDIT_BLOBS_PER_NODE: u16 = 4;
+/// Stake (active and pending) a candidate needs to stay registered, in FROST (100 WAL).
+const DEFAULT_MIN_NODE_STAKE: u64 = 100_000_000_000;
+/// Bytes of an epoch's audit seed.
+const SEED_LENGTH: u64 = 32;
 
 /// Storage prices are per unit of this many bytes (1 MiB) per epoch.
 const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
@@ -54,6 +61,8 @@ const ENotCommitteeMember: u64 = 706;
 const EInvalidScores: u64 = 707;
 /// A sync report for another epoch than the current one.
 const EWrongEpoch: u64 = 708;
+/// An audit seed that is not 32 bytes.
+const EInvalidSeed: u64 = 709;
 
 /// The right to create the system, given to the publisher.
 public struct InitCap has key, store {
@@ -98,6 +107,13 @@ public struct SystemStateInnerV1 has store {
     voting_epochs: u32,
     /// Votes a proposal needs, in basis points of the active stake.
     quorum_bps: u16,
+    /// Certified blobs each auditor challenges per member per epoch.
+    audit_blobs_per_node: u16,
+    /// Stake (active and pending) a candidate needs to stay registered, in FROST.
+    min_node_stake: u64,
+    /// The 32 random bytes this epoch's audit challenges derive from (empty in the genesis
+    /// epoch, which is not audited).
+    challenge_seed: vector<u8>,
 }
 
 fun init(ctx: &mut TxContext) {
@@ -178,6 +194,9 @@ fun new(
         sync_done: true,
         voting_epochs: 1,
         quorum_bps: 2_000,
+        audit_blobs_per_node: DEFAULT_AUDIT_BLOBS_PER_NODE,
+        min_node_stake: DEFAULT_MIN_NODE_STAKE,
+        challenge_seed: vector[],
     };
     System { id: object::new(ctx), version: VERSION, inner: versioned::create(VERSION, inner, ctx) }
 }
@@ -351,12 +370,40 @@ public fun delete_blob(self: &System, blob: Blob): Storage {
     blob.delete(self.epoch())
 }
 
-/// Ends the current epoch once it has lasted its duration; anyone may call it. The epoch's
-/// rewards go to its committee by shards (and, once audits exist, by score), each pool
-/// advances, and the next committee is the most staked nodes (at most `max_committee_size`)
+/// Ends the current epoch once it has lasted its duration; anyone may call it, with the one
+/// WAL treasury (penalties are burned through it). The new epoch's audit seed comes from
+/// Sui's randomness beacon; see `change_epoch`.
+entry fun initiate_epoch_change(
+    self: &mut System,
+    staking: &mut Staking,
+    treasury: &mut ProtectedTreasury,
+    clock: &Clock,
+    random: &Random,
+    ctx: &mut TxContext,
+) {
+    let mut generator = random.new_generator(ctx);
+    let seed = generator.generate_bytes(SEED_LENGTH as u16);
+    self.change_epoch(staking, treasury, clock, seed, ctx);
+}
+
+/// The epoch change with the new epoch's audit seed given. The ended epoch's audit scores
+/// are aggregated (`epoch_scores`), counted against the score bar (`strike`, which burns the
+/// penalty of a node `penalty_epochs` times in a row under it) and published
+/// (`AuditScoresApplied`); its rewards go to its committee by shards and score; each pool
+/// advances; the next committee is the most staked nodes (at most `max_committee_size`)
 /// with shards by D'Hondt, no node above `f` shards while the candidates allow it, moving as
-/// few shards as possible. With no staked node the committee stays as it is.
-public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock: &Clock) {
+/// few shards as possible (with no staked node the committee stays as it is); candidates
+/// registered before the ended epoch, outside the new committee and under `min_node_stake`
+/// are removed; and the new epoch starts with `seed` as its audit seed.
+fun change_epoch(
+    self: &mut System,
+    staking: &mut Staking,
+    treasury: &mut ProtectedTreasury,
+    clock: &Clock,
+    seed: vector<u8>,
+    ctx: &mut TxContext,
+) {
+    assert!(seed.length() == SEED_LENGTH, EInvalidSeed);
     let now = clock.timestamp_ms();
     let inner = self.inner_mut();
     assert!(now >= inner.epoch_start_ms + inner.epoch_duration_ms, EEpochNotOver);
@@ -364,18 +411,20 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
     let new_epoch = ended + 1;
     let n_shards = inner.committee.n_shards();
 
-    // Rewards of the ended epoch, by shards and score.
+    // Audit scores and rewards of the ended epoch.
     let (_, _, mut rewards) = inner.future_accounting.pop_current();
     let members = *inner.committee.members();
     let node_ids = members.map_ref!(|m| m.node_id());
     let weights = members.map_ref!(|m| m.weight());
-    let scores = inner.epoch_scores();
+    let (scores, reporter_weights) = inner.epoch_scores();
     let (amounts, _) = rewards::split_rewards(rewards.value(), weights, scores, inner.score_bar);
     inner.audit_reports = vec_map::empty();
-    node_ids.length().do!(|i| {
-        let burned = inner.strike(staking, node_ids[i], scores[i]);
+    let strikes = vector::tabulate!(node_ids.length(), |i| {
+        let (strikes, burned) = inner.strike(staking, treasury, node_ids[i], scores[i], ctx);
         if (burned > 0) events::emit_node_penalized(ended, node_ids[i], burned);
+        strikes
     });
+    events::emit_audit_scores_applied(ended, node_ids, scores, reporter_weights, strikes);
     let mut paid = vec_map::empty();
     node_ids.length().do!(|i| paid.insert(node_ids[i], rewards.split(amounts[i])));
     events::emit_rewards_distributed(ended, node_ids, amounts);
@@ -383,12 +432,22 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
     inner.future_accounting.ring_lookup_mut(0).add_rewards(rewards);
 
     // The next committee.
-    let (candidates, stakes, keys) = staking.candidates(inner.max_committee_size as u64);
-    let (next_ids, next_weights, next_keys) = if (candidates.is_empty()) {
-        (node_ids, weights, members.map_ref!(|m| m.public_key_bytes()))
+    let (
+        candidates,
+        stakes,
+        keys,
+        storage_votes,
+        write_votes,
+        under_staked,
+    ) = staking.candidates(inner.max_committee_size as u64, inner.min_node_stake, ended);
+    let (next_ids, next_weights, next_keys, next_storage_votes, next_write_votes) = if (
+        candidates.is_empty()
+    ) {
+        let unvoted = node_ids.map_ref!(|_| 0u64);
+        (node_ids, weights, members.map_ref!(|m| m.public_key_bytes()), unvoted, unvoted)
     } else {
         let cap = encoding::max_faulty(n_shards).max(n_shards.divide_and_round_up(candidates.length() as u16));
-        (candidates, apportionment::dhondt(&stakes, n_shards, cap), keys)
+        (candidates, apportionment::dhondt(&stakes, n_shards, cap), keys, storage_votes, write_votes)
     };
     // Shards move from the previous holders as little as possible; nodes leaving the
     // committee give theirs to a last, empty bucket.
@@ -409,6 +468,10 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
     let mut committee_weights = vector[];
     let mut committee_members = vector[];
     let mut committee_shards = vector[];
+    // Prices: what a 2f + 1 shard weight of the new committee voted at or below (a node that
+    // has not voted votes the current price), never under the governed floors.
+    let mut storage_prices = vector[];
+    let mut write_prices = vector[];
     next_ids.length().do!(|i| {
         if (next_weights[i] > 0) {
             committee_ids.push_back(next_ids[i]);
@@ -417,29 +480,36 @@ public fun initiate_epoch_change(self: &mut System, staking: &mut Staking, clock
                 bls_aggregate::new_member(next_ids[i], next_keys[i], next_weights[i]),
             );
             committee_shards.push_back(assignment[i]);
+            let (storage, write) = (next_storage_votes[i], next_write_votes[i]);
+            storage_prices.push_back(if (storage == 0) inner.storage_price_per_unit_size else storage);
+            write_prices.push_back(if (write == 0) inner.write_price_per_unit_size else write);
         }
     });
     inner.committee = bls_aggregate::new_committee(new_epoch, committee_members);
     inner.shards = committee_shards;
-    // Prices: what a 2f + 1 shard weight of the new committee voted at or below (a node that
-    // has not voted votes the current price), never under the governed floors.
-    let mut storage_votes = vector[];
-    let mut write_votes = vector[];
-    committee_ids.do_ref!(|id| {
-        let (storage, write) = if (staking.node_ids().contains(id)) staking.price_votes(*id)
-        else (0, 0);
-        storage_votes.push_back(if (storage == 0) inner.storage_price_per_unit_size else storage);
-        write_votes.push_back(if (write == 0) inner.write_price_per_unit_size else write);
-    });
     inner.storage_price_per_unit_size =
-        quorum_price(storage_votes, committee_weights, n_shards).max(inner.storage_price_floor);
+        quorum_price(storage_prices, committee_weights, n_shards).max(inner.storage_price_floor);
     inner.write_price_per_unit_size =
-        quorum_price(write_votes, committee_weights, n_shards).max(inner.write_price_floor);
+        quorum_price(write_prices, committee_weights, n_shards).max(inner.write_price_floor);
+    // Strikes count consecutive epochs in the committee: leaving it ends them.
+    inner.strikes.keys().do!(|id| {
+        if (!committee_ids.contains(&id)) {
+            let (_, _) = inner.strikes.remove(&id);
+        }
+    });
     inner.epoch_start_ms = now;
     inner.synced = vector[];
     inner.sync_done = false;
+    inner.challenge_seed = seed;
     events::emit_epoch_change_start(new_epoch);
+    events::emit_audit_challenge_seed(new_epoch, seed);
     events::emit_committee_selected(new_epoch, committee_ids, committee_weights);
+    under_staked.do!(|id| {
+        if (!committee_ids.contains(&id)) {
+            staking.remove_candidate(id);
+            events::emit_candidate_removed(new_epoch, id);
+        }
+    });
 }
 
 /// A committee member (through its operator's cap) submits its audit scores of this epoch,
@@ -485,44 +555,60 @@ fun quorum_price(mut prices: vector<u64>, mut weights: vector<u16>, n_shards: u1
     prices[length - 1]
 }
 
-/// Each member's score this epoch: the shard-weighted median of what the other members
-/// reported for it; the full score when nobody did.
-fun epoch_scores(self: &SystemStateInnerV1): vector<u16> {
+/// Each member's score this epoch, and the shards of the other members that reported on
+/// it. Self-reports never count. When the reporters hold at least `2f + 1` shards, the score
+/// is the strict-majority shard-weighted median of their reports, which members holding at
+/// most `f` shards can neither pull under nor lift over what the others reported; without
+/// such a quorum it is the full score.
+fun epoch_scores(self: &SystemStateInnerV1): (vector<u16>, vector<u16>) {
     let members = self.committee.members();
-    vector::tabulate!(members.length(), |j| {
+    let quorum = 2 * encoding::max_faulty(self.committee.n_shards()) + 1;
+    let mut scores = vector[];
+    let mut reporter_weights = vector[];
+    members.length().do!(|j| {
         let mut reported = vector[];
         let mut weights = vector[];
+        let mut reporting = 0u16;
         members.length().do!(|a| {
             let auditor = members[a].node_id();
             if (a != j && self.audit_reports.contains(&auditor)) {
                 reported.push_back(self.audit_reports.get(&auditor)[j]);
                 weights.push_back(members[a].weight());
+                reporting = reporting + members[a].weight();
             }
         });
-        rewards::weighted_median(reported, weights)
-    })
+        scores.push_back(
+            if (reporting >= quorum) rewards::weighted_median(reported, weights) else FULL_SCORE,
+        );
+        reporter_weights.push_back(reporting);
+    });
+    (scores, reporter_weights)
 }
 
-/// Counts an epoch under the bar for `node_id` and, at the limit, takes the penalty from its
-/// pool; returns the FROST taken.
-fun strike(self: &mut SystemStateInnerV1, staking: &mut Staking, node_id: ID, score: u16): u64 {
-    if (score >= self.score_bar) {
-        if (self.strikes.contains(&node_id)) {
-            let (_, _) = self.strikes.remove(&node_id);
-        };
-        return 0
-    };
-    let strikes = if (self.strikes.contains(&node_id)) {
+/// Counts an epoch under the bar for `node_id` (at or over it, the count restarts) and, when
+/// the count reaches `penalty_epochs`, burns the penalty from its pool and restarts the
+/// count; returns the count after this epoch and the FROST burned.
+fun strike(
+    self: &mut SystemStateInnerV1,
+    staking: &mut Staking,
+    treasury: &mut ProtectedTreasury,
+    node_id: ID,
+    score: u16,
+    ctx: &mut TxContext,
+): (u16, u64) {
+    let previous = if (self.strikes.contains(&node_id)) {
         let (_, strikes) = self.strikes.remove(&node_id);
-        strikes + 1
+        strikes
     } else {
-        1
+        0
     };
+    if (score >= self.score_bar) return (0, 0);
+    let strikes = previous + 1;
     if (strikes < self.penalty_epochs) {
         self.strikes.insert(node_id, strikes);
-        return 0
+        return (strikes, 0)
     };
-    staking.slash(node_id, self.penalty_share)
+    (strikes, staking.slash(node_id, self.penalty_share, treasury, ctx))
 }
 
 /// Sets a governed parameter (the caller checked its bounds).
@@ -544,8 +630,20 @@ public(package) fun set_parameter(self: &mut System, parameter: u8, value: u64) 
             inner.max_epochs_ahead = value as u32;
         }
     } else if (parameter == 7) inner.voting_epochs = value as u32
-    else inner.quorum_bps = value as u16;
+    else if (parameter == 8) inner.quorum_bps = value as u16
+    else if (parameter == 9) inner.audit_blobs_per_node = value as u16
+    else inner.min_node_stake = value;
 }
+
+/// Certified blobs each auditor challenges per member per epoch.
+public fun audit_blobs_per_node(self: &System): u16 { self.inner().audit_blobs_per_node }
+
+/// Stake (active and pending) a candidate needs to stay registered, in FROST.
+public fun min_node_stake(self: &System): u64 { self.inner().min_node_stake }
+
+/// The 32 random bytes the current epoch's audit challenges derive from (empty in the
+/// genesis epoch).
+public fun challenge_seed(self: &System): vector<u8> { self.inner().challenge_seed }
 
 /// Epochs a governance vote lasts.
 public fun voting_epochs(self: &System): u32 { self.inner().voting_epochs }
@@ -654,6 +752,19 @@ public fun new_for_testing(
         0,
         ctx,
     )
+}
+
+#[test_only]
+/// The epoch change with an explicit audit seed, for tests.
+public fun initiate_epoch_change_for_testing(
+    self: &mut System,
+    staking: &mut Staking,
+    treasury: &mut ProtectedTreasury,
+    clock: &Clock,
+    seed: vector<u8>,
+    ctx: &mut TxContext,
+) {
+    self.change_epoch(staking, treasury, clock, seed, ctx)
 }
 
 #[test_only]

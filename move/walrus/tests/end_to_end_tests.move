@@ -18,6 +18,7 @@ use walrus::system;
 
 const WAL: u64 = 1_000_000_000;
 const MIB: u64 = 1_048_576;
+const SEED: vector<u8> = x"0505050505050505050505050505050505050505050505050505050505050505";
 
 /// Genesis -> the four test nodes register and stake -> epoch change elects them -> a blob is
 /// reserved, registered and certified with their BLS certificate -> epoch changes pay rewards
@@ -29,6 +30,7 @@ fun the_protocol_from_genesis_to_governance() {
     let mut clock = clock::create_for_testing(scenario.ctx());
     let mut system = system::new_for_testing(committee(), 5, 7, 1 << 40, 10, scenario.ctx());
     let mut staking = staking::new_for_testing(1, scenario.ctx());
+    let mut treasury = wal::treasury_for_testing(scenario.ctx());
 
     // Four nodes register with their proofs of possession; stakes of 4, 3, 2 and 1 thousand
     // WAL make them the committee in this order.
@@ -66,7 +68,7 @@ fun the_protocol_from_genesis_to_governance() {
 
     // Epoch 2: the staked nodes form the committee (3, 3, 3 and 1 shards: none above f = 3).
     clock.set_for_testing(60_000);
-    system.initiate_epoch_change(&mut staking, &clock);
+    system.initiate_epoch_change_for_testing(&mut staking, &mut treasury, &clock, SEED, scenario.ctx());
     let members = system.committee().members();
     assert!(members.length() == 4);
     4u64.do!(|i| assert!(members[i].node_id() == node_ids[i]));
@@ -79,10 +81,11 @@ fun the_protocol_from_genesis_to_governance() {
 
     // Epochs 2 to 4: nodes 0 to 2 score node 3 at 0; it earns nothing, then is penalized.
     let before = node_ids.map_ref!(|id| staking.pool(*id).wal_balance());
+    let supply = treasury.total_supply();
     3u64.do!(|epoch| {
         3u64.do!(|auditor| system.submit_audit_scores(&caps[auditor], vector[10_000, 10_000, 10_000, 0]));
         clock.set_for_testing(60_000 * (epoch + 2));
-        system.initiate_epoch_change(&mut staking, &clock);
+        system.initiate_epoch_change_for_testing(&mut staking, &mut treasury, &clock, SEED, scenario.ctx());
         if (epoch == 0) {
             // Rewards reached the well-scored nodes' pools only.
             assert!(staking.pool(node_ids[0]).wal_balance() > before[0]);
@@ -90,7 +93,10 @@ fun the_protocol_from_genesis_to_governance() {
             assert!(staking.pool(node_ids[3]).wal_balance() == before[3]);
         };
     });
+    // The penalty left node 3's pool and the WAL supply: it was burned.
     assert!(staking.pool(node_ids[3]).wal_balance() == before[3] - before[3] / 10);
+    assert!(supply - treasury.total_supply() == before[3] / 10);
+    assert!(staking.pool(node_ids[3]).balance_value() == before[3] - before[3] / 10);
 
     // Node 0's staker proposes a storage price of 9; nodes 0 and 1's stakers vote for it.
     scenario.next_tx(@0xC);
@@ -100,7 +106,7 @@ fun the_protocol_from_genesis_to_governance() {
     proposal.vote(&staking, &stakes[0], 1);
     proposal.vote(&staking, &stakes[1], 1);
     clock.set_for_testing(60_000 * 6);
-    system.initiate_epoch_change(&mut staking, &clock);
+    system.initiate_epoch_change_for_testing(&mut staking, &mut treasury, &clock, SEED, scenario.ctx());
     assert!(proposal.execute_proposal(&mut system, &staking));
     assert!(system.storage_price_per_unit_size() == 9);
 
@@ -111,6 +117,7 @@ fun the_protocol_from_genesis_to_governance() {
     payment.burn_for_testing();
     clock.destroy_for_testing();
     staking.destroy_for_testing();
+    wal::destroy_treasury_for_testing(treasury);
     system.destroy_for_testing();
     scenario.end();
 }

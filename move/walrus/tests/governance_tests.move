@@ -78,8 +78,8 @@ fun a_proposal_voted_for_changes_the_storage_price() {
 #[test]
 fun every_parameter_can_be_governed() {
     let (mut scenario, mut system, mut staking, stake) = setup(1_000 * WAL);
-    let values = vector[4_000, 2_000, 5, 11, 13, 50, 12, 2, 3_000];
-    9u8.do!(|parameter| {
+    let values = vector[4_000, 2_000, 5, 11, 13, 50, 12, 2, 3_000, 16, 500 * WAL];
+    11u8.do!(|parameter| {
         let value = values[parameter as u64];
         let mut proposal = propose(&mut scenario, &staking, &system, &stake, parameter, value);
         proposal.vote(&staking, &stake, 1);
@@ -91,7 +91,8 @@ fun every_parameter_can_be_governed() {
     assert!(system.penalty_epochs() == 5 && system.storage_price_per_unit_size() == 11);
     assert!(system.write_price_per_unit_size() == 13 && system.max_committee_size() == 50);
     assert!(system.max_epochs_ahead() == 12 && system.voting_epochs() == 2);
-    assert!(system.quorum_bps() == 3_000);
+    assert!(system.quorum_bps() == 3_000 && system.audit_blobs_per_node() == 16);
+    assert!(system.min_node_stake() == 500 * WAL);
     destroy(stake);
     staking.destroy_for_testing();
     system.destroy_for_testing();
@@ -120,13 +121,33 @@ fun a_proposal_voted_against_or_without_quorum_changes_nothing() {
 #[test, expected_failure(abort_code = governance::EInvalidParameter)]
 fun unknown_parameters_are_refused() {
     let (mut scenario, system, staking, stake) = setup(1_000 * WAL);
-    governance::create_proposal(&staking, &system, &stake, 9, 1, scenario.ctx());
+    governance::create_proposal(&staking, &system, &stake, 11, 1, scenario.ctx());
     abort
 }
 
 #[test, expected_failure(abort_code = governance::EInvalidParameter)]
 fun values_out_of_bounds_are_refused() {
     governance::check_parameter(0, 10_001);
+}
+
+#[test, expected_failure(abort_code = governance::EInvalidParameter)]
+fun no_audit_blobs_is_refused() {
+    governance::check_parameter(9, 0);
+}
+
+#[test, expected_failure(abort_code = governance::EInvalidParameter)]
+fun more_than_64_audit_blobs_are_refused() {
+    governance::check_parameter(9, 65);
+}
+
+#[test, expected_failure(abort_code = governance::EInvalidParameter)]
+fun a_minimum_node_stake_under_one_wal_is_refused() {
+    governance::check_parameter(10, WAL - 1);
+}
+
+#[test, expected_failure(abort_code = governance::EInvalidParameter)]
+fun a_minimum_node_stake_over_ten_million_wal_is_refused() {
+    governance::check_parameter(10, 10_000_000 * WAL + 1);
 }
 
 #[test, expected_failure(abort_code = governance::EIneligibleStake)]

@@ -15,11 +15,14 @@ fun exchange_rates_convert_both_ways() {
 }
 
 #[test]
-fun the_median_needs_half_of_the_weight() {
+fun the_median_needs_more_than_half_of_the_weight() {
     assert!(rewards::weighted_median(vector[], vector[]) == 10_000);
     assert!(rewards::weighted_median(vector[9000, 100, 8000], vector[1, 1, 1]) == 8000);
     assert!(rewards::weighted_median(vector[0, 10_000], vector[3, 7]) == 10_000);
-    assert!(rewards::weighted_median(vector[0, 10_000], vector[5, 5]) == 0);
+    // Exactly half of the weight decides nothing either way.
+    assert!(rewards::weighted_median(vector[0, 10_000], vector[5, 5]) == 10_000);
+    assert!(rewards::weighted_median(vector[10_000, 0], vector[5, 5]) == 10_000);
+    assert!(rewards::weighted_median(vector[0, 10_000], vector[6, 5]) == 0);
 }
 
 #[test]

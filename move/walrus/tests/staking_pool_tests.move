@@ -49,29 +49,117 @@ fun stake_not_yet_active_is_withdrawn_at_once() {
 }
 
 #[test]
-fun penalties_show_in_the_rate_shrink_withdrawals_and_are_burned() {
-    let mut scenario = sui::test_scenario::begin(@0xA);
-    wal::wal::init_for_testing(scenario.ctx());
-    scenario.next_tx(@0xA);
-    let mut treasury = scenario.take_shared<wal::wal::ProtectedTreasury>();
-    let ctx = scenario.ctx();
+fun penalties_leave_the_pool_at_once_and_shrink_withdrawals() {
+    let ctx = &mut tx_context::dummy();
     let mut pool = staking_pool::new(0, 1, ctx);
     let mut staked = pool.stake(frost(1000), ctx);
+    assert!(pool.balance_value() == 1000);
     pool.advance_epoch(balance::zero(), 2);
-    assert!(pool.slash(2500) == 250);
+    let penalty = pool.slash(2500);
+    assert!(penalty.value() == 250 && pool.balance_value() == 750 && pool.wal_balance() == 750);
     pool.advance_epoch(balance::zero(), 3);
     assert!(pool.exchange_rate(3) == rewards::new_rate(750, 1000));
     pool.request_withdraw(&mut staked);
     pool.advance_epoch(balance::zero(), 4);
     let paid = pool.withdraw(staked);
-    assert!(paid.value() == 750);
-    let supply = treasury.total_supply();
-    pool.burn_penalties(&mut treasury, scenario.ctx());
-    assert!(treasury.total_supply() == supply - 250);
+    assert!(paid.value() == 750 && pool.balance_value() == 0);
+    destroy(penalty);
     destroy(paid);
     destroy(pool);
-    sui::test_scenario::return_shared(treasury);
-    scenario.end();
+}
+
+/// Stakes join, earn, are slashed and leave in turns; after every step the pool's balance
+/// covers everything its stakers can withdraw, and at the end every stake is paid.
+#[test]
+fun the_balance_always_covers_what_stakers_can_withdraw() {
+    let ctx = &mut tx_context::dummy();
+    let mut pool = staking_pool::new(700, 1, ctx);
+    let mut stakes = vector[];
+    let mut paid = 0u64;
+    let mut burned = 0u64;
+    let mut staked_in = 0u64;
+    let mut rewarded = 0u64;
+    let mut epoch = 1u32;
+    12u64.do!(|round| {
+        let amount = 1_000 + round * 337;
+        stakes.push_back(pool.stake(frost(amount), ctx));
+        staked_in = staked_in + amount;
+        if (round % 3 == 1) {
+            let penalty = pool.slash(1_000 + (round as u16) * 100);
+            burned = burned + penalty.value();
+            destroy(penalty);
+        };
+        // Ask to withdraw the oldest active stake that is not leaving yet.
+        let active = stakes.find_index!(|s| s.activation_epoch() <= epoch && s.withdraw_epoch().is_none());
+        if (active.is_some() && round % 2 == 0) pool.request_withdraw(&mut stakes[active.destroy_some()]);
+        let reward = 97 * round;
+        rewarded = rewarded + reward;
+        epoch = epoch + 1;
+        pool.advance_epoch(frost(reward), epoch);
+        // Withdraw whatever left the pool.
+        let mut i = 0;
+        while (i < stakes.length()) {
+            if (stakes[i].withdraw_epoch().is_some_and!(|e| *e <= epoch)) {
+                let coin = pool.withdraw(stakes.swap_remove(i));
+                paid = paid + coin.value();
+                destroy(coin);
+            } else i = i + 1;
+        };
+        assert!(pool.balance_value() >= pool.wal_balance() + pool.pending_stake());
+    });
+    let commission = pool.collect_commission();
+    // Close the pool and take everything out.
+    pool.close();
+    while (!stakes.is_empty()) {
+        let coin = pool.withdraw(stakes.pop_back());
+        paid = paid + coin.value();
+        destroy(coin);
+    };
+    stakes.destroy_empty();
+    let dust = pool.balance_value();
+    assert!(paid + dust + burned + commission.value() == staked_in + rewarded);
+    assert!(dust < 12);
+    destroy(commission);
+    destroy(pool);
+}
+
+#[test]
+fun a_closed_pool_pays_active_stake_at_its_last_rate_and_pending_stake_back() {
+    let ctx = &mut tx_context::dummy();
+    let mut pool = staking_pool::new(0, 1, ctx);
+    let active = pool.stake(frost(1000), ctx);
+    pool.advance_epoch(balance::zero(), 2);
+    pool.advance_epoch(frost(100), 3);
+    let pending = pool.stake(frost(300), ctx);
+    assert!(!pool.is_closed());
+    pool.close();
+    assert!(pool.is_closed());
+    let first = pool.withdraw(active);
+    let second = pool.withdraw(pending);
+    assert!(first.value() == 1100 && second.value() == 300 && pool.balance_value() == 0);
+    destroy(first);
+    destroy(second);
+    destroy(pool);
+}
+
+#[test, expected_failure(abort_code = staking_pool::EPoolClosed)]
+fun a_closed_pool_takes_no_stake() {
+    let ctx = &mut tx_context::dummy();
+    let mut pool = staking_pool::new(0, 1, ctx);
+    pool.close();
+    let _staked = pool.stake(frost(10), ctx);
+    abort
+}
+
+#[test, expected_failure(abort_code = staking_pool::EPoolClosed)]
+fun a_closed_pool_takes_no_withdrawal_request() {
+    let ctx = &mut tx_context::dummy();
+    let mut pool = staking_pool::new(0, 1, ctx);
+    let mut staked = pool.stake(frost(10), ctx);
+    pool.advance_epoch(balance::zero(), 2);
+    pool.close();
+    pool.request_withdraw(&mut staked);
+    abort
 }
 
 #[test]
@@ -189,6 +277,6 @@ fun next_commissions_above_everything_are_refused() {
 fun penalties_above_everything_are_refused() {
     let ctx = &mut tx_context::dummy();
     let mut pool = staking_pool::new(0, 1, ctx);
-    pool.slash(10_001);
+    let _penalty = pool.slash(10_001);
     abort
 }

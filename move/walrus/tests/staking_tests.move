@@ -150,3 +150,53 @@ fun the_pool_of_an_unknown_node_is_refused() {
     staking.pool(object::id_from_address(@0xB));
     abort
 }
+
+#[test, expected_failure(abort_code = staking::ETooManyCandidates)]
+fun registrations_beyond_the_maximum_are_refused() {
+    let (address, _, _) = proof_of_possession(0);
+    let mut scenario = test_scenario::begin(address);
+    let mut staking = staking::new_for_testing(1, scenario.ctx());
+    staking::max_candidates().do!(|_| destroy(register(&mut staking, &mut scenario)));
+    assert!(staking.node_ids().length() == 120);
+    let _cap = register(&mut staking, &mut scenario);
+    abort
+}
+
+#[test]
+fun ranking_lists_the_most_staked_and_the_under_staked_apart() {
+    let (address, _, _) = proof_of_possession(0);
+    let mut scenario = test_scenario::begin(address);
+    let mut staking = staking::new_for_testing(1, scenario.ctx());
+    let caps = vector::tabulate!(3, |_| register(&mut staking, &mut scenario));
+    let ids = caps.map_ref!(|cap| cap.cap_node_id());
+    let amounts = vector[500, 2_000, 1_000];
+    3u64.do!(|i| {
+        let coin = wal::mint_for_testing(amounts[i], scenario.ctx());
+        destroy(staking.stake_with_pool(coin, ids[i], scenario.ctx()));
+    });
+    staking.advance_epoch_for_testing();
+    let (top, stakes, keys, storage_votes, _, under) = staking.candidates(2, 1_000, 2);
+    assert!(top == vector[ids[1], ids[2]] && stakes == vector[2_000, 1_000]);
+    assert!(keys.length() == 2 && storage_votes == vector[0, 0]);
+    assert!(under == vector[ids[0]]);
+    // Only candidates registered before the given epoch can be under-staked.
+    let (_, _, _, _, _, under) = staking.candidates(2, 1_000, 1);
+    assert!(under.is_empty());
+    staking.remove_candidate(ids[0]);
+    assert!(staking.node_ids() == &vector[ids[1], ids[2]] && staking.pool(ids[0]).is_closed());
+    assert!(staking.total_stake() == 3_000);
+    destroy(caps);
+    staking.destroy_for_testing();
+    scenario.end();
+}
+
+#[test, expected_failure(abort_code = staking::EUnknownNode)]
+fun removing_a_node_that_is_no_candidate_is_refused() {
+    let (address, _, _) = proof_of_possession(0);
+    let mut scenario = test_scenario::begin(address);
+    let mut staking = staking::new_for_testing(1, scenario.ctx());
+    let cap = register(&mut staking, &mut scenario);
+    staking.remove_candidate(cap.cap_node_id());
+    staking.remove_candidate(cap.cap_node_id());
+    abort
+}

@@ -17,6 +17,7 @@ const MIB: u64 = 1_048_576;
 const STORAGE_PRICE: u64 = 5;
 const WRITE_PRICE: u64 = 7;
 const CAPACITY: u64 = 1_000 * MIB;
+const SEED: vector<u8> = x"0707070707070707070707070707070707070707070707070707070707070707";
 
 fun system(ctx: &mut TxContext): System {
     system::new_for_testing(committee(), STORAGE_PRICE, WRITE_PRICE, CAPACITY, 10, ctx)
@@ -223,6 +224,7 @@ fun an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
     let mut clock = sui::clock::create_for_testing(scenario.ctx());
     let mut system = system(scenario.ctx());
     let mut staking = walrus::staking::new_for_testing(1, scenario.ctx());
+    let mut treasury = wal::treasury_for_testing(scenario.ctx());
     assert!(system.shards() == &vector[vector[0, 1, 2], vector[3, 4, 5], vector[6, 7], vector[8, 9]]);
     let cap = staking.register_candidate(
         std::string::utf8(b"node-0"),
@@ -239,7 +241,7 @@ fun an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
     let storage = system.reserve_space(10 * MIB, 2, &mut payment, scenario.ctx());
 
     clock.set_for_testing(60_000);
-    system.initiate_epoch_change(&mut staking, &clock);
+    system.initiate_epoch_change_for_testing(&mut staking, &mut treasury, &clock, SEED, scenario.ctx());
     assert!(system.epoch() == 2 && staking.epoch() == 2);
     assert!(system.epoch_start_ms() == 60_000 && system.epoch_duration_ms() == 60_000);
     // The only staked node holds every shard; the genesis committee had no pools, so the
@@ -251,7 +253,7 @@ fun an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
     assert!(staking.pool(node_id).wal_balance() == 1_000_000);
 
     clock.set_for_testing(120_000);
-    system.initiate_epoch_change(&mut staking, &clock);
+    system.initiate_epoch_change_for_testing(&mut staking, &mut treasury, &clock, SEED, scenario.ctx());
     // Epoch 2's 100 FROST: 10 % commission, 90 to the stakers.
     assert!(staking.pool(node_id).wal_balance() == 1_000_090);
     let commission = staking.collect_commission(&cap, scenario.ctx());
@@ -264,6 +266,7 @@ fun an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
     payment.burn_for_testing();
     clock.destroy_for_testing();
     staking.destroy_for_testing();
+    wal::destroy_treasury_for_testing(treasury);
     system.destroy_for_testing();
     scenario.end();
 }
@@ -274,13 +277,16 @@ fun without_staked_nodes_the_committee_stays() {
     let mut clock = sui::clock::create_for_testing(scenario.ctx());
     let mut system = system(scenario.ctx());
     let mut staking = walrus::staking::new_for_testing(1, scenario.ctx());
+    let mut treasury = wal::treasury_for_testing(scenario.ctx());
     clock.set_for_testing(60_000);
-    system.initiate_epoch_change(&mut staking, &clock);
+    system.initiate_epoch_change_for_testing(&mut staking, &mut treasury, &clock, SEED, scenario.ctx());
     assert!(system.epoch() == 2 && system.committee().n_shards() == 10);
+    assert!(system.challenge_seed() == SEED);
     assert!(system.committee().members().length() == 4);
     assert!(system.shards() == &vector[vector[0, 1, 2], vector[3, 4, 5], vector[6, 7], vector[8, 9]]);
     clock.destroy_for_testing();
     staking.destroy_for_testing();
+    wal::destroy_treasury_for_testing(treasury);
     system.destroy_for_testing();
     scenario.end();
 }
@@ -291,7 +297,31 @@ fun an_epoch_cannot_end_early() {
     let mut clock = sui::clock::create_for_testing(scenario.ctx());
     let mut system = system(scenario.ctx());
     let mut staking = walrus::staking::new_for_testing(1, scenario.ctx());
+    let mut treasury = wal::treasury_for_testing(scenario.ctx());
     clock.set_for_testing(59_999);
-    system.initiate_epoch_change(&mut staking, &clock);
+    system.initiate_epoch_change_for_testing(&mut staking, &mut treasury, &clock, SEED, scenario.ctx());
+    abort
+}
+
+#[test]
+fun the_genesis_epoch_has_no_seed_and_default_audit_parameters() {
+    let mut scenario = sui::test_scenario::begin(@0xA);
+    let system = system(scenario.ctx());
+    assert!(system.challenge_seed() == vector[]);
+    assert!(system.audit_blobs_per_node() == 4);
+    assert!(system.min_node_stake() == 100_000_000_000);
+    system.destroy_for_testing();
+    scenario.end();
+}
+
+#[test, expected_failure(abort_code = system::EInvalidSeed)]
+fun a_seed_of_another_length_is_refused() {
+    let mut scenario = sui::test_scenario::begin(@0xA);
+    let mut clock = sui::clock::create_for_testing(scenario.ctx());
+    let mut system = system(scenario.ctx());
+    let mut staking = walrus::staking::new_for_testing(1, scenario.ctx());
+    let mut treasury = wal::treasury_for_testing(scenario.ctx());
+    clock.set_for_testing(60_000);
+    system.initiate_epoch_change_for_testing(&mut staking, &mut treasury, &clock, x"07", scenario.ctx());
     abort
 }

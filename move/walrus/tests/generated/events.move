@@ -55,4 +55,6 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     assert!(bytes[18] == x"07000000020102");
     // events::AuditScoresApplied
     assert!(bytes[19] == x"0700000001abababababababababababababababababababababababababababababababab011027010300010100");
+    // events::CandidateRemoved
+    assert!(bytes[20] == x"07000000abababababababababababababababababababababababababababababababab");
 }

@@ -59,6 +59,9 @@ fun medians_match_the_rust_mirror() {
     assert!(rewards::weighted_median(vector[640], vector[127]) == 640);
     assert!(rewards::weighted_median(vector[963, 8858, 687, 5252, 8261, 4203, 790], vector[50, 227, 67, 85, 20, 208, 110]) == 4203);
     assert!(rewards::weighted_median(vector[4816, 8651, 4941, 7308, 3989, 9954], vector[147, 12, 7, 195, 39, 24]) == 7308);
+    assert!(rewards::weighted_median(vector[0, 10000], vector[5, 5]) == 10000);
+    assert!(rewards::weighted_median(vector[10000, 0], vector[5, 5]) == 10000);
+    assert!(rewards::weighted_median(vector[3000, 7000, 9000], vector[2, 1, 1]) == 7000);
 }
 
 #[test]
