@@ -35,11 +35,12 @@ fn stakes_commission_and_proposals_within_one_epoch() {
     // The node's operator wallet, created by `node init` on this ledger, is the wallet here.
     let wallet = node_dir.join("operator.toml");
     let operator = initialized["operator_address"].as_str().unwrap();
+    let config = node_dir.join("node.toml");
     let register = [
         "node",
         "register",
         "--config",
-        node_dir.join("node.toml").to_str().unwrap(),
+        config.to_str().unwrap(),
         "--stake",
         "1000",
     ];
