@@ -2,7 +2,9 @@
 //! (`walrus node run`), each with its own port, directory and log. Epoch 0 has a placeholder
 //! committee; the nodes register and stake during it, and the first epoch change elects
 //! them. `network.toml` and `wallet.toml` in its directory let a later process start the same
-//! network again. Used by `walrus devnet`, `walrus bench store|read` and the whole-system
+//! network again. Each node's directory `node-N` holds its `node.toml`, BLS key and operator
+//! wallet `operator.toml` (funded; it owns the node's cap and stake), so
+//! `walrus --wallet DIR/node-N/operator.toml node-admin ...` acts for the node. Used by `walrus devnet`, `walrus bench store|read` and the whole-system
 //! tests.
 
 use std::{
@@ -17,7 +19,9 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use walrus_chain::{client::LedgerClient, contract::ObjectId, secret_file::write_secret};
 use walrus_core::keys::{account::AccountKeyPair, bls::BlsKeyPair};
-use walrus_node::config::{NodeConfig, create_bls_key, load_bls_key};
+use walrus_node::config::{
+    NodeConfig, OPERATOR_WALLET_FILE, create_bls_key, load_bls_key, load_or_create_operator_wallet,
+};
 use walrus_sdk::{Client, api::NodeHealth, wallet::WalletConfig};
 
 use crate::process::{STOP_GRACE, ServiceProcess, log_file, service_command};
@@ -137,6 +141,24 @@ pub struct LocalNode {
 }
 
 impl LocalNode {
+    /// Its directory (`node.toml`, `bls.key`, `operator.toml`, `data/`, `node.log`).
+    pub fn dir(&self) -> &Path {
+        self.config_path
+            .parent()
+            .expect("a node's config is a file in its directory")
+    }
+
+    /// Its operator's wallet file (`walrus_sdk::wallet` format), owner of its cap and stake.
+    pub fn operator_wallet(&self) -> &Path {
+        &self.config.operator_wallet
+    }
+
+    /// A client of the network signing with the node's operator account.
+    pub async fn operator_client(&self) -> Result<Client> {
+        let key = self.config.load_operator_key()?;
+        Ok(Client::connect(&self.config.ledger_url, key).await?)
+    }
+
     /// Where its API listens.
     pub fn url(&self) -> String {
         format!("http://{}", self.config.listen)
@@ -442,6 +464,7 @@ impl LocalNetwork {
             name: format!("node-{index}"),
             data_dir: "data".into(),
             bls_key_file: "bls.key".into(),
+            operator_wallet: OPERATOR_WALLET_FILE.into(),
             listen,
             public_url: public_url.and_then(|url| url(index, &listen_url)),
             ledger_url: self.ledger.url.clone(),
@@ -452,7 +475,8 @@ impl LocalNetwork {
         let config = NodeConfig::load(&config_path)?;
         create_bls_key(&config.bls_key_file)?;
         let key = load_bls_key(&config.bls_key_file)?;
-        let operator = AccountKeyPair::generate(&mut rand::rngs::OsRng);
+        let (operator, _) =
+            load_or_create_operator_wallet(&config.operator_wallet, &self.ledger.url)?;
         LedgerClient::new(&self.ledger.url)
             .faucet(operator.address(), 2 * NODE_STAKE)
             .await?;

@@ -121,7 +121,7 @@ fn main() -> ExitCode {
         }
         Command::Stake(args) => commands::stake::stake(args, &cli.wallet, &output),
         Command::Withdraw(args) => commands::stake::withdraw(args, &cli.wallet, &output),
-        Command::Node { command } => commands::node::run(command, &cli.wallet, &output),
+        Command::Node { command } => commands::node::run(command, &output),
         Command::Read(args) => commands::read::run(args, &cli.wallet, &output),
         Command::Store(args) => commands::store::run(args, &cli.wallet, &output),
         Command::Encode(args) => commands::encode::run(args, &output),

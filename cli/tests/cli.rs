@@ -143,9 +143,20 @@ fn node_init_writes_a_config_and_key_once_and_client_commands_explain_a_missing_
     let config = std::fs::read_to_string(scratch.0.join("node/node.toml")).unwrap();
     assert!(config.contains("listen = \"127.0.0.1:9999\""), "{config}");
     assert!(scratch.0.join("node/bls.key").exists());
+    let operator_wallet = scratch.0.join("node/operator.toml");
+    assert!(operator_wallet.exists());
     let (ok, _, stderr) = walrus(&["node", "init", "--dir", dir]);
     assert!(!ok);
     assert!(stderr.contains("exists already"), "{stderr}");
+    // A directory of an older version, without an operator wallet, only gets one.
+    std::fs::remove_file(&operator_wallet).unwrap();
+    let again = json(&["node", "init", "--dir", dir, "--listen", "127.0.0.1:1"]);
+    assert_eq!(again["created_config"], false);
+    assert_eq!(again["created_operator_wallet"], true);
+    assert_eq!(again["public_key"], created["public_key"]);
+    assert_ne!(again["operator_address"], created["operator_address"]);
+    let config = std::fs::read_to_string(scratch.0.join("node/node.toml")).unwrap();
+    assert!(config.contains("listen = \"127.0.0.1:9999\""), "{config}");
 
     // No ledger listens there: the error says so and names the command to run.
     let wallet = scratch.0.join("client.toml");

@@ -20,15 +20,9 @@ fn stakes_commission_and_proposals_within_one_epoch() {
     )
     .unwrap();
     let ledger = start_ledger_with_genesis(dir.path(), genesis);
-    let wallet = dir.path().join("wallet.toml");
-    // The first command creates the wallet, on this ledger.
-    walrus_json(
-        &wallet,
-        &["--ledger", &ledger.url, "faucet", "--amount", "5000"],
-    );
     let node_dir = dir.path().join("node");
-    walrus_json(
-        &wallet,
+    let initialized = walrus_json(
+        &dir.path().join("unused.toml"),
         &[
             "node",
             "init",
@@ -38,17 +32,24 @@ fn stakes_commission_and_proposals_within_one_epoch() {
             &ledger.url,
         ],
     );
-    let registered = walrus_json(
-        &wallet,
-        &[
-            "node",
-            "register",
-            "--config",
-            node_dir.join("node.toml").to_str().unwrap(),
-            "--stake",
-            "1000",
-        ],
-    );
+    // The node's operator wallet, created by `node init` on this ledger, is the wallet here.
+    let wallet = node_dir.join("operator.toml");
+    let operator = initialized["operator_address"].as_str().unwrap();
+    let config = node_dir.join("node.toml");
+    let register = [
+        "node",
+        "register",
+        "--config",
+        config.to_str().unwrap(),
+        "--stake",
+        "1000",
+    ];
+    let error = walrus_error(&wallet, &register);
+    assert!(error.contains(operator), "{error}");
+    assert!(error.contains("faucet --amount"), "{error}");
+    walrus_json(&wallet, &["faucet", "--amount", "5000"]);
+    let registered = walrus_json(&wallet, &register);
+    assert_eq!(registered["operator_address"], operator);
     let node_id = registered["node_id"].as_str().unwrap();
 
     // A stake made in this epoch is not active yet: withdrawn at once, principal only.

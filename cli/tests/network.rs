@@ -1,14 +1,16 @@
 //! A whole network on 127.0.0.1: a ledger and four storage nodes (12 shards) as processes.
 //! Stores and reads of every size, nodes stopped during reads and stores, a wiped node that
-//! rebuilds its share from its peers, a node serving corrupted slivers, and bad requests.
+//! rebuilds its share from its peers, a node serving corrupted slivers, bad requests, the
+//! nodes' operator accounts (epoch sync, commissions) and an inconsistently encoded blob
+//! proven and invalidated on chain.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{LocalNode, MAX_TEST_BODY, TestNetwork, metric};
+use common::{LocalNode, MAX_TEST_BODY, TestNetwork, chain_events, metric};
 use rand::{RngCore, SeedableRng, rngs::StdRng};
-use walrus_chain::ledger::Call;
+use walrus_chain::{contract::events::Event, ledger::Call};
 use walrus_core::messages::QuorumCertificate;
 use walrus_core::{BlobId, EncodingConfig, encoding::SliverKind};
 use walrus_sdk::{
@@ -53,6 +55,7 @@ async fn blobs_of_every_size_are_stored_and_read_also_with_f_shards_down() {
     assert_eq!(status.answered_shards, 12);
 
     the_cli_manages_blobs(&network).await;
+    operators_act_for_their_nodes(&network).await;
 
     // One node holds 3 = f shards: reads go on without it.
     let committee = client.committee().await.unwrap();
@@ -80,6 +83,82 @@ async fn blobs_of_every_size_are_stored_and_read_also_with_f_shards_down() {
         .await
         .unwrap_err();
     assert!(unknown.to_string().contains("never certified"), "{unknown}");
+}
+
+/// Each node's operator wallet owns its cap: every node reported its epoch sync (which
+/// completed the first epoch change), the CLI changes a commission with the operator's
+/// wallet only, and no operator can use another node's cap.
+async fn operators_act_for_their_nodes(network: &TestNetwork) {
+    network
+        .wait_for(
+            Duration::from_secs(60),
+            "every node to report its epoch sync",
+            async |network| {
+                for node in &network.nodes {
+                    if metric(node, "node_epoch_sync_reported").await < 1 {
+                        return false;
+                    }
+                }
+                true
+            },
+        )
+        .await;
+    let events = chain_events(&network.ledger.url).await;
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, Event::EpochChangeDone(done) if done.epoch == 1)),
+        "no EpochChangeDone for epoch 1"
+    );
+
+    let node = &network.nodes[0];
+    let node_id = node.node_id.to_string();
+    let commission = [
+        "node-admin",
+        "commission",
+        "--node",
+        &node_id,
+        "--rate",
+        "500",
+    ];
+    let done = common::walrus_json(node.operator_wallet(), &commission);
+    assert_eq!(done["rate"], 500, "{done}");
+    let error = common::walrus_error(&network.dir.join(common::WALLET_FILE), &commission);
+    assert!(error.contains("owns no operator cap"), "{error}");
+
+    let epoch = network
+        .client()
+        .await
+        .unwrap()
+        .committee()
+        .await
+        .unwrap()
+        .epoch();
+    let other = network.nodes[1].operator_client().await.unwrap();
+    let error = other
+        .epoch_sync_done(node.node_id, epoch)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("owns no operator cap"),
+        "{error}"
+    );
+    let cap = node
+        .operator_client()
+        .await
+        .unwrap()
+        .node_cap(node.node_id)
+        .await
+        .unwrap();
+    let error = other
+        .execute(vec![Call::EpochSyncDone {
+            system: other.system_id(),
+            cap,
+            epoch,
+        }])
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("not by the sender"), "{error}");
 }
 
 /// Runs `walrus --json ARGS` with the network's wallet; returns the parsed output.
@@ -611,4 +690,60 @@ async fn a_node_rebuilding_an_inconsistently_encoded_blob_proves_it() {
         (SliverKind::Primary, 0)
     );
     proof.verify(&metadata).unwrap();
+
+    // Nobody attests an honest blob invalid, with that proof or with garbage.
+    let honest = client
+        .store(&random_blob(100_000, 42), PERMANENT, &NoProgress)
+        .await
+        .unwrap()
+        .blob_id;
+    let peer = committee.members[(holder + 1) % committee.members.len()]
+        .client
+        .clone()
+        .unwrap();
+    let refused = peer.attest_invalid_blob(&honest, &proof).await.unwrap_err();
+    assert!(refused.to_string().contains("does not hold"), "{refused}");
+    let garbage = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/blobs/{honest}/inconsistencyProof",
+            peer.url()
+        ))
+        .body("garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status().as_u16(), 400);
+
+    // The finder gathers attestations of more than f shards and invalidates the blob id on
+    // chain; every node drops the blob, and readers are told it is invalid.
+    network
+        .wait_for(
+            Duration::from_secs(90),
+            "the InvalidBlobId event",
+            async |network| {
+                chain_events(&network.ledger.url).await.iter().any(
+                    |event| matches!(event, Event::InvalidBlobId(invalid) if invalid.blob_id == blob_id),
+                )
+            },
+        )
+        .await;
+    assert!(metric(&network.nodes[node], "node_blob_invalidations_sent_total").await >= 1);
+    network
+        .wait_for(
+            Duration::from_secs(30),
+            "the nodes to drop the invalid blob",
+            async |_| client.blob_status(&blob_id).await.unwrap().state == BlobState::Invalid,
+        )
+        .await;
+    let error = client.read(&blob_id, &NoProgress).await.unwrap_err();
+    assert!(
+        matches!(error, walrus_sdk::SdkError::BlobInvalid { .. }),
+        "{error}"
+    );
+    let output = common::walrus_error(
+        &network.dir.join(common::WALLET_FILE),
+        &["read", &blob_id.to_string(), "-o", "/dev/null"],
+    );
+    assert!(output.contains("is invalid"), "{output}");
+    assert!(client.read(&honest, &NoProgress).await.is_ok());
 }

@@ -34,7 +34,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -42,11 +42,11 @@ impl ApiError {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
-    fn invalid(error: impl std::fmt::Display) -> Self {
+    pub(crate) fn invalid(error: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::Invalid,
@@ -112,7 +112,7 @@ pub fn router(context: Arc<NodeContext>, max_body: usize) -> Router {
         .route("/v1/blobs/{blob_id}/status", get(get_status))
         .route(
             "/v1/blobs/{blob_id}/inconsistencyProof",
-            get(get_inconsistency_proof),
+            get(get_inconsistency_proof).post(crate::invalidation::attest_invalid_blob),
         )
         .route("/v1/health", get(health))
         .route("/metrics", get(metrics))
@@ -120,7 +120,7 @@ pub fn router(context: Arc<NodeContext>, max_body: usize) -> Router {
         .with_state(context)
 }
 
-fn parse_blob_id(text: &str) -> Result<BlobId, ApiError> {
+pub(crate) fn parse_blob_id(text: &str) -> Result<BlobId, ApiError> {
     BlobId::from_str(text).map_err(|_| {
         ApiError::bad_request(format!(
             "{text:?} is not a blob id (URL-safe base64, 32 bytes)"
@@ -159,7 +159,7 @@ fn registered(
 }
 
 /// The stored metadata, verified against the blob id.
-fn stored_metadata(
+pub(crate) fn stored_metadata(
     context: &NodeContext,
     blob_id: &BlobId,
 ) -> Result<Option<VerifiedBlobMetadata>, ApiError> {
@@ -177,7 +177,7 @@ fn stored_metadata(
         .transpose()
 }
 
-fn refuse(context: &NodeContext, error: ApiError) -> ApiError {
+pub(crate) fn refuse(context: &NodeContext, error: ApiError) -> ApiError {
     context.metrics.requests_refused.inc();
     error
 }

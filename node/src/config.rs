@@ -1,4 +1,4 @@
-//! The node's configuration file (TOML) and its BLS key file.
+//! The node's configuration file (TOML), its BLS key file and its operator's wallet.
 
 use std::{
     net::SocketAddr,
@@ -6,7 +6,8 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use walrus_core::keys::bls::BlsKeyPair;
+use walrus_core::keys::{account::AccountKeyPair, bls::BlsKeyPair};
+use walrus_sdk::wallet::WalletConfig;
 
 /// Why the configuration or key could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,10 @@ pub struct NodeConfig {
     /// The node's BLS key, hex of the 32-byte secret; kept outside `data_dir` so that the
     /// data can be wiped without losing the identity.
     pub bls_key_file: PathBuf,
+    /// The wallet (`walrus_sdk::wallet` format) of the node's operator account, which owns
+    /// the node's `StorageNodeCap` and signs its transactions (epoch sync, invalidations).
+    #[serde(default = "default_operator_wallet")]
+    pub operator_wallet: PathBuf,
     /// Address the API listens on.
     pub listen: SocketAddr,
     /// URL under which others reach the API (default `http://{listen}`).
@@ -39,6 +44,13 @@ pub struct NodeConfig {
     /// largest sliver of the blobs the node should take.
     #[serde(default = "default_max_request_body")]
     pub max_request_body: usize,
+}
+
+/// The operator wallet's file name, beside `node.toml`.
+pub const OPERATOR_WALLET_FILE: &str = "operator.toml";
+
+fn default_operator_wallet() -> PathBuf {
+    OPERATOR_WALLET_FILE.into()
 }
 
 fn default_max_request_body() -> usize {
@@ -57,6 +69,7 @@ impl NodeConfig {
         let base = path.parent().unwrap_or(Path::new("."));
         config.data_dir = base.join(&config.data_dir);
         config.bls_key_file = base.join(&config.bls_key_file);
+        config.operator_wallet = base.join(&config.operator_wallet);
         Ok(config)
     }
 
@@ -78,6 +91,43 @@ impl NodeConfig {
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.listen))
     }
+
+    /// The operator's account key, from [`NodeConfig::operator_wallet`].
+    pub fn load_operator_key(&self) -> Result<AccountKeyPair, ConfigError> {
+        let path = &self.operator_wallet;
+        let error = |reason: String| ConfigError {
+            path: path.clone(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            error(format!(
+                "{e}; create it with `walrus node init --dir <the node's directory>` (which keeps \
+                 an existing node.toml and BLS key), or point `operator_wallet` in node.toml at \
+                 the wallet owning the node's cap"
+            ))
+        })?;
+        let wallet: WalletConfig =
+            toml::from_str(&text).map_err(|e| error(format!("not a wallet file: {e}")))?;
+        wallet
+            .key()
+            .map_err(|e| error(format!("the wallet's private key is unusable: {e}")))
+    }
+}
+
+/// Reads the operator wallet at `path`, or creates one (readable by its owner only, with a
+/// new key, pointing at `ledger_url`); returns its key and whether it was created.
+pub fn load_or_create_operator_wallet(
+    path: &Path,
+    ledger_url: &str,
+) -> Result<(AccountKeyPair, bool), ConfigError> {
+    let error = |reason: String| ConfigError {
+        path: path.to_owned(),
+        reason,
+    };
+    let (wallet, created) =
+        WalletConfig::load_or_create(path, ledger_url).map_err(|e| error(e.to_string()))?;
+    let key = wallet.key().map_err(|e| error(e.to_string()))?;
+    Ok((key, created))
 }
 
 /// Reads a BLS key file.
@@ -115,6 +165,7 @@ mod tests {
             name: "n0".into(),
             data_dir: "data".into(),
             bls_key_file: "bls.key".into(),
+            operator_wallet: "operator.toml".into(),
             listen: "127.0.0.1:9200".parse().unwrap(),
             public_url: None,
             ledger_url: "http://127.0.0.1:9180".into(),
@@ -129,6 +180,48 @@ mod tests {
         assert!(create_bls_key(&loaded.bls_key_file).is_err());
         let read = load_bls_key(&loaded.bls_key_file).unwrap();
         assert_eq!(read.public_key(), key.public_key());
+
+        assert_eq!(loaded.operator_wallet, dir.path().join("operator.toml"));
+        let error = loaded.load_operator_key().unwrap_err();
+        assert!(error.to_string().contains("walrus node init"), "{error}");
+        let (operator, created) =
+            load_or_create_operator_wallet(&loaded.operator_wallet, &loaded.ledger_url).unwrap();
+        assert!(created);
+        let (again, created) =
+            load_or_create_operator_wallet(&loaded.operator_wallet, "http://other:1").unwrap();
+        assert!(!created);
+        assert_eq!(again.address(), operator.address());
+        assert_eq!(
+            loaded.load_operator_key().unwrap().address(),
+            operator.address()
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&loaded.operator_wallet)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn an_old_config_defaults_to_operator_toml_and_a_damaged_wallet_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            "name = \"n\"\ndata_dir = \"data\"\nbls_key_file = \"bls.key\"\n\
+             listen = \"127.0.0.1:1\"\nledger_url = \"http://x\"\n",
+        )
+        .unwrap();
+        let config = NodeConfig::load(&path).unwrap();
+        assert_eq!(
+            config.operator_wallet,
+            dir.path().join(OPERATOR_WALLET_FILE)
+        );
+        std::fs::write(&config.operator_wallet, "ledger_url = 1").unwrap();
+        let error = config.load_operator_key().unwrap_err();
+        assert!(error.to_string().contains("operator.toml"), "{error}");
+        assert!(error.to_string().contains("not a wallet file"), "{error}");
     }
 
     #[test]

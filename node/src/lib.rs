@@ -4,19 +4,23 @@
 
 pub mod api;
 pub mod config;
+pub mod epoch_sync;
 pub mod follower;
+pub mod invalidation;
 pub mod metrics;
+pub mod operator;
 pub mod recovery;
 pub mod state;
 pub mod storage;
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use walrus_chain::client::LedgerClient;
 use walrus_sdk::CommitteeView;
 
 use crate::{
     config::{ConfigError, NodeConfig, load_bls_key},
+    operator::Operator,
     state::{NodeContext, RecoveryJob},
     storage::{NodeStorage, StorageError},
 };
@@ -49,6 +53,16 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
     let key = load_bls_key(&config.bls_key_file)?;
+    let operator_key = config
+        .load_operator_key()
+        .inspect_err(|error| {
+            tracing::warn!(
+                %error,
+                "no operator account: the node serves but cannot send transactions (epoch sync, \
+                 invalid blob ids)"
+            );
+        })
+        .ok();
     std::fs::create_dir_all(&config.data_dir).map_err(|error| ConfigError {
         path: config.data_dir.clone(),
         reason: error.to_string(),
@@ -82,6 +96,16 @@ pub async fn run(
     );
     context.recover(RecoveryJob::All);
     let recovery = tokio::spawn(recovery::run(context.clone(), jobs));
+    let mut operator_tasks = Vec::new();
+    if let Some(key) = operator_key {
+        let operator = Arc::new(Operator::new(key, context.chain.clone(), system, staking));
+        check_operator(&context, &operator).await;
+        operator_tasks.push(tokio::spawn(epoch_sync::run(
+            context.clone(),
+            operator.clone(),
+        )));
+        operator_tasks.push(tokio::spawn(invalidation::run(context.clone(), operator)));
+    }
     let follower = tokio::spawn(follower::follow(context.clone()));
     let server = axum::serve(listener, api::router(context, config.max_request_body))
         .with_graceful_shutdown(shutdown);
@@ -94,7 +118,29 @@ pub async fn run(
         },
     };
     recovery.abort();
+    for task in operator_tasks {
+        task.abort();
+    }
     result
+}
+
+/// Logs the operator's address and whether it holds the node's cap (when the node is a
+/// committee member), so that a wrong wallet shows at start.
+async fn check_operator(context: &NodeContext, operator: &Operator) {
+    let address = operator.address();
+    let Some(node_id) = context.view().node_id() else {
+        tracing::info!(operator = %address, "operator account loaded");
+        return;
+    };
+    match operator.cap(node_id).await {
+        Ok(cap) => tracing::info!(operator = %address, %node_id, %cap, "operator account loaded"),
+        Err(error) => tracing::warn!(
+            operator = %address,
+            %node_id,
+            %error,
+            "the operator account cannot act for the node; its transactions will fail"
+        ),
+    }
 }
 
 /// The system and staking objects and the current committee.

@@ -15,6 +15,12 @@ pub struct NodeMetrics {
     pub slivers_recovered: IntCounter,
     /// Bytes of recovery symbols (with proofs) and metadata fetched from peers.
     pub recovery_bytes: IntCounter,
+    /// The last epoch whose shard sync the node reported on chain.
+    pub epoch_sync_reported: IntGauge,
+    /// Attestations that a blob id is invalid this node signed.
+    pub invalid_blob_attestations: IntCounter,
+    /// Invalid-blob-id certificates this node sent to the chain.
+    pub blob_invalidations_sent: IntCounter,
     /// The next checkpoint to read.
     pub next_checkpoint: IntGauge,
     /// The epoch followed.
@@ -64,6 +70,21 @@ impl NodeMetrics {
                 &registry,
                 "node_recovery_bytes_total",
                 "Bytes of recovery symbols and metadata fetched from peers",
+            ),
+            epoch_sync_reported: gauge(
+                &registry,
+                "node_epoch_sync_reported",
+                "Last epoch whose shard sync the node reported on chain",
+            ),
+            invalid_blob_attestations: counter(
+                &registry,
+                "node_invalid_blob_attestations_total",
+                "Attestations that a blob id is invalid signed",
+            ),
+            blob_invalidations_sent: counter(
+                &registry,
+                "node_blob_invalidations_sent_total",
+                "Invalid-blob-id certificates sent to the chain",
             ),
             next_checkpoint: gauge(&registry, "node_next_checkpoint", "Next checkpoint to read"),
             epoch: gauge(&registry, "node_epoch", "Epoch followed"),

@@ -52,11 +52,7 @@ pub async fn run(context: Arc<NodeContext>, mut jobs: mpsc::UnboundedReceiver<Re
         for blob_id in blobs {
             if let Err(error) = ensure_slivers(&context, &blob_id).await {
                 tracing::warn!(%blob_id, %error, "recovery failed; retrying later");
-                let context = context.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(RETRY_DELAY).await;
-                    context.recover(RecoveryJob::Blob(blob_id));
-                });
+                context.recover_later(RecoveryJob::Blob(blob_id), RETRY_DELAY);
             }
         }
         context.pending_recoveries.fetch_sub(1, Ordering::Relaxed);
@@ -101,6 +97,7 @@ async fn ensure_slivers(context: &NodeContext, blob_id: &BlobId) -> Result<(), R
                 Err(RecoveryError::Inconsistent(proof)) => {
                     tracing::warn!(%blob_id, %proof, "the blob was encoded inconsistently");
                     context.storage.put_inconsistency(blob_id, &proof)?;
+                    context.inconsistency_found.notify_one();
                     return Ok(());
                 }
                 Err(error) => return Err(RecoveryFailure::Peers(error.to_string())),

@@ -1,12 +1,15 @@
 //! What every part of the node shares: its key, its store, the committee of the epoch it
 //! follows and the shards it holds in it.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicUsize, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
 };
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use walrus_chain::{client::LedgerClient, contract::ObjectId};
 use walrus_core::{BlobId, keys::bls::BlsKeyPair};
 use walrus_sdk::{CommitteeView, SdkError};
@@ -39,6 +42,12 @@ impl EpochView {
             member_index,
             shards,
         }
+    }
+
+    /// This node's id, if it is a member.
+    pub fn node_id(&self) -> Option<ObjectId> {
+        self.member_index
+            .map(|index| self.committee.members[index].node_id)
     }
 
     /// The epoch.
@@ -85,8 +94,10 @@ pub struct NodeContext {
     pub metrics: NodeMetrics,
     view: watch::Sender<Arc<EpochView>>,
     recovery: mpsc::UnboundedSender<RecoveryJob>,
-    /// Recovery jobs queued or running.
+    /// Recovery jobs queued, running or waiting for a retry.
     pub pending_recoveries: AtomicUsize,
+    /// Woken when the node found (and stored) a proof that a blob is inconsistent.
+    pub inconsistency_found: Notify,
 }
 
 impl NodeContext {
@@ -114,6 +125,7 @@ impl NodeContext {
             view: watch::Sender::new(Arc::new(view)),
             recovery,
             pending_recoveries: AtomicUsize::new(0),
+            inconsistency_found: Notify::new(),
         };
         context.record_view();
         (Arc::new(context), jobs)
@@ -143,6 +155,26 @@ impl NodeContext {
     /// Queues recovery work.
     pub fn recover(&self, job: RecoveryJob) {
         self.pending_recoveries.fetch_add(1, Ordering::Relaxed);
+        self.queue(job);
+    }
+
+    /// Queues recovery work after `delay`; it counts as pending meanwhile, so that nobody
+    /// takes the node for recovered while a retry waits.
+    pub fn recover_later(self: &Arc<Self>, job: RecoveryJob, delay: Duration) {
+        self.pending_recoveries.fetch_add(1, Ordering::Relaxed);
+        let context = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            context.queue(job);
+        });
+    }
+
+    /// Whether no recovery work is queued, running or waiting for a retry.
+    pub fn is_recovered(&self) -> bool {
+        self.pending_recoveries.load(Ordering::Relaxed) == 0
+    }
+
+    fn queue(&self, job: RecoveryJob) {
         if self.recovery.send(job).is_err() {
             self.pending_recoveries.fetch_sub(1, Ordering::Relaxed);
         }

@@ -120,6 +120,15 @@ fn sliver_keyspace_name(shard: u16, kind: SliverKind) -> String {
     format!("shard-{shard:05}-{kind}")
 }
 
+/// A blob id stored as a key.
+fn blob_key(key: &[u8]) -> Result<BlobId, StorageError> {
+    let id: [u8; 32] = key.try_into().map_err(|_| StorageError::Corrupt {
+        what: "blob key",
+        reason: format!("{} bytes", key.len()),
+    })?;
+    Ok(BlobId(id))
+}
+
 fn decode<T: for<'de> Deserialize<'de>>(
     what: &'static str,
     bytes: &[u8],
@@ -201,11 +210,7 @@ impl NodeStorage {
             .iter()
             .map(|guard| {
                 let (key, value) = guard.into_inner()?;
-                let id: [u8; 32] = key.as_ref().try_into().map_err(|_| StorageError::Corrupt {
-                    what: "blob key",
-                    reason: format!("{} bytes", key.len()),
-                })?;
-                Ok((BlobId(id), decode("blob info", &value)?))
+                Ok((blob_key(&key)?, decode("blob info", &value)?))
             })
             .collect()
     }
@@ -325,6 +330,14 @@ impl NodeStorage {
             .get(blob_id.0)?
             .map(|bytes| decode("inconsistency proof", &bytes))
             .transpose()
+    }
+
+    /// The blobs the node holds an inconsistency proof of, in id order.
+    pub fn inconsistent_blobs(&self) -> Result<Vec<BlobId>, StorageError> {
+        self.inconsistencies
+            .iter()
+            .map(|guard| blob_key(&guard.key()?))
+            .collect()
     }
 
     /// The next checkpoint to read.

@@ -68,6 +68,17 @@ pub enum SdkError {
         /// Why.
         reason: String,
     },
+    /// The blob id was proven invalid: its writer encoded it inconsistently, so it has no
+    /// content.
+    #[error(
+        "blob {blob_id} is invalid: storage nodes proved that its writer encoded it \
+         inconsistently, so it has no content to read (it was not lost; it never had a \
+         consistent one)"
+    )]
+    BlobInvalid {
+        /// The blob.
+        blob_id: BlobId,
+    },
     /// The blob's data does not decode to its id.
     #[error("blob {blob_id} failed to decode: {reason}")]
     Decode {
@@ -99,4 +110,34 @@ pub enum SdkError {
         /// What is wrong.
         reason: String,
     },
+}
+
+impl SdkError {
+    /// Whether trying again later may succeed: the ledger could not be reached or failed
+    /// inside; an abort, a refused transaction or a missing object is final.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Ledger(ClientError::Unreachable { .. }) => true,
+            Self::Ledger(ClientError::Refused { status, .. }) => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ledger_outages_are_transient() {
+        let refused = |status| {
+            SdkError::Ledger(ClientError::Refused {
+                status,
+                message: String::new(),
+            })
+        };
+        assert!(refused(503).is_transient());
+        assert!(!refused(400).is_transient());
+        assert!(!SdkError::Chain("x".into()).is_transient());
+    }
 }

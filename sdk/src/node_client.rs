@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use walrus_core::{
     BlobId, BlobMetadata, VerifiedBlobMetadata,
     encoding::{InconsistencyProof, RecoverySymbol, Sliver, SliverKind},
-    messages::{BlobCertificationBody, SignedMessage},
+    messages::{BlobCertificationBody, InvalidBlobIdAttestation, SignedMessage},
 };
 
 use crate::api::{
@@ -303,6 +303,27 @@ impl NodeClient {
         let path = api::inconsistency_proof_path(blob_id);
         let bytes = self.bytes(&path).await?;
         Self::bcs(&path, &bytes)
+    }
+
+    /// Asks the node to check `proof` that the blob was encoded inconsistently and, if it
+    /// holds, to attest that the blob id is invalid; the attestation is unverified: check it
+    /// with [`SignedMessage::verify`] (or aggregate it, which does).
+    pub async fn attest_invalid_blob(
+        &self,
+        blob_id: &BlobId,
+        proof: &InconsistencyProof,
+    ) -> Result<InvalidBlobIdAttestation, NodeError> {
+        let url = format!("{}{}", self.base, api::inconsistency_proof_path(blob_id));
+        let body = bcs::to_bytes(proof).map_err(|error| NodeError::Malformed {
+            url: url.clone(),
+            reason: format!("the proof does not serialize: {error}"),
+        })?;
+        let request = self
+            .http
+            .post(&url)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        self.json(url.clone(), request).await
     }
 
     /// The node's view of a blob.

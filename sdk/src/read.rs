@@ -53,50 +53,71 @@ impl<C: ChainClient> Client<C> {
     /// The blob's status, asked of every committee member.
     pub async fn blob_status(&self, blob_id: &BlobId) -> Result<BlobStatusSummary, SdkError> {
         let committee = self.committee().await?;
-        let answers = join_all(committee.members.iter().map(|member| async move {
-            match &member.client {
-                Some(client) => client
-                    .status(blob_id)
-                    .await
-                    .ok()
-                    .map(|s| (member.weight(), s)),
-                None => None,
-            }
-        }))
-        .await;
-        let answers: Vec<_> = answers.into_iter().flatten().collect();
-        let needed = committee.committee.max_faulty_shards() + 1;
-        let answered_shards = answers.iter().map(|(weight, _)| weight).sum();
-        let mut states: Vec<BlobState> = answers.iter().map(|(_, status)| status.state).collect();
-        states.sort_unstable_by(|a, b| b.cmp(a));
-        states.dedup();
-        let agreed = states.into_iter().find(|state| {
-            answers
-                .iter()
-                .filter(|(_, status)| status.state >= *state)
-                .map(|(weight, _)| weight)
-                .sum::<u16>()
-                >= needed
-        });
-        let state = agreed.unwrap_or(BlobState::Nonexistent);
-        let agreeing: Vec<_> = answers
-            .iter()
-            .filter(|(_, status)| status.state >= state)
-            .collect();
-        Ok(BlobStatusSummary {
-            blob_id: blob_id.to_string(),
-            state,
-            end_epoch: agreeing.iter().filter_map(|(_, s)| s.end_epoch).max(),
-            certified_epoch: agreeing.iter().filter_map(|(_, s)| s.certified_epoch).min(),
-            reported_by_shards: agreeing.iter().map(|(weight, _)| weight).sum(),
-            answered_shards,
-            epoch: committee.epoch(),
-        })
+        Ok(blob_status(&committee, blob_id).await)
     }
 }
 
-/// Reads a blob from the committee's nodes and checks it against its id.
+/// The blob's status, asked of every member of `committee`.
+pub async fn blob_status(committee: &CommitteeView, blob_id: &BlobId) -> BlobStatusSummary {
+    let answers = join_all(committee.members.iter().map(|member| async move {
+        match &member.client {
+            Some(client) => client
+                .status(blob_id)
+                .await
+                .ok()
+                .map(|s| (member.weight(), s)),
+            None => None,
+        }
+    }))
+    .await;
+    let answers: Vec<_> = answers.into_iter().flatten().collect();
+    let needed = committee.committee.max_faulty_shards() + 1;
+    let answered_shards = answers.iter().map(|(weight, _)| weight).sum();
+    let mut states: Vec<BlobState> = answers.iter().map(|(_, status)| status.state).collect();
+    states.sort_unstable_by(|a, b| b.cmp(a));
+    states.dedup();
+    let agreed = states.into_iter().find(|state| {
+        answers
+            .iter()
+            .filter(|(_, status)| status.state >= *state)
+            .map(|(weight, _)| weight)
+            .sum::<u16>()
+            >= needed
+    });
+    let state = agreed.unwrap_or(BlobState::Nonexistent);
+    let agreeing: Vec<_> = answers
+        .iter()
+        .filter(|(_, status)| status.state >= state)
+        .collect();
+    BlobStatusSummary {
+        blob_id: blob_id.to_string(),
+        state,
+        end_epoch: agreeing.iter().filter_map(|(_, s)| s.end_epoch).max(),
+        certified_epoch: agreeing.iter().filter_map(|(_, s)| s.certified_epoch).min(),
+        reported_by_shards: agreeing.iter().map(|(weight, _)| weight).sum(),
+        answered_shards,
+        epoch: committee.epoch(),
+    }
+}
+
+/// Reads a blob from the committee's nodes and checks it against its id; a blob the nodes
+/// hold for invalid (proven inconsistently encoded) is [`SdkError::BlobInvalid`].
 pub async fn read_blob(
+    committee: &CommitteeView,
+    blob_id: &BlobId,
+    progress: &dyn Progress,
+) -> Result<Vec<u8>, SdkError> {
+    let error = match fetch_and_decode(committee, blob_id, progress).await {
+        Ok(blob) => return Ok(blob),
+        Err(error) => error,
+    };
+    if blob_status(committee, blob_id).await.state == BlobState::Invalid {
+        return Err(SdkError::BlobInvalid { blob_id: *blob_id });
+    }
+    Err(error)
+}
+
+async fn fetch_and_decode(
     committee: &CommitteeView,
     blob_id: &BlobId,
     progress: &dyn Progress,

@@ -6,7 +6,10 @@ use walrus_chain::{
     ledger::{Call, ObjectData, created_object},
     source::ChainClient,
 };
-use walrus_core::{keys::bls::BlsKeyPair, messages::ProofOfPossession};
+use walrus_core::{
+    keys::bls::BlsKeyPair,
+    messages::{ProofOfPossession, QuorumCertificate},
+};
 
 use crate::{
     client::{Client, find_event, owned_of},
@@ -192,5 +195,40 @@ impl<C: ChainClient> Client<C> {
                 _ => None,
             })
             .unwrap_or(0))
+    }
+
+    /// Reports, with the wallet's cap of node `node_id`, that the node holds every shard the
+    /// committee of `epoch` (the current one) gave it; returns whether this report completed
+    /// the epoch change (`EpochChangeDone`). Reporting twice is harmless.
+    pub async fn epoch_sync_done(&self, node_id: ObjectId, epoch: u32) -> Result<bool, SdkError> {
+        let cap = self.node_cap(node_id).await?;
+        let effects = self
+            .execute(vec![Call::EpochSyncDone {
+                system: self.system_id(),
+                cap,
+                epoch,
+            }])
+            .await?;
+        Ok(effects
+            .events
+            .iter()
+            .any(|event| matches!(event, Event::EpochChangeDone(_))))
+    }
+
+    /// Records on chain that a blob id is invalid, with a certificate of invalid-blob-id
+    /// attestations of members holding more than `f` shards in the current epoch (anyone
+    /// may send it).
+    pub async fn invalidate_blob_id(
+        &self,
+        certificate: &QuorumCertificate,
+    ) -> Result<(), SdkError> {
+        self.execute(vec![Call::InvalidateBlobId {
+            system: self.system_id(),
+            signature: certificate.signature.as_bytes().to_vec(),
+            signers: certificate.signers.clone(),
+            message: certificate.message.clone(),
+        }])
+        .await?;
+        Ok(())
     }
 }

@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use walrus_core::BlobId;
-use walrus_sdk::{NoProgress, read::read_blob};
+use walrus_sdk::{NoProgress, SdkError, read::read_blob};
 
 use super::{
     RestState,
@@ -76,6 +76,9 @@ pub async fn read(
     let value = |text: &str| HeaderValue::from_str(text).map_err(RestError::internal);
     answer.insert(header::ETAG, value(&etag)?);
     answer.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if rows.iter().any(|r| r.invalidated_epoch.is_some()) {
+        return Err(RestError::blob_invalid(&blob_id));
+    }
     let Some(lifetime) = lifetime else {
         if !rows.is_empty() {
             // Deleted, expired or invalid.
@@ -89,9 +92,13 @@ pub async fn read(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/octet-stream"),
         );
-        let blob = read_blob(&committee, &blob_id, &NoProgress)
-            .await
-            .map_err(|_| not_found(&blob_id))?;
+        let blob =
+            read_blob(&committee, &blob_id, &NoProgress)
+                .await
+                .map_err(|error| match error {
+                    SdkError::BlobInvalid { .. } => RestError::blob_invalid(&blob_id),
+                    _ => not_found(&blob_id),
+                })?;
         return ranged(blob, answer, &headers);
     };
     let now_ms = SystemTime::now()
@@ -123,7 +130,10 @@ pub async fn read(
     );
     let blob = read_blob(&committee, &blob_id, &NoProgress)
         .await
-        .map_err(RestError::unavailable)?;
+        .map_err(|error| match error {
+            SdkError::BlobInvalid { .. } => RestError::blob_invalid(&blob_id),
+            error => RestError::unavailable(error),
+        })?;
     ranged(blob, answer, &headers)
 }
 

@@ -20,6 +20,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The blob is not stored (never certified, deleted, expired or invalid).
     NotFound,
+    /// The blob id was proven invalid (inconsistently encoded by its writer): it has no
+    /// content.
+    BlobInvalid,
     /// The range asked for lies past the blob's end.
     RangeNotSatisfiable,
     /// This API has no publisher wallet.
@@ -61,6 +64,18 @@ impl RestError {
     /// 400: the request is malformed.
     pub fn bad_request(error: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, error)
+    }
+
+    /// 410: the blob id was proven invalid.
+    pub fn blob_invalid(blob_id: &walrus_core::BlobId) -> Self {
+        Self::new(
+            StatusCode::GONE,
+            ErrorCode::BlobInvalid,
+            format!(
+                "blob {blob_id} is invalid: storage nodes proved that its writer encoded it \
+                 inconsistently, so it has no content"
+            ),
+        )
     }
 
     /// 503: the chain or the nodes failed; logged.

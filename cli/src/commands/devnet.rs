@@ -49,6 +49,8 @@ struct Ready<'a> {
     #[serde(flatten)]
     urls: &'a DevnetUrls,
     nodes: Vec<String>,
+    /// Each node's operator wallet, in the order of `nodes`.
+    operator_wallets: Vec<PathBuf>,
 }
 
 /// Runs the devnet until Ctrl-C or SIGTERM, or until one of its processes fails.
@@ -107,6 +109,12 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
                 .iter()
                 .map(|node| node.node_id.to_string())
                 .collect(),
+            operator_wallets: devnet
+                .network
+                .nodes
+                .iter()
+                .map(|node| node.operator_wallet().to_owned())
+                .collect(),
         };
         output.print_event(&ready, ready_text);
         let outcome = if args.demo {
@@ -159,6 +167,7 @@ fn ready_text(ready: &Ready<'_>) -> String {
          \n  walrus --wallet {wallet} read BLOB_ID -o FILE\
          \n  curl -X PUT --data-binary @FILE '{}?epochs=5'\
          \n  walrus --wallet {wallet} stake --node {} --amount 1000\
+         \n  walrus --wallet {} node-admin commission --node {} --rate 500   (as node 0's operator)\
          \n\nCtrl-C stops the devnet; running it again resumes it.\n",
         if ready.created { "created" } else { "resumed" },
         ready.dir.display(),
@@ -168,6 +177,11 @@ fn ready_text(ready: &Ready<'_>) -> String {
         urls.aggregator,
         urls.database,
         urls.publisher,
+        ready.nodes.first().map_or("NODE_ID", String::as_str),
+        ready.operator_wallets.first().map_or_else(
+            || "OPERATOR_WALLET".into(),
+            |path| path.display().to_string()
+        ),
         ready.nodes.first().map_or("NODE_ID", String::as_str),
     )
 }

@@ -180,3 +180,28 @@ pub async fn metric(node: &LocalNode, name: &str) -> u64 {
         .parse::<f64>()
         .unwrap() as u64
 }
+
+/// Every event of the successful transactions the ledger at `url` sealed so far.
+pub async fn chain_events(url: &str) -> Vec<walrus_chain::contract::events::Event> {
+    use walrus_chain::ledger::ExecutionStatus;
+    let ledger = walrus_chain::client::LedgerClient::new(url);
+    let mut events = Vec::new();
+    let mut start = 0;
+    loop {
+        let page = ledger
+            .checkpoints(start, 1000, Duration::ZERO)
+            .await
+            .unwrap();
+        if page.checkpoints.is_empty() {
+            return events;
+        }
+        start += page.checkpoints.len() as u64;
+        events.extend(
+            page.checkpoints
+                .into_iter()
+                .flat_map(|checkpoint| checkpoint.transactions)
+                .filter(|executed| executed.effects.status == ExecutionStatus::Success)
+                .flat_map(|executed| executed.effects.events),
+        );
+    }
+}
