@@ -1,14 +1,18 @@
 //! The Walrus storage node: stores metadata and slivers of the shards it holds, signs
 //! storage confirmations, serves slivers and recovery symbols, follows the chain and
-//! rebuilds what it lacks from its peers.
+//! rebuilds what it lacks from its peers, and answers storage audits.
 
 pub mod api;
+pub mod audit;
 pub mod config;
+pub mod faults;
 pub mod follower;
 pub mod metrics;
 pub mod recovery;
 pub mod state;
 pub mod storage;
+#[cfg(any(test, feature = "failpoints"))]
+pub mod testing;
 
 use std::{future::Future, time::Duration};
 
@@ -30,6 +34,9 @@ pub enum NodeError {
     /// The configuration or key is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The `FAILPOINTS` variable is unusable.
+    #[error(transparent)]
+    Failpoints(#[from] faults::FailpointError),
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -48,6 +55,7 @@ pub async fn run(
     config: NodeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
+    faults::configure_from_env()?;
     let key = load_bls_key(&config.bls_key_file)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|error| ConfigError {
         path: config.data_dir.clone(),
