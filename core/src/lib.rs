@@ -4,6 +4,7 @@
 //! Nothing here touches the network, the disk or an async runtime; `rayon` is used to spread
 //! encoding over the machine's cores.
 
+pub mod audit;
 pub mod blob_id;
 pub mod encoding;
 pub mod keys;

@@ -8,7 +8,7 @@ use axum::{
     extract::{DefaultBodyLimit, Path, Query, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use walrus_core::{
     BlobId, BlobMetadata, VerifiedBlobMetadata,
@@ -114,6 +114,10 @@ pub fn router(context: Arc<NodeContext>, max_body: usize) -> Router {
             "/v1/blobs/{blob_id}/inconsistencyProof",
             get(get_inconsistency_proof).post(crate::invalidation::attest_invalid_blob),
         )
+        .route(
+            walrus_sdk::api::AUDITS_PATH,
+            post(crate::audit::post_audits),
+        )
         .route("/v1/health", get(health))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(max_body))
@@ -136,7 +140,7 @@ fn parse_kind(text: &str) -> Result<SliverKind, ApiError> {
     })
 }
 
-fn octets(bytes: impl Into<axum::body::Body>) -> Response {
+pub(crate) fn octets(bytes: impl Into<axum::body::Body>) -> Response {
     let body: axum::body::Body = bytes.into();
     ([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response()
 }

@@ -1,10 +1,12 @@
 //! The Walrus storage node: stores metadata and slivers of the shards it holds, signs
 //! storage confirmations, serves slivers and recovery symbols, follows the chain and
-//! rebuilds what it lacks from its peers.
+//! rebuilds what it lacks from its peers, and answers storage audits.
 
 pub mod api;
+pub mod audit;
 pub mod config;
 pub mod epoch_sync;
+pub mod faults;
 pub mod follower;
 pub mod invalidation;
 pub mod metrics;
@@ -12,6 +14,8 @@ pub mod operator;
 pub mod recovery;
 pub mod state;
 pub mod storage;
+#[cfg(any(test, feature = "failpoints"))]
+pub mod testing;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -34,6 +38,9 @@ pub enum NodeError {
     /// The configuration or key is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The `FAILPOINTS` variable is unusable.
+    #[error(transparent)]
+    Failpoints(#[from] faults::FailpointError),
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -52,6 +59,7 @@ pub async fn run(
     config: NodeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
+    faults::configure_from_env()?;
     let key = load_bls_key(&config.bls_key_file)?;
     let operator_key = config
         .load_operator_key()

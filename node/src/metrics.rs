@@ -1,6 +1,6 @@
 //! The node's Prometheus metrics.
 
-use prometheus::{IntCounter, IntGauge, Registry};
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 /// Counters and gauges served on `/metrics`.
 pub struct NodeMetrics {
@@ -27,6 +27,8 @@ pub struct NodeMetrics {
     pub epoch: IntGauge,
     /// Shards held.
     pub shards: IntGauge,
+    /// Audit challenges answered, by `answer` (`symbol` or `missing`).
+    pub audit_challenges: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
@@ -43,6 +45,14 @@ fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
         .register(Box::new(gauge.clone()))
         .expect("metrics are registered once");
     gauge
+}
+
+fn counter_vec(registry: &Registry, name: &str, help: &str, label: &str) -> IntCounterVec {
+    let counter = IntCounterVec::new(Opts::new(name, help), &[label]).expect("valid metric");
+    registry
+        .register(Box::new(counter.clone()))
+        .expect("metrics are registered once");
+    counter
 }
 
 impl NodeMetrics {
@@ -89,6 +99,12 @@ impl NodeMetrics {
             next_checkpoint: gauge(&registry, "node_next_checkpoint", "Next checkpoint to read"),
             epoch: gauge(&registry, "node_epoch", "Epoch followed"),
             shards: gauge(&registry, "node_shards", "Shards held"),
+            audit_challenges: counter_vec(
+                &registry,
+                "node_audit_challenges_total",
+                "Audit challenges answered, by answer (symbol or missing)",
+                "answer",
+            ),
             registry,
         }
     }

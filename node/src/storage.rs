@@ -239,6 +239,9 @@ impl NodeStorage {
         kind: SliverKind,
         blob_id: &BlobId,
     ) -> Result<Option<Bytes>, StorageError> {
+        if crate::faults::is_lost(blob_id, shard) {
+            return Ok(None);
+        }
         let Some(keyspace) = self.sliver_keyspace(shard, kind, false)? else {
             return Ok(None);
         };
@@ -252,6 +255,9 @@ impl NodeStorage {
         kind: SliverKind,
         blob_id: &BlobId,
     ) -> Result<bool, StorageError> {
+        if crate::faults::is_lost(blob_id, shard) {
+            return Ok(false);
+        }
         match self.sliver_keyspace(shard, kind, false)? {
             Some(keyspace) => Ok(keyspace.contains_key(blob_id.0)?),
             None => Ok(false),
@@ -265,6 +271,10 @@ impl NodeStorage {
         blob_id: &BlobId,
         sliver: Sliver,
     ) -> Result<(), StorageError> {
+        if crate::faults::is_lost(blob_id, shard) {
+            tracing::debug!(%blob_id, shard, "failpoint: dropping the write of a lost sliver");
+            return Ok(());
+        }
         let keyspace = self
             .sliver_keyspace(shard, sliver.kind, true)?
             .expect("created on demand");

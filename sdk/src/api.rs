@@ -40,6 +40,10 @@ pub fn status_path(blob_id: &BlobId) -> String {
     format!("/v1/blobs/{blob_id}/status")
 }
 
+/// Path of storage audits: `POST` a BCS [`walrus_core::audit::AuditRequest`], get a BCS
+/// `Vec<AuditAnswer>` back.
+pub const AUDITS_PATH: &str = "/v1/audits";
+
 /// Query of the confirmation endpoint: a deletable blob is confirmed for its object.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConfirmationQuery {
@@ -126,6 +130,8 @@ pub enum ErrorCode {
     NotStored,
     /// The blob was proven inconsistent.
     BlobInvalid,
+    /// The request is for another epoch than the node's current one.
+    WrongEpoch,
     /// Something failed inside the node.
     Internal,
 }

@@ -2,6 +2,7 @@
 //! CLI, the API's publisher and aggregator, and storage nodes recovering from each other.
 
 pub mod api;
+pub mod audit;
 mod blobs;
 mod blocking;
 pub mod client;

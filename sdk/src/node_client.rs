@@ -7,6 +7,7 @@ use reqwest::{StatusCode, header::CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use walrus_core::{
     BlobId, BlobMetadata, VerifiedBlobMetadata,
+    audit::{AuditAnswer, AuditRequest},
     encoding::{InconsistencyProof, RecoverySymbol, Sliver, SliverKind},
     messages::{BlobCertificationBody, InvalidBlobIdAttestation, SignedMessage},
 };
@@ -324,6 +325,23 @@ impl NodeClient {
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(body);
         self.json(url.clone(), request).await
+    }
+
+    /// The node's answers to storage-audit challenges, one per challenge in request order;
+    /// unverified: check each with [`walrus_core::audit::check_answer`]. The node refuses
+    /// requests of more than [`walrus_core::audit::MAX_AUDIT_CHALLENGES`] challenges, and
+    /// answers 409 ([`ErrorCode::WrongEpoch`]) when `request.epoch` is not its epoch.
+    pub async fn audit(&self, request: &AuditRequest) -> Result<Vec<AuditAnswer>, NodeError> {
+        let url = format!("{}{}", self.base, api::AUDITS_PATH);
+        let body = bcs::to_bytes(request).expect("audit requests serialize");
+        let request = self
+            .http
+            .post(&url)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        let bytes = self.body(&url, request).await?;
+        Self::bcs(&url, &bytes)
+    }
     }
 
     /// The node's view of a blob.

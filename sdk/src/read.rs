@@ -280,11 +280,22 @@ pub async fn fetch_metadata(
     blob_id: &BlobId,
     clients: &[(usize, &NodeClient)],
 ) -> Result<VerifiedBlobMetadata, String> {
+    let clients: Vec<&NodeClient> = clients.iter().map(|(_, client)| *client).collect();
+    fetch_metadata_from(committee.n_shards(), blob_id, &clients).await
+}
+
+/// The first metadata one of `clients` (tried in order) gives that matches the blob id and a
+/// network of `n_shards` shards.
+pub async fn fetch_metadata_from(
+    n_shards: u16,
+    blob_id: &BlobId,
+    clients: &[&NodeClient],
+) -> Result<VerifiedBlobMetadata, String> {
     let mut failures = Vec::new();
     let mut not_found = 0;
-    for (_, client) in clients {
+    for client in clients {
         match client.metadata(blob_id).await {
-            Ok(metadata) => match metadata.verify_for_network(blob_id, committee.n_shards()) {
+            Ok(metadata) => match metadata.verify_for_network(blob_id, n_shards) {
                 Ok(verified) => return Ok(verified),
                 Err(error) => failures.push(format!("{}: wrong metadata: {error}", client.url())),
             },
