@@ -342,7 +342,6 @@ impl NodeClient {
         let bytes = self.body(&url, request).await?;
         Self::bcs(&url, &bytes)
     }
-    }
 
     /// The node's view of a blob.
     pub async fn status(&self, blob_id: &BlobId) -> Result<BlobStatus, NodeError> {
