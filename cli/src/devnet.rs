@@ -204,21 +204,21 @@ impl Devnet {
             LocalNetwork::open(binary, dir, options.start_timeout).await?
         };
 
-        status("starting the indexer and the API");
-        let indexer = spawn_service(
-            binary,
+        status("starting the indexer (auditing for every node) and the API");
+        let metrics_listen = config.indexer_metrics_listen.to_string();
+        let mut indexer_args = vec![
             "indexer",
-            dir,
-            &[
-                "indexer",
-                "--database-url",
-                &database_url,
-                "--chain",
-                &network.ledger.url,
-                "--metrics-listen",
-                &config.indexer_metrics_listen.to_string(),
-            ],
-        )?;
+            "--database-url",
+            &database_url,
+            "--chain",
+            &network.ledger.url,
+            "--metrics-listen",
+            &metrics_listen,
+        ];
+        for node in &network.nodes {
+            indexer_args.extend(["--auditor", path_str(node.dir())?]);
+        }
+        let indexer = spawn_service(binary, "indexer", dir, &indexer_args)?;
         let publisher_wallet = dir.join(PUBLISHER_WALLET_FILE);
         let api = spawn_service(
             binary,

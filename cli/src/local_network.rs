@@ -166,6 +166,12 @@ impl LocalNode {
 
     /// Starts `walrus node run`, appending its log to `node.log` beside the config.
     pub fn start(&mut self) -> Result<()> {
+        self.start_with_env(&[])
+    }
+
+    /// Starts `walrus node run` with extra environment variables (a test build's
+    /// `FAILPOINTS`, say).
+    pub fn start_with_env(&mut self, env: &[(&str, &str)]) -> Result<()> {
         if self.is_running() {
             bail!("node {} runs already", self.config.name);
         }
@@ -175,10 +181,19 @@ impl LocalNode {
             .args(["node", "run", "--config"])
             .arg(&self.config_path)
             .env("RUST_LOG", "info,walrus_node=debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log);
         self.process = Some(ServiceProcess::spawn(self.config.name.clone(), command)?);
         Ok(())
+    }
+
+    /// Sends its process `signal` (SIGSTOP to hang it, SIGCONT to resume it).
+    pub fn signal(&self, signal: nix::sys::signal::Signal) -> Result<()> {
+        match &self.process {
+            Some(process) => process.signal(signal),
+            None => bail!("node {} is not running", self.config.name),
+        }
     }
 
     /// Asks the node to stop (SIGTERM) and waits for it.

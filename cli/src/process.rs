@@ -96,6 +96,13 @@ impl ServiceProcess {
         self.kill();
     }
 
+    /// Sends it `signal` (SIGSTOP hangs it: its sockets stay open and nothing answers;
+    /// SIGCONT resumes it).
+    pub fn signal(&self, signal: Signal) -> Result<()> {
+        kill(Pid::from_raw(self.child.id() as i32), signal)
+            .with_context(|| format!("cannot send {signal} to the {}", self.name))
+    }
+
     /// Kills it (SIGKILL) and waits for it.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

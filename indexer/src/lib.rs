@@ -4,6 +4,7 @@
 //! tables ([`handlers`]) and commits them in batches together with its watermark, so that a
 //! restart resumes exactly after the last committed checkpoint. See ARCHITECTURE.md.
 
+pub mod auditor;
 pub mod chain_data;
 pub mod cluster;
 pub mod db;

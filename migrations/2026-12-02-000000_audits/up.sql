@@ -31,8 +31,9 @@ CREATE TABLE audits (
     shard INTEGER NOT NULL,
     sliver_kind TEXT NOT NULL CHECK (sliver_kind IN ('primary', 'secondary')),
     symbol_index INTEGER NOT NULL,
-    result TEXT NOT NULL CHECK (result IN ('passed', 'failed', 'timed_out')),
-    -- Why it failed.
+    -- 'unverified': the auditor found no metadata to check the answer against (not counted).
+    result TEXT NOT NULL CHECK (result IN ('passed', 'failed', 'timed_out', 'unverified')),
+    -- Why it failed or could not be checked.
     reason TEXT,
     latency_ms INTEGER NOT NULL,
     audited_at_ms BIGINT NOT NULL,

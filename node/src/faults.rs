@@ -5,14 +5,14 @@
 //! The `FAILPOINTS` environment variable of `walrus node run` enables them, as
 //! `name=action;name=action`. The one failpoint:
 //!
-//! - `node::lose_slivers=return(P)`: the node silently loses `P` % (0 to 100) of its sliver
-//!   pairs, chosen by a hash of blob id and shard. Writes of them are dropped while the node
+//! - `node::lose_slivers=return(P)`: the node silently loses `P` % (0 to 100) of its
+//!   slivers, chosen by a hash of blob id, shard and sliver kind. Writes of them are dropped while the node
 //!   answers success, reads (slivers, recovery symbols, audits, the "stored" checks before
 //!   signing) find nothing, and recovery rebuilds them in vain: its writes are dropped too.
 
-use walrus_core::BlobId;
+use walrus_core::{BlobId, encoding::SliverKind};
 
-/// The failpoint that loses sliver pairs.
+/// The failpoint that loses slivers.
 pub const LOSE_SLIVERS: &str = "node::lose_slivers";
 
 /// Why the `FAILPOINTS` variable cannot be applied.
@@ -33,7 +33,7 @@ pub fn configure_from_env() -> Result<(), FailpointError> {
     }
 }
 
-/// The share of pairs lost by the action `return(P)`.
+/// The share of slivers lost by the action `return(P)`.
 #[cfg(any(test, feature = "failpoints"))]
 fn lost_percentage(action: &str) -> Option<u64> {
     action
@@ -89,31 +89,32 @@ pub fn configure(spec: &str) -> Result<(), FailpointError> {
     })
 }
 
-/// Whether the failpoint [`LOSE_SLIVERS`] makes the node lose the pair `shard` stores of
-/// `blob_id`.
+/// Whether the failpoint [`LOSE_SLIVERS`] makes the node lose the `kind` sliver `shard`
+/// stores of `blob_id`.
 #[cfg(feature = "failpoints")]
-pub fn is_lost(blob_id: &BlobId, shard: u16) -> bool {
+pub fn is_lost(blob_id: &BlobId, shard: u16, kind: SliverKind) -> bool {
     fail::fail_point!(LOSE_SLIVERS, |action: Option<String>| {
         let percent = action
             .as_deref()
             .and_then(|p| p.trim().parse().ok())
             .unwrap_or(100);
-        pair_draw(blob_id, shard) < percent
+        sliver_draw(blob_id, shard, kind) < percent
     });
     false
 }
 
-/// Whether a failpoint makes the node lose a pair: never, in this build.
+/// Whether a failpoint makes the node lose a sliver: never, in this build.
 #[cfg(not(feature = "failpoints"))]
 #[inline(always)]
-pub fn is_lost(_blob_id: &BlobId, _shard: u16) -> bool {
+pub fn is_lost(_blob_id: &BlobId, _shard: u16, _kind: SliverKind) -> bool {
     false
 }
 
-/// A number in `0..100` fixed by the blob id and the shard.
-pub fn pair_draw(blob_id: &BlobId, shard: u16) -> u64 {
+/// A number in `0..100` fixed by the blob id, the shard and the sliver kind.
+pub fn sliver_draw(blob_id: &BlobId, shard: u16, kind: SliverKind) -> u64 {
     let mut input = blob_id.0.to_vec();
     input.extend_from_slice(&shard.to_le_bytes());
+    input.push(matches!(kind, SliverKind::Secondary).into());
     let digest = walrus_core::merkle::leaf_digest(&input);
     let bytes: [u8; 8] = digest.0[..8].try_into().expect("a digest has 32 bytes");
     u64::from_le_bytes(bytes) % 100
@@ -148,7 +149,7 @@ mod tests {
     #[test]
     fn draws_spread_over_the_percentages() {
         let draws: Vec<u64> = (0..1000u16)
-            .map(|shard| pair_draw(&BlobId([3; 32]), shard))
+            .map(|shard| sliver_draw(&BlobId([3; 32]), shard, SliverKind::Primary))
             .collect();
         assert!(draws.iter().all(|d| *d < 100));
         let low = draws.iter().filter(|d| **d < 30).count();

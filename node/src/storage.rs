@@ -239,7 +239,7 @@ impl NodeStorage {
         kind: SliverKind,
         blob_id: &BlobId,
     ) -> Result<Option<Bytes>, StorageError> {
-        if crate::faults::is_lost(blob_id, shard) {
+        if crate::faults::is_lost(blob_id, shard, kind) {
             return Ok(None);
         }
         let Some(keyspace) = self.sliver_keyspace(shard, kind, false)? else {
@@ -255,7 +255,7 @@ impl NodeStorage {
         kind: SliverKind,
         blob_id: &BlobId,
     ) -> Result<bool, StorageError> {
-        if crate::faults::is_lost(blob_id, shard) {
+        if crate::faults::is_lost(blob_id, shard, kind) {
             return Ok(false);
         }
         match self.sliver_keyspace(shard, kind, false)? {
@@ -271,7 +271,7 @@ impl NodeStorage {
         blob_id: &BlobId,
         sliver: Sliver,
     ) -> Result<(), StorageError> {
-        if crate::faults::is_lost(blob_id, shard) {
+        if crate::faults::is_lost(blob_id, shard, sliver.kind) {
             tracing::debug!(%blob_id, shard, "failpoint: dropping the write of a lost sliver");
             return Ok(());
         }

@@ -1,10 +1,15 @@
 //! `walrus indexer`: follows the chain's checkpoints into Postgres.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::{Context, Result};
 use walrus_chain::client::LedgerClient;
-use walrus_indexer::{Indexer, IndexerConfig, metrics::Metrics};
+use walrus_indexer::{
+    Indexer, IndexerConfig,
+    auditor::{Auditor, AuditorConfig},
+    metrics::Metrics,
+};
+use walrus_node::config::NodeConfig;
 
 use crate::service::{init_logging, shutdown};
 
@@ -20,6 +25,10 @@ pub struct Args {
     /// Address to serve Prometheus metrics on (`GET /metrics`).
     #[arg(long)]
     pub metrics_listen: Option<SocketAddr>,
+    /// Audit the other committee members each epoch for the storage node in this directory
+    /// (its `node.toml` and operator wallet), submitting its scores; repeatable.
+    #[arg(long, value_name = "NODE_DIR")]
+    pub auditor: Vec<PathBuf>,
 }
 
 /// Indexes until Ctrl-C or SIGTERM, resuming where the last run stopped.
@@ -37,11 +46,44 @@ pub fn run(args: Args) -> Result<()> {
                 }
             });
         }
-        indexer
-            .run(LedgerClient::new(&args.chain), shutdown())
-            .await
-            .context("the indexer stopped")?;
+        let mut auditors = Vec::with_capacity(args.auditor.len());
+        for dir in &args.auditor {
+            auditors.push(
+                auditor(dir, &args, indexer.metrics())
+                    .await?
+                    .run(shutdown()),
+            );
+        }
+        // The auditors run beside the indexer on this task until shutdown; they end with it.
+        let auditing = futures::future::join_all(auditors);
+        tokio::select! {
+            stopped = indexer.run(LedgerClient::new(&args.chain), shutdown()) => {
+                stopped.context("the indexer stopped")?;
+            }
+            _ = auditing => {}
+        }
         tracing::info!("indexer stopped");
         Ok(())
     })
+}
+
+/// The auditor of the node in `dir`, signing with its operator's key.
+async fn auditor(
+    dir: &std::path::Path,
+    args: &Args,
+    metrics: std::sync::Arc<Metrics>,
+) -> Result<Auditor> {
+    let config = NodeConfig::load(&dir.join("node.toml"))
+        .with_context(|| format!("--auditor {}: not a storage node directory", dir.display()))?;
+    let operator = config.load_operator_key()?;
+    tracing::info!(node = %config.name, operator = %operator.address(), "auditing for the node");
+    Auditor::connect(
+        &args.chain,
+        operator,
+        &args.database_url,
+        AuditorConfig::default(),
+        metrics,
+    )
+    .await
+    .with_context(|| format!("cannot start the auditor of {}", dir.display()))
 }

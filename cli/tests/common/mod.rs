@@ -108,11 +108,19 @@ pub struct TestNetwork {
 impl TestNetwork {
     /// Starts a network with [`test_options`]; `public_url` as in [`LocalNetwork::start`].
     pub async fn start(public_url: impl Fn(usize, &str) -> Option<String>) -> Self {
+        Self::start_with(test_options(), public_url).await
+    }
+
+    /// Starts a network with `options`; `public_url` as in [`LocalNetwork::start`].
+    pub async fn start_with(
+        options: NetworkOptions,
+        public_url: impl Fn(usize, &str) -> Option<String>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let started = LocalNetwork::start(
             binary(),
             dir.path(),
-            test_options(),
+            options,
             ANY_PORT,
             public_url,
             Duration::from_secs(120),

@@ -277,6 +277,13 @@ pub enum NetworkChange {
         /// Where.
         checkpoint: i64,
     },
+    /// A candidate with too little stake was removed (its pool closed).
+    CandidateRemoved {
+        /// The node.
+        node_id: Vec<u8>,
+        /// The epoch whose change removed it.
+        epoch: i32,
+    },
     /// The seed of an epoch's audit challenges was fixed.
     ChallengeSeed {
         /// The epoch.
@@ -479,6 +486,12 @@ impl Handler for NetworkHandler {
                                 epoch: column(e.epoch, "epoch", sequence)?,
                                 storage,
                                 write,
+                            })
+                        }
+                        Event::CandidateRemoved(e) => {
+                            rows.changes.push(NetworkChange::CandidateRemoved {
+                                node_id: id_bytes(&e.node_id),
+                                epoch: column(e.epoch, "epoch", sequence)?,
                             })
                         }
                         Event::AuditChallengeSeed(e) => {
@@ -880,6 +893,13 @@ fn apply(change: &NetworkChange, connection: &mut PgConnection) -> Result<usize,
             }
             Ok(written)
         }
+        NetworkChange::CandidateRemoved { node_id, epoch } => expect_one(
+            diesel::update(nodes::table.find(node_id))
+                .set(nodes::removed_epoch.eq(Some(epoch)))
+                .execute(connection)?,
+            "node",
+            node_id,
+        ),
         NetworkChange::ChallengeSeed { epoch, seed } => epoch_updated(
             diesel::update(epochs::table.find(epoch))
                 .set(epochs::challenge_seed.eq(Some(seed)))

@@ -33,7 +33,7 @@ const DEFAULT_PENALTY_SHARE: u16 = 1_000;
 /// Consecutive epochs under the bar that bring the penalty.
 const DEFAULT_PENALTY_EPOCHS: u16 = 3;
 /// Certified blobs each auditor challenges per member per epoch.
-const DEFAULT_AUDIT_BLOBS_PER_NODE: u16 = 4;
+const DEFAULT_AUDIT_BLOBS_PER_NODE: u16 = 32;
 /// Stake (active and pending) a candidate needs to stay registered, in FROST (100 WAL).
 const DEFAULT_MIN_NODE_STAKE: u64 = 100_000_000_000;
 /// Bytes of an epoch's audit seed.

@@ -308,7 +308,7 @@ fun the_genesis_epoch_has_no_seed_and_default_audit_parameters() {
     let mut scenario = sui::test_scenario::begin(@0xA);
     let system = system(scenario.ctx());
     assert!(system.challenge_seed() == vector[]);
-    assert!(system.audit_blobs_per_node() == 4);
+    assert!(system.audit_blobs_per_node() == 32);
     assert!(system.min_node_stake() == 100_000_000_000);
     system.destroy_for_testing();
     scenario.end();
