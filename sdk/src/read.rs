@@ -20,6 +20,10 @@ use crate::{
     progress::{Phase, Progress},
 };
 
+/// Longest wait for any node's metadata of a blob (the answers race; this bounds the wait
+/// when the nodes that have it hang).
+const METADATA_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A blob's status agreed by enough of the committee that at least one honest node says so.
 #[derive(Debug, Clone, Serialize)]
 pub struct BlobStatusSummary {
@@ -291,10 +295,31 @@ pub async fn fetch_metadata_from(
     blob_id: &BlobId,
     clients: &[&NodeClient],
 ) -> Result<VerifiedBlobMetadata, String> {
+    // Every node is asked at once and the first answer that checks out wins, so a hung or
+    // slow node costs nothing while another has the metadata.
+    let mut answers: FuturesUnordered<_> = clients
+        .iter()
+        .map(|client| async move { (*client, client.metadata(blob_id).await) })
+        .collect();
     let mut failures = Vec::new();
     let mut not_found = 0;
-    for client in clients {
-        match client.metadata(blob_id).await {
+    let deadline = tokio::time::sleep(METADATA_DEADLINE);
+    tokio::pin!(deadline);
+    loop {
+        let (client, answer) = tokio::select! {
+            next = answers.next() => match next {
+                Some(answer) => answer,
+                None => break,
+            },
+            () = &mut deadline => {
+                failures.push(format!(
+                    "{} node(s) did not answer within {METADATA_DEADLINE:?}",
+                    answers.len()
+                ));
+                break;
+            }
+        };
+        match answer {
             Ok(metadata) => match metadata.verify_for_network(blob_id, n_shards) {
                 Ok(verified) => return Ok(verified),
                 Err(error) => failures.push(format!("{}: wrong metadata: {error}", client.url())),
