@@ -98,8 +98,10 @@ pub fn events_by_call(executed: &ExecutedTransaction) -> Result<Vec<CallEvents<'
                     next += 1;
                 }
                 for expected in [
+                    "events::AuditScoresApplied",
                     "events::RewardsDistributed",
                     "events::EpochChangeStart",
+                    "events::AuditChallengeSeed",
                     "events::CommitteeSelected",
                 ] {
                     if type_at(next) != Some(expected) {
@@ -108,6 +110,9 @@ pub fn events_by_call(executed: &ExecutedTransaction) -> Result<Vec<CallEvents<'
                             type_at(next)
                         ));
                     }
+                    next += 1;
+                }
+                while type_at(next) == Some("events::CandidateRemoved") {
                     next += 1;
                 }
             }

@@ -1020,8 +1020,9 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
         assert_eq!(votes.1.unwrap_or(0), write_vote as i64);
     }
 
-    // Exchange rates: every pool registered before an epoch started has its rate for it, as
-    // the staking registry keeps them; rewards made some of them other than flat.
+    // Exchange rates: every pool registered before an epoch started and not closed when it
+    // started has its rate for it, as the staking registry keeps them; rewards made some of
+    // them other than flat.
     let rate_rows: Vec<(Vec<u8>, i32, String, String)> = pool_exchange_rates::table
         .order((pool_exchange_rates::epoch, pool_exchange_rates::node_id))
         .select((
@@ -1040,7 +1041,12 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
     for epoch in 1..=5 {
         let mut pools: Vec<&Vec<u8>> = registered
             .iter()
-            .filter(|(_, registered)| *registered < epoch)
+            .filter(|(node, registered)| {
+                let pool = staking
+                    .pool(ObjectId::new(node.as_slice().try_into().unwrap()))
+                    .unwrap();
+                *registered < epoch && (!pool.is_closed() || pool.epoch() > epoch as u32)
+            })
             .map(|(node, _)| node)
             .collect();
         pools.sort();
@@ -1084,7 +1090,7 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
             assert_eq!(row.4, staked.withdraw_epoch().map(|e| e as i32));
         }
     }
-    assert_eq!(live, 2);
+    assert_eq!(live, 3, "A's and B's stakers' and C's");
     let events = all_events(ledger);
     let withdrawn: Vec<(Vec<u8>, i64)> = withdrawals::table
         .select((withdrawals::staked_wal_id, withdrawals::amount))
