@@ -372,11 +372,20 @@ pub fn write(dir: &Path, extra_blobs: usize) -> (Ledger, Scenario) {
     let stake_a = chain.stake(&staker_a, node_a, 2_000, 20_002);
     let stake_b = chain.stake(&staker_b, node_b, 1_500, 20_004);
     let small = chain.stake(&staker_a, node_a, 100, 20_006);
+    // C joins A in scoring B: scores count once members holding 2f + 1 = 7 of the 12 shards
+    // reported (A, B and C hold 4 each).
+    let operator_c = account(26);
+    let (node_c, cap_c) = chain.register_node(&operator_c, 28, 20_008);
+    chain.stake(&account(27), node_c, 1_000, 20_009);
+    let low_score = |chain: &mut Chain, at| {
+        chain.score(&operator_a, cap_a, vec![10_000, 0, 10_000], at);
+        chain.score(&operator_c, cap_c, vec![10_000, 0, 10_000], at);
+    };
 
-    // Epoch 2: A and B form the committee; A scores B 0; a proposal is voted; the small
-    // stake asks to leave.
+    // Epoch 2: A, B and C form the committee; A and C score B 0; a proposal is voted; the
+    // small stake asks to leave.
     chain.change_epoch(EPOCH_MS);
-    chain.score(&operator_a, cap_a, vec![10_000, 0], EPOCH_MS + 1);
+    low_score(&mut chain, EPOCH_MS + 1);
     let executed_proposal = chain.propose(&staker_a, stake_a, STORAGE_PRICE, 9, EPOCH_MS + 2);
     chain.vote(&staker_a, executed_proposal, stake_a, FOR, EPOCH_MS + 3);
     chain.vote(&staker_a, executed_proposal, small, ABSTAIN, EPOCH_MS + 4);
@@ -399,12 +408,12 @@ pub fn write(dir: &Path, extra_blobs: usize) -> (Ledger, Scenario) {
         staked_wal: small,
     };
     chain.run(&staker_a, vec![withdraw], 2 * EPOCH_MS + 2);
-    chain.score(&operator_a, cap_a, vec![10_000, 0], 2 * EPOCH_MS + 3);
+    low_score(&mut chain, 2 * EPOCH_MS + 3);
 
     // Epoch 4: B's third low score; the change to epoch 5 penalizes it. Then a proposal
     // stays open.
     chain.change_epoch(3 * EPOCH_MS);
-    chain.score(&operator_a, cap_a, vec![10_000, 0], 3 * EPOCH_MS + 1);
+    low_score(&mut chain, 3 * EPOCH_MS + 1);
     chain.change_epoch(4 * EPOCH_MS);
     let open_proposal = chain.propose(&staker_a, stake_a, WRITE_PRICE, 11, 4 * EPOCH_MS + 1);
     chain.vote(&staker_b, open_proposal, stake_b, AGAINST, 4 * EPOCH_MS + 2);

@@ -183,14 +183,15 @@ async fn events_epochs_and_network_figures() {
     assert_eq!(genesis["committee"].as_array().unwrap().len(), 4);
     let used: u64 = genesis["capacityUsed"].as_str().unwrap().parse().unwrap();
     assert_eq!(used, 3 << 20);
-    // From epoch 2 the committee is the two registered nodes, holding every shard.
+    // From epoch 2 the committee is the three registered nodes, holding every shard.
     let committee = epochs[3]["node"]["committee"].as_array().unwrap();
     let names: Vec<&str> = committee
         .iter()
         .map(|member| member["node"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names.len(), 2);
+    assert_eq!(names.len(), 3);
     assert!(names.contains(&"node-8") && names.contains(&"node-18"));
+    assert!(names.contains(&"node-28"));
     let mut shards: Vec<u64> = committee
         .iter()
         .flat_map(|member| member["shards"].as_array().unwrap().clone())
@@ -206,6 +207,6 @@ async fn events_epochs_and_network_figures() {
     assert_eq!(stats["blobsRegistered"], "3");
     // The certified blob ended with epoch 4.
     assert_eq!(stats["blobsStored"], "0");
-    assert_eq!(stats["nodes"], "2");
-    assert_eq!(stats["totalStaked"], (3_500 * 1_000_000_000u64).to_string());
+    assert_eq!(stats["nodes"], "3");
+    assert_eq!(stats["totalStaked"], (4_500 * 1_000_000_000u64).to_string());
 }

@@ -789,6 +789,12 @@ fn governance_aborts_match_the_move_module() {
         longer.execute_proposal(&mut system, &staking, &mut ctx),
         Err(EWrongPhase)
     );
+    // Stake in a closed pool does not vote.
+    staking.remove_candidate(cap.node_id()).unwrap();
+    assert_eq!(
+        longer.vote(&staking, &big, 1, &mut ctx),
+        Err(EIneligibleStake)
+    );
 }
 
 #[test]

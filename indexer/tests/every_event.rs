@@ -504,30 +504,46 @@ fn scenario(dir: &std::path::Path) -> Ledger {
         ],
         28,
     );
+    // C joins A in scoring B (audit scores count from 2f + 1 = 7 of the 12 shards); D never
+    // gets stake and is removed from the candidates when epoch 2 ends.
+    let (operator_c, staker_c) = (account(26), account(27));
+    let (node_c, cap_c) = register_node(&mut chain, &operator_c, 28, 30);
+    register_node(&mut chain, &account(36), 38, 31);
+    stake(
+        &mut chain,
+        &publisher,
+        &staker_c,
+        node_c,
+        2_000 * FROST_PER_WAL,
+        32,
+    );
     let change = Call::InitiateEpochChange {
         system,
         staking,
         treasury: chain.ledger.publication().treasury,
     };
 
-    // Epoch 2: the committee is A and B. A scores B 0 (B's strike 1), both sync, a
-    // proposal is made and voted, the small stake asks to leave.
+    // Epoch 2: the committee is A, C and B (4 shards each). A and C score B 0 (B's strike
+    // 1), all three sync, a proposal is made and voted, the small stake asks to leave.
     chain.run(&account(2), vec![change.clone()], EPOCH_MS);
     let low_score = |chain: &mut Chain, at| {
-        chain.run(
-            &operator_a,
-            vec![Call::SubmitAuditScores {
-                system,
-                cap: cap_a,
-                scores: vec![10_000, 0],
-            }],
-            at,
-        );
+        for (operator, cap) in [(&operator_a, cap_a), (&operator_c, cap_c)] {
+            chain.run(
+                operator,
+                vec![Call::SubmitAuditScores {
+                    system,
+                    cap,
+                    scores: vec![10_000, 10_000, 0],
+                }],
+                at,
+            );
+        }
     };
     low_score(&mut chain, EPOCH_MS + 1);
     for (operator, cap, at) in [
         (&operator_a, cap_a, EPOCH_MS + 2),
         (&operator_b, cap_b, EPOCH_MS + 3),
+        (&operator_c, cap_c, EPOCH_MS + 3),
     ] {
         chain.run(
             operator,
@@ -705,7 +721,7 @@ fn check_events(ledger: &Ledger, connection: &mut PgConnection) {
     let kinds: BTreeSet<&str> = expected.iter().map(|(_, _, e)| e.type_name()).collect();
     assert_eq!(
         kinds.len(),
-        18,
+        21,
         "the scenario emits every event type: {kinds:?}"
     );
     let rows: Vec<EventColumns> = events
@@ -971,7 +987,12 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
         .select((nodes::node_id, nodes::name, nodes::cap_id))
         .load(connection)
         .unwrap();
-    assert_eq!(node_rows.len(), staking.node_ids().len());
+    let registered = all_events(ledger)
+        .iter()
+        .filter(|(_, _, e)| matches!(e, Event::NodeRegistered(_)))
+        .count();
+    assert_eq!(node_rows.len(), registered);
+    assert_eq!(registered, staking.node_ids().len() + 1, "D was removed");
     for (node, name, cap) in &node_rows {
         let node_id = ObjectId::new(node.as_slice().try_into().unwrap());
         let info = staking.node_info(node_id).unwrap();
@@ -999,8 +1020,9 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
         assert_eq!(votes.1.unwrap_or(0), write_vote as i64);
     }
 
-    // Exchange rates: every pool registered before an epoch started has its rate for it, as
-    // the staking registry keeps them; rewards made some of them other than flat.
+    // Exchange rates: every pool registered before an epoch started and not closed when it
+    // started has its rate for it, as the staking registry keeps them; rewards made some of
+    // them other than flat.
     let rate_rows: Vec<(Vec<u8>, i32, String, String)> = pool_exchange_rates::table
         .order((pool_exchange_rates::epoch, pool_exchange_rates::node_id))
         .select((
@@ -1019,7 +1041,12 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
     for epoch in 1..=5 {
         let mut pools: Vec<&Vec<u8>> = registered
             .iter()
-            .filter(|(_, registered)| *registered < epoch)
+            .filter(|(node, registered)| {
+                let pool = staking
+                    .pool(ObjectId::new(node.as_slice().try_into().unwrap()))
+                    .unwrap();
+                *registered < epoch && (!pool.is_closed() || pool.epoch() > epoch as u32)
+            })
             .map(|(node, _)| node)
             .collect();
         pools.sort();
@@ -1063,7 +1090,7 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
             assert_eq!(row.4, staked.withdraw_epoch().map(|e| e as i32));
         }
     }
-    assert_eq!(live, 2);
+    assert_eq!(live, 3, "A's and B's stakers' and C's");
     let events = all_events(ledger);
     let withdrawn: Vec<(Vec<u8>, i64)> = withdrawals::table
         .select((withdrawals::staked_wal_id, withdrawals::amount))
@@ -1139,11 +1166,11 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
         .unwrap();
     assert_eq!(rates, [500, 500, 500]);
 
-    // Audit scores of B by A in epochs 2-4, and B's penalty.
+    // Audit scores of B by A and C in epochs 2-4, and B's penalty.
     let node_b = &node_rows[1].0;
     let scores: Vec<(i32, Vec<u8>, i32)> = audit_scores::table
         .filter(audit_scores::node_id.eq(node_b))
-        .order(audit_scores::epoch)
+        .order((audit_scores::epoch, audit_scores::auditor))
         .select((
             audit_scores::epoch,
             audit_scores::auditor,
@@ -1151,12 +1178,13 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
         ))
         .load(connection)
         .unwrap();
-    assert_eq!(
-        scores,
-        [2, 3, 4]
-            .map(|epoch| (epoch, node_rows[0].0.clone(), 0))
-            .to_vec()
-    );
+    let mut auditors = [node_rows[0].0.clone(), node_rows[2].0.clone()];
+    auditors.sort();
+    let expected: Vec<(i32, Vec<u8>, i32)> = [2, 3, 4]
+        .into_iter()
+        .flat_map(|epoch| auditors.iter().map(move |a| (epoch, a.clone(), 0)))
+        .collect();
+    assert_eq!(scores, expected);
     let penalty: Vec<(i32, Vec<u8>, i64)> = penalties::table
         .select((penalties::epoch, penalties::node_id, penalties::burned))
         .load(connection)

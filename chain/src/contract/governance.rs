@@ -99,9 +99,14 @@ pub fn check_parameter(parameter: u8, value: u64) -> Result<(), MoveAbort> {
     ensure(valid, EInvalidParameter)
 }
 
-fn assert_active(stake: &StakedWal, epoch: u32) -> Result<(), MoveAbort> {
+/// Aborts unless `stake` is active: activated, not leaving, and in a pool that is not
+/// closed (a removed candidate's stake does not count in the total stake, so it does not
+/// vote).
+fn assert_active(staking: &Staking, stake: &StakedWal) -> Result<(), MoveAbort> {
     ensure(
-        stake.activation_epoch() <= epoch && stake.withdraw_epoch().is_none(),
+        stake.activation_epoch() <= staking.epoch()
+            && stake.withdraw_epoch().is_none()
+            && !staking.pool(stake.node_id())?.is_closed(),
         EIneligibleStake,
     )
 }
@@ -123,7 +128,7 @@ pub fn create_proposal(
     )?;
     let epoch = staking.epoch();
     let voting_end_epoch = epoch + system.voting_epochs()?;
-    assert_active(stake, epoch)?;
+    assert_active(staking, stake)?;
     ensure(stake.principal() >= MIN_PROPOSER_STAKE, EIneligibleStake)?;
     let proposal = Proposal {
         id: ctx.fresh_id(),
@@ -162,7 +167,7 @@ impl Proposal {
     ) -> Result<(), MoveAbort> {
         let epoch = staking.epoch();
         ensure(epoch < self.voting_end_epoch, EWrongPhase)?;
-        assert_active(stake, epoch)?;
+        assert_active(staking, stake)?;
         ensure(choice <= ABSTAIN, EInvalidChoice)?;
         ensure(!self.voters.contains(&stake.id), EAlreadyVoted)?;
         self.voters.insert(stake.id);

@@ -82,14 +82,18 @@ public fun check_parameter(parameter: u8, value: u64) {
     assert!(valid, EInvalidParameter);
 }
 
-fun assert_active(stake: &StakedWal, epoch: u32) {
+/// Aborts unless `stake` is active: activated, not leaving, and in a pool that is not closed
+/// (a removed candidate's stake does not count in the total stake, so it does not vote).
+fun assert_active(staking: &Staking, stake: &StakedWal) {
     assert!(
-        stake.activation_epoch() <= epoch && stake.withdraw_epoch().is_none(),
+        stake.activation_epoch() <= staking.epoch() && stake.withdraw_epoch().is_none()
+            && !staking.pool(stake.node_id()).is_closed(),
         EIneligibleStake,
     );
 }
 
-/// Proposes `value` for `parameter`; the proposer's stake must be active and at least 1,000
+/// Proposes `value` for `parameter`; the proposer's stake must be active (in a pool that is
+/// not closed) and at least 1,000
 /// WAL. Voting lasts the system's voting period; the window of epochs ahead can only grow.
 public fun create_proposal(
     staking: &Staking,
@@ -106,7 +110,7 @@ public fun create_proposal(
     );
     let epoch = staking.epoch();
     let voting_end_epoch = epoch + system.voting_epochs();
-    assert_active(stake, epoch);
+    assert_active(staking, stake);
     assert!(stake.principal() >= MIN_PROPOSER_STAKE, EIneligibleStake);
     let proposal = Proposal {
         id: object::new(ctx),
@@ -136,7 +140,7 @@ public fun create_proposal(
 public fun vote(self: &mut Proposal, staking: &Staking, stake: &StakedWal, choice: u8) {
     let epoch = staking.epoch();
     assert!(epoch < self.voting_end_epoch, EWrongPhase);
-    assert_active(stake, epoch);
+    assert_active(staking, stake);
     assert!(choice <= ABSTAIN, EInvalidChoice);
     let stake_id = object::id(stake);
     assert!(!self.voters.contains(stake_id), EAlreadyVoted);

@@ -778,3 +778,52 @@ public fun init_for_testing(ctx: &mut TxContext) {
 public fun destroy_for_testing(self: System) {
     sui::test_utils::destroy(self)
 }
+
+// The randomness-drawing entry function is private (Sui's linter refuses public functions
+// taking `Random`), so its test lives here.
+#[test]
+fun the_epoch_change_draws_a_32_byte_seed_from_sui_random() {
+    let mut scenario = sui::test_scenario::begin(@0x0);
+    sui::random::create_for_testing(scenario.ctx());
+    scenario.next_tx(@0x0);
+    let mut random = scenario.take_shared<Random>();
+    random.update_randomness_state_for_testing(
+        0,
+        x"1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f",
+        scenario.ctx(),
+    );
+    let mut clock = sui::clock::create_for_testing(scenario.ctx());
+    let mut system = new_for_testing(
+        walrus::bls_aggregate::new_committee(
+            1,
+            vector[
+                bls_aggregate::new_member(
+                    object::id_from_address(@0xa0),
+                    x"a29e520a73ec28f4e2e45050c93080eeaee57af1108e659d740897c3ced76ceb75d106cb00d7ed25ec221874bf4b235a",
+                    4,
+                ),
+            ],
+        ),
+        5,
+        7,
+        1_000_000,
+        10,
+        scenario.ctx(),
+    );
+    let mut staking = walrus::staking::new_for_testing(1, scenario.ctx());
+    let mut treasury = wal::wal::treasury_for_testing(scenario.ctx());
+    clock.set_for_testing(60_000);
+    initiate_epoch_change(&mut system, &mut staking, &mut treasury, &clock, &random, scenario.ctx());
+    let first = system.challenge_seed();
+    assert!(system.epoch() == 2 && first.length() == 32);
+    clock.set_for_testing(120_000);
+    scenario.next_tx(@0xB);
+    initiate_epoch_change(&mut system, &mut staking, &mut treasury, &clock, &random, scenario.ctx());
+    assert!(system.challenge_seed().length() == 32 && system.challenge_seed() != first);
+    sui::test_scenario::return_shared(random);
+    clock.destroy_for_testing();
+    staking.destroy_for_testing();
+    system.destroy_for_testing();
+    wal::wal::destroy_treasury_for_testing(treasury);
+    scenario.end();
+}

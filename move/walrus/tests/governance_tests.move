@@ -170,6 +170,15 @@ fun inactive_stakes_cannot_vote() {
     abort
 }
 
+#[test, expected_failure(abort_code = governance::EIneligibleStake)]
+fun stakes_in_a_closed_pool_cannot_vote() {
+    let (mut scenario, system, mut staking, stake) = setup(1_000 * WAL);
+    let mut proposal = propose(&mut scenario, &staking, &system, &stake, 3, 9);
+    staking.remove_candidate(stake.node_id());
+    proposal.vote(&staking, &stake, 1);
+    abort
+}
+
 #[test, expected_failure(abort_code = governance::EAlreadyVoted)]
 fun a_stake_votes_once() {
     let (mut scenario, system, staking, stake) = setup(1_000 * WAL);
