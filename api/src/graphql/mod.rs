@@ -16,6 +16,8 @@ macro_rules! load_page {
     }};
 }
 
+mod apy;
+mod audits;
 mod blobs;
 pub mod errors;
 mod events;
@@ -26,6 +28,7 @@ pub mod page;
 mod scalars;
 mod staking;
 mod subscriptions;
+mod supply;
 
 use std::time::Duration;
 
@@ -64,6 +67,7 @@ pub struct Query(
     network::NetworkQuery,
     staking::StakingQuery,
     governance::GovernanceQuery,
+    supply::SupplyQuery,
 );
 
 /// The API's schema.
@@ -93,6 +97,11 @@ pub fn schema(db: &Db, poll_interval: Duration) -> ApiSchema {
         .data(loaders::loader::<staking::NodeById>(db))
         .data(loaders::loader::<staking::PoolById>(db))
         .data(loaders::loader::<staking::RateAt>(db))
+        .data(loaders::loader::<audits::RewardOf>(db))
+        .data(loaders::loader::<audits::PenaltyOf>(db))
+        .data(loaders::loader::<audits::ChallengeCountsOf>(db))
+        .data(loaders::loader::<audits::LastScore>(db))
+        .data(loaders::loader::<supply::BurnedIn>(db))
         .data(loaders::loader::<governance::ProposalById>(db))
         .data(loaders::loader::<governance::ElectorateNow>(db))
         .finish()

@@ -15,10 +15,12 @@ use walrus_indexer::schema::{
 };
 
 use super::{
+    audits::{self, NodeScoreRow},
     loaders::{Lookup, load, query},
     page::{KeyPart, Page, PageArgs, SortKey, cost},
     scalars::BigInt,
     staking::{NodeById, NodeRow},
+    supply::BurnedIn,
 };
 
 /// A row of `epochs`.
@@ -42,6 +44,8 @@ pub struct EpochRow {
     rewards_total: Option<i64>,
     #[graphql(skip)]
     sync_done_checkpoint: Option<i64>,
+    #[graphql(skip)]
+    challenge_seed: Option<Vec<u8>>,
 }
 
 /// A member of an epoch's committee.
@@ -91,6 +95,29 @@ impl EpochRow {
     /// The checkpoint at which its committee finished syncing.
     async fn sync_done_checkpoint(&self) -> Option<BigInt> {
         self.sync_done_checkpoint.map(BigInt::from)
+    }
+    /// The seed its audit challenges derive from (hex; `null` before audits).
+    async fn challenge_seed(&self) -> Option<String> {
+        self.challenge_seed.as_deref().map(hex::encode)
+    }
+    /// The scores its committee members were paid by as it ended, by node id (empty until
+    /// it ends).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn node_scores(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, NodeScoreRow>, Error> {
+        audits::scores_in(ctx, self.epoch, PageArgs::new(first, after, last, before)).await
+    }
+    /// FROST burned by the penalties applied as it ended (the WAL supply fell by it).
+    async fn burned(&self, ctx: &Context<'_>) -> Result<BigInt, Error> {
+        Ok(BigInt(
+            load::<BurnedIn>(ctx, self.epoch).await?.unwrap_or(0),
+        ))
     }
     /// Its committee, in member order.
     async fn committee(&self, ctx: &Context<'_>) -> Result<Vec<CommitteeMember>, Error> {

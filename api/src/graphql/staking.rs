@@ -19,6 +19,8 @@ use walrus_indexer::schema::{
 };
 
 use super::{
+    apy,
+    audits::{self, ChallengeResult, ChallengeRow, LastScore, NodeScoreRow},
     errors::{INTERNAL_SERVER_ERROR, coded},
     loaders::{Lookup, load, lookup_by_id},
     network::current_epoch,
@@ -36,6 +38,7 @@ pub struct NodeRow {
     public_key: Vec<u8>,
     operator: Vec<u8>,
     registered_epoch: i32,
+    removed_epoch: Option<i32>,
 }
 
 /// A node's list sorted by epoch, latest first.
@@ -73,6 +76,11 @@ impl NodeRow {
     /// The epoch it registered in.
     async fn registered_epoch(&self) -> i32 {
         self.registered_epoch
+    }
+    /// The epoch whose change removed it as a candidate for lacking stake (its pool is
+    /// closed); `null` while it is a candidate.
+    async fn removed_epoch(&self) -> Option<i32> {
+        self.removed_epoch
     }
     /// Its staking pool.
     async fn pool(&self, ctx: &Context<'_>) -> Result<Option<PoolRow>, Error> {
@@ -179,6 +187,55 @@ impl NodeRow {
             },
         )
         .await
+    }
+    /// The score it was paid by per ended epoch, with that epoch's reward, penalty and
+    /// challenge counts, latest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn scores(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, NodeScoreRow>, Error> {
+        let args = PageArgs::new(first, after, last, before);
+        audits::scores_of(ctx, self.node_id.clone(), args).await
+    }
+    /// The score of the last epoch it ended as a committee member (`null`: none applied yet).
+    async fn last_score(&self, ctx: &Context<'_>) -> Result<Option<NodeScoreRow>, Error> {
+        load::<LastScore>(ctx, self.node_id.clone()).await
+    }
+    /// The challenges auditors sent it, latest first; only those of `epoch` and with
+    /// `result` when given.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn challenges(
+        &self,
+        ctx: &Context<'_>,
+        epoch: Option<i32>,
+        result: Option<ChallengeResult>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, ChallengeRow>, Error> {
+        let args = PageArgs::new(first, after, last, before);
+        audits::challenges_of(ctx, self.node_id.clone(), epoch, result, args).await
+    }
+    /// Its pool's annualized yield over the last `epochs` epochs (1 to 1,000), from its
+    /// exchange rates: with `r_e = walAmount / shareAmount` the rate as epoch `e` started
+    /// (1 when both are 0), `first` and `last` the earliest and latest epochs of the window
+    /// `current - epochs` to `current` holding a rate, `k = last - first` and `g = r_last /
+    /// r_first`, `epochsPerYear = 365 days / ((startMs(last) - startMs(first)) / k)` and
+    /// `apy = g ^ (epochsPerYear / k) - 1` (0.05 is 5%). `null` without two rates in the
+    /// window, with a first rate of 0, or when the figure overflows a double.
+    async fn apy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 7)] epochs: i32,
+    ) -> Result<Option<f64>, Error> {
+        apy::apy(ctx, self.node_id.clone(), epochs).await
     }
     /// Penalties it paid, latest first.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
