@@ -191,7 +191,7 @@ impl Auditor {
                 &committee,
                 me,
                 epoch,
-                &seed,
+                seed,
                 usize::from(blobs_per_node),
                 &blobs,
                 deadline,
