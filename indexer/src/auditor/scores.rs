@@ -78,7 +78,7 @@ mod tests {
             Primary,
             ChallengeResult::Unverified("no metadata".into()),
         );
-        assert_eq!(score(&[unchecked.clone()]), FULL_SCORE);
+        assert_eq!(score(std::slice::from_ref(&unchecked)), FULL_SCORE);
         assert_eq!(score(&[mixed[0].clone(), unchecked]), FULL_SCORE);
     }
 }
