@@ -54,13 +54,18 @@ pub fn run(args: Args) -> Result<()> {
                     .run(shutdown()),
             );
         }
-        // The auditors run beside the indexer on this task until shutdown; they end with it.
-        let auditing = futures::future::join_all(auditors);
+        // The auditors run beside the indexer on this task and return only at shutdown, when
+        // the indexer returns too: the indexer's end (or failure) ends the command, also with
+        // no auditor at all.
+        let auditing = async {
+            futures::future::join_all(auditors).await;
+            std::future::pending::<()>().await
+        };
         tokio::select! {
             stopped = indexer.run(LedgerClient::new(&args.chain), shutdown()) => {
                 stopped.context("the indexer stopped")?;
             }
-            _ = auditing => {}
+            () = auditing => {}
         }
         tracing::info!("indexer stopped");
         Ok(())
