@@ -22,7 +22,10 @@ use walrus_core::{
     },
 };
 
-use super::bench_flows::{self, Flow, FlowArgs};
+use super::{
+    bench_audit::{self, AuditArgs},
+    bench_flows::{self, Flow, FlowArgs},
+};
 use crate::report::Output;
 
 /// What to measure.
@@ -42,6 +45,10 @@ pub enum Bench {
     Store(FlowArgs),
     /// The read flow on a local 4-node network, against decoding alone.
     Read(FlowArgs),
+    /// Storage audits on a local 4-node network: challenges verified per second end to end
+    /// and by verification alone, bytes per challenge, and a model of a network's auditing
+    /// traffic.
+    Audit(AuditArgs),
 }
 
 #[derive(Serialize)]
@@ -72,6 +79,10 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
         Bench::Read(args) => {
             let report = bench_flows::run(&args, Flow::Read)?;
             output.print(&report, bench_flows::FlowReport::to_text);
+        }
+        Bench::Audit(args) => {
+            let report = bench_audit::run(&args)?;
+            output.print(&report, bench_audit::AuditReport::to_text);
         }
         Bench::Ledger { blobs, batch } => {
             ensure!(

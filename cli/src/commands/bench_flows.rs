@@ -67,7 +67,8 @@ pub struct FlowReport {
     small_max_ms: f64,
 }
 
-fn random_blob(size: u64, seed: u64) -> Vec<u8> {
+/// `size` bytes from a seeded generator.
+pub(super) fn random_blob(size: u64, seed: u64) -> Vec<u8> {
     let mut blob = vec![0u8; size as usize];
     StdRng::seed_from_u64(seed).fill_bytes(&mut blob);
     blob
@@ -90,7 +91,8 @@ fn decode_seconds(blob: &[u8], config: &EncodingConfig) -> Result<f64> {
     Ok(seconds)
 }
 
-const OPTIONS: StoreOptions = StoreOptions {
+/// How the benchmarks store: permanent blobs for ten epochs.
+pub(super) const OPTIONS: StoreOptions = StoreOptions {
     epochs: 10,
     deletable: false,
 };
@@ -140,41 +142,62 @@ async fn small_latency(client: &Client, samples: usize, flow: Flow) -> Result<(f
     Ok((millis[millis.len() / 2], millis[millis.len() - 1]))
 }
 
+/// The directory a benchmark's network lives in: `dir` when given (it must not exist yet),
+/// else a temporary one (deleted when the returned guard is dropped).
+pub(super) fn bench_directory(
+    dir: Option<&std::path::Path>,
+) -> Result<(tempfile::TempDir, std::path::PathBuf)> {
+    let temporary = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let dir = match dir {
+        Some(dir) => {
+            ensure!(
+                !dir.exists(),
+                "{} exists; name a new directory",
+                dir.display()
+            );
+            dir.to_path_buf()
+        }
+        None => temporary.path().to_path_buf(),
+    };
+    Ok((temporary, dir))
+}
+
+/// Starts a local network of the default shape with 30-second epochs in `dir`, saying so on
+/// stderr, and waits for its first committee.
+pub(super) async fn start_network(dir: &std::path::Path) -> Result<(LocalNetwork, NetworkOptions)> {
+    let binary = std::env::current_exe().context("cannot find the walrus binary")?;
+    let options = NetworkOptions {
+        epoch_duration: Duration::from_secs(30),
+        ..NetworkOptions::default()
+    };
+    eprintln!(
+        "starting a local network ({} nodes, {} shards) in {}; the first committee forms after one epoch ({:?})",
+        options.nodes,
+        options.shards,
+        dir.display(),
+        options.epoch_duration
+    );
+    let network = LocalNetwork::start(
+        &binary,
+        dir,
+        options,
+        ANY_PORT,
+        |_, _| None,
+        Duration::from_secs(180),
+    )
+    .await?;
+    Ok((network, options))
+}
+
 /// Runs the benchmark, printing each figure to stderr as it comes.
 pub fn run(args: &FlowArgs, flow: Flow) -> Result<FlowReport> {
     ensure!(
         args.repeat > 0 && args.small > 0,
         "--repeat and --small must be positive"
     );
-    let binary = std::env::current_exe().context("cannot find the walrus binary")?;
-    let temporary = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let dir = args.dir.as_deref().unwrap_or(temporary.path());
-    ensure!(
-        args.dir.is_none() || !dir.exists(),
-        "{} exists; name a new directory",
-        dir.display()
-    );
-    let options = NetworkOptions {
-        epoch_duration: Duration::from_secs(30),
-        ..NetworkOptions::default()
-    };
+    let (_temporary, dir) = bench_directory(args.dir.as_deref())?;
     super::block_on(async {
-        eprintln!(
-            "starting a local network ({} nodes, {} shards) in {}; the first committee forms after one epoch ({:?})",
-            options.nodes,
-            options.shards,
-            dir.display(),
-            options.epoch_duration
-        );
-        let network = LocalNetwork::start(
-            &binary,
-            dir,
-            options,
-            ANY_PORT,
-            |_, _| None,
-            Duration::from_secs(180),
-        )
-        .await?;
+        let (network, options) = start_network(&dir).await?;
         let client = network.client().await?;
         let config = client.committee().await?.encoding;
         let mut sizes = Vec::new();

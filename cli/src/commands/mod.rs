@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod bench_audit;
 pub mod bench_flows;
 pub mod blob_id;
 pub mod blobs;
