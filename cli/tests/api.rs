@@ -4,46 +4,13 @@
 
 mod common;
 
-use std::{
-    io::{BufRead as _, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
+
+use common::start_api;
 
 use reqwest::{StatusCode, header};
 use serde_json::Value;
 use walrus_indexer::pg::TestDatabase;
-
-/// A `walrus` service process, killed when dropped.
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `walrus api` with `args` on a free port, logging to `log`; returns it and its URL.
-fn start_api(log: &std::path::Path, args: &[&str]) -> (Service, String) {
-    let mut child = Command::new(common::binary())
-        .args(["api", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("api listening on ")
-        .unwrap_or_else(|| panic!("the API did not start: {line:?}"))
-        .to_owned();
-    (Service(child), url)
-}
 
 /// The JSON error code of a refused request, after checking its status.
 async fn refused(response: reqwest::Response, status: StatusCode) -> String {
@@ -61,14 +28,11 @@ async fn refused(response: reqwest::Response, status: StatusCode) -> String {
 async fn the_api_stores_and_reads_blobs_with_ranges_caching_and_refusals() {
     let network = common::TestNetwork::start(|_, _| None).await;
     let database = TestDatabase::new().unwrap();
-    let _indexer = Service(
-        Command::new(common::binary())
-            .args(["indexer", "--database-url", database.url()])
-            .args(["--chain", &network.ledger.url])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(network.dir.join("indexer.log")).unwrap())
-            .spawn()
-            .unwrap(),
+    let _indexer = common::start_indexer(
+        &network.dir.join("indexer.log"),
+        &network.ledger.url,
+        database.url(),
+        &[],
     );
     let wallet = network.dir.join("publisher.toml");
     std::fs::write(

@@ -7,10 +7,7 @@
 
 mod common;
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use common::{TestNetwork, test_options};
 use diesel::{PgConnection, RunQueryDsl as _, sql_types};
@@ -30,16 +27,6 @@ const BLOBS: u64 = 20;
 /// The governed score bar and penalty epochs (the contract's defaults).
 const SCORE_BAR: i32 = 5_000;
 const PENALTY_EPOCHS: i32 = 3;
-
-/// A `walrus` service process, killed when dropped.
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[derive(diesel::QueryableByName, Debug)]
 struct ScoreRow {
@@ -109,17 +96,17 @@ async fn audits_reward_storage_and_penalize_lost_data() {
     let mut network = TestNetwork::start_with(options, |_, _| None).await;
     let ledger = LedgerClient::new(&network.ledger.url);
     let database = TestDatabase::new().unwrap();
-    let mut indexer = Command::new(common::binary());
-    indexer
-        .args(["indexer", "--database-url", database.url()])
-        .args(["--chain", &network.ledger.url])
-        .env("RUST_LOG", "info,walrus_indexer=debug")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(network.dir.join("indexer.log")).unwrap());
-    for node in &network.nodes {
-        indexer.arg("--auditor").arg(node.dir());
-    }
-    let _indexer = Service(indexer.spawn().unwrap());
+    let auditors: Vec<_> = network
+        .nodes
+        .iter()
+        .map(|node| node.dir().to_owned())
+        .collect();
+    let _indexer = common::start_indexer(
+        &network.dir.join("indexer.log"),
+        &network.ledger.url,
+        database.url(),
+        &auditors,
+    );
     let mut connection = database.connect().unwrap();
 
     // Twenty blobs, certified in the first committee's epoch.

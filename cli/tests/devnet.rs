@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{walrus_error, walrus_json};
+use common::{graphql_until, walrus_error, walrus_json};
 use diesel::{Connection as _, ExpressionMethods as _, QueryDsl as _, RunQueryDsl as _};
 use nix::{
     sys::signal::{Signal, kill},
@@ -109,30 +109,6 @@ impl Drop for DevnetProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Runs `query` until `done` accepts its data; panics after `timeout` with the last answer.
-async fn graphql_until(
-    url: &str,
-    query: &str,
-    variables: Value,
-    timeout: Duration,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let started = Instant::now();
-    loop {
-        let data = graphql_client::query(url, query, variables.clone())
-            .await
-            .unwrap();
-        if done(&data) {
-            return data;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "GraphQL did not show what was awaited within {timeout:?}; last answer: {data}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

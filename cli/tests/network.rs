@@ -746,4 +746,37 @@ async fn a_node_rebuilding_an_inconsistently_encoded_blob_proves_it() {
     );
     assert!(output.contains("is invalid"), "{output}");
     assert!(client.read(&honest, &NoProgress).await.is_ok());
+
+    // The indexer follows the chain into Postgres and GraphQL shows the blob invalid, with
+    // the epoch of its invalidation; the honest blob stays certified.
+    let database = walrus_indexer::pg::TestDatabase::new().unwrap();
+    let _indexer = common::start_indexer(
+        &network.dir.join("indexer.log"),
+        &network.ledger.url,
+        database.url(),
+        &[],
+    );
+    let (_api, api) = common::start_api(
+        &network.dir.join("api.log"),
+        &[
+            "--database-url",
+            database.url(),
+            "--ledger",
+            &network.ledger.url,
+        ],
+    );
+    let query = "query($a: String!, $b: String!) {
+        invalid: blob(blobId: $a) { state invalidatedEpoch }
+        honest: blob(blobId: $b) { state }
+    }";
+    let shown = common::graphql_until(
+        &format!("{api}/graphql"),
+        query,
+        serde_json::json!({"a": blob_id.to_string(), "b": honest.to_string()}),
+        Duration::from_secs(60),
+        |data| data["invalid"]["state"] == "INVALID" && data["honest"]["state"] == "CERTIFIED",
+    )
+    .await;
+    let invalidated = shown["invalid"]["invalidatedEpoch"].as_u64().unwrap();
+    assert!(invalidated >= u64::from(committee.epoch()), "{shown}");
 }

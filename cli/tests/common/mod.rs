@@ -4,9 +4,10 @@
 #![allow(dead_code, unused_imports)]
 
 use std::{
+    io::{BufRead as _, BufReader},
     ops::{Deref, DerefMut},
-    path::Path,
-    process::Stdio,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -211,5 +212,75 @@ pub async fn chain_events(url: &str) -> Vec<walrus_chain::contract::events::Even
                 .filter(|executed| executed.effects.status == ExecutionStatus::Success)
                 .flat_map(|executed| executed.effects.events),
         );
+    }
+}
+
+/// A `walrus` service process, killed when dropped.
+pub struct Service(pub Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `walrus api` with `args` on a free port, logging to `log`; returns it and its URL.
+pub fn start_api(log: &Path, args: &[&str]) -> (Service, String) {
+    let mut child = Command::new(binary())
+        .args(["api", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("api listening on ")
+        .unwrap_or_else(|| panic!("the API did not start: {line:?}"))
+        .to_owned();
+    (Service(child), url)
+}
+
+/// Starts `walrus indexer` from the ledger at `chain` into `database_url`, auditing for the
+/// nodes in `auditors`, logging to `log`.
+pub fn start_indexer(log: &Path, chain: &str, database_url: &str, auditors: &[PathBuf]) -> Service {
+    let mut indexer = Command::new(binary());
+    indexer
+        .args(["indexer", "--database-url", database_url, "--chain", chain])
+        .env("RUST_LOG", "info,walrus_indexer=debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap());
+    for node in auditors {
+        indexer.arg("--auditor").arg(node);
+    }
+    Service(indexer.spawn().unwrap())
+}
+
+/// Runs `query` until `done` accepts its data; panics after `timeout` with the last answer.
+pub async fn graphql_until(
+    url: &str,
+    query: &str,
+    variables: serde_json::Value,
+    timeout: Duration,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        let data = walrus_cli::graphql_client::query(url, query, variables.clone())
+            .await
+            .unwrap();
+        if done(&data) {
+            return data;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "GraphQL did not show what was awaited within {timeout:?}; last answer: {data}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
