@@ -94,6 +94,20 @@ pub enum TransactionError {
         /// Its owner.
         owner: Address,
     },
+    /// A call takes an object in a way its ownership forbids: a shared object by value, to
+    /// transfer, wrap or delete it (Sui aborts such transactions; here they are rejected
+    /// like every other misuse of an object, and change nothing).
+    #[error("rejected: call {call} uses object {id}, which is {owner}: it cannot be {used}")]
+    ForbiddenUse {
+        /// Index of the call.
+        call: usize,
+        /// The object.
+        id: ObjectId,
+        /// Its ownership.
+        owner: Owner,
+        /// What the call would have done with it.
+        used: ObjectUse,
+    },
     /// A call uses an object of another type than it takes.
     #[error("rejected: call {call} needs a {expected} but {id} is a {actual}")]
     WrongType {
@@ -127,6 +141,25 @@ pub enum TransactionError {
         /// The position among its created objects.
         index: u16,
     },
+}
+
+/// What a call does with an object it takes by value, which an object's ownership may
+/// forbid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObjectUse {
+    /// Given to a new owner (`TransferObjects`).
+    Transferred,
+    /// Wrapped into another object or deleted by the contract.
+    WrappedOrDeleted,
+}
+
+impl std::fmt::Display for ObjectUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Transferred => "transferred",
+            Self::WrappedOrDeleted => "taken by value (wrapped or deleted)",
+        })
+    }
 }
 
 /// The objects of the ledger.
@@ -312,6 +345,17 @@ struct SessionOutput {
     events: Vec<Event>,
 }
 
+/// How a call takes an object, as its Move parameter declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// `&T`: read only, never written back.
+    Read,
+    /// `&mut T`: written back with a new version.
+    Mutate,
+    /// `T`: transferred, wrapped or deleted.
+    ByValue(ObjectUse),
+}
+
 /// The working copies of one transaction.
 struct Session<'s> {
     state: &'s LedgerState,
@@ -320,8 +364,9 @@ struct Session<'s> {
     call: usize,
     /// Objects written or created by the transaction so far, with their owners.
     working: BTreeMap<ObjectId, (Owner, ObjectData)>,
-    /// Objects checked out by the current call, with the owner they go back to.
-    checked_out: BTreeMap<ObjectId, Owner>,
+    /// Objects checked out by the current call, with the owner they go back to and how the
+    /// call takes them.
+    checked_out: BTreeMap<ObjectId, (Owner, Access)>,
     /// Objects consumed (never checked back in).
     consumed: BTreeSet<ObjectId>,
     /// Ids of the objects each call created, in creation order, for the
@@ -360,15 +405,31 @@ impl<'s> Session<'s> {
             })
     }
 
-    /// Checks an object out for the current call, as the sender may use it.
-    fn take<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+    /// Checks an object out for the current call, as `access` says the call's Move
+    /// parameter takes it, after checking that the sender may use it so (Sui's rules):
+    ///
+    /// - an address-owned object only by its owner, in any way;
+    /// - a shared object by anyone, by reference (`&` or `&mut`) only: never by value, so a
+    ///   call can neither transfer it (it would become owned) nor wrap or delete it. No
+    ///   function of the Move packages takes a shared object by value (none deletes or
+    ///   re-shares one), so refusing every by-value use of a shared object mirrors them
+    ///   exactly, and a generic call (`TransferObjects`) cannot seize `System`, `Staking`,
+    ///   the treasury, a proposal or a shared blob.
+    ///
+    /// The ledger has no immutable (frozen) objects: the only one the packages make is the
+    /// coin's `CoinMetadata`, which it does not model.
+    fn checkout<T: ObjectKind>(
+        &mut self,
+        id: ObjectId,
+        access: Access,
+    ) -> Result<T, TransactionError> {
         let id = self.resolve(id)?;
         let call = self.call;
         if self.checked_out.contains_key(&id) {
             return Err(TransactionError::UsedTwice { call, id });
         }
-        let (owner, data) = match self.working.remove(&id) {
-            Some(entry) => entry,
+        let (owner, data) = match self.working.get(&id) {
+            Some((owner, data)) => (*owner, data),
             None if self.consumed.contains(&id) => {
                 return Err(TransactionError::ObjectNotFound { call, id });
             }
@@ -377,42 +438,78 @@ impl<'s> Session<'s> {
                     .state
                     .object(&id)
                     .ok_or(TransactionError::ObjectNotFound { call, id })?;
-                (object.owner, object.data.clone())
+                (object.owner, &object.data)
             }
         };
-        if let Owner::Address(owner) = owner
-            && owner != self.sender
-        {
-            self.working.insert(id, (Owner::Address(owner), data));
-            return Err(TransactionError::NotOwner { call, id, owner });
-        }
-        match T::from_data(data) {
-            Ok(value) => {
-                self.checked_out.insert(id, owner);
-                Ok(value)
+        match (owner, access) {
+            (Owner::Address(owner), _) if owner != self.sender => {
+                return Err(TransactionError::NotOwner { call, id, owner });
             }
-            Err(data) => {
-                let actual = data.type_name();
-                self.working.insert(id, (owner, data));
-                Err(TransactionError::WrongType {
+            (Owner::Address(_), _) => {}
+            (Owner::Shared, Access::Read | Access::Mutate) => {}
+            (Owner::Shared, Access::ByValue(used)) => {
+                return Err(TransactionError::ForbiddenUse {
                     call,
                     id,
-                    expected: T::TYPE_NAME,
-                    actual,
-                })
+                    owner,
+                    used,
+                });
             }
         }
+        let actual = data.type_name();
+        let value = T::from_data(data.clone()).map_err(|_| TransactionError::WrongType {
+            call,
+            id,
+            expected: T::TYPE_NAME,
+            actual,
+        })?;
+        if access != Access::Read {
+            // A read object stays as it is; the others go back (or not) when the call ends.
+            self.working.remove(&id);
+        }
+        self.checked_out.insert(id, (owner, access));
+        Ok(value)
     }
 
-    /// Checks an object back in after the call used it by reference.
+    /// Checks out an object the call only reads (`&T`): it is neither written back nor
+    /// given a new version, whatever happens to the copy.
+    fn read<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+        self.checkout(id, Access::Read)
+    }
+
+    /// Checks out an object the call mutates (`&mut T`); [`Self::put_back`] writes it.
+    fn take_mut<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+        self.checkout(id, Access::Mutate)
+    }
+
+    /// Checks out an object the call takes by value (`T`) to wrap or delete it; it is
+    /// consumed when the call ends.
+    fn take<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+        self.checkout(id, Access::ByValue(ObjectUse::WrappedOrDeleted))
+    }
+
+    /// Checks back in an object the call took by `&mut`.
     fn put_back<T: ObjectKind>(&mut self, value: T) {
         let data = value.into_data();
         let id = data.id();
-        let owner = self
+        let (owner, access) = self
             .checked_out
             .remove(&id)
             .expect("only checked-out objects are put back");
+        assert_eq!(access, Access::Mutate, "only mutated objects are put back");
         self.working.insert(id, (owner, data));
+    }
+
+    /// Gives an object the call took by value for a transfer to `recipient`.
+    fn transfer(&mut self, value: AnyObject, recipient: Address) {
+        let id = value.0.id();
+        let (_, access) = self
+            .checked_out
+            .remove(&id)
+            .expect("only checked-out objects are transferred");
+        assert_eq!(access, Access::ByValue(ObjectUse::Transferred));
+        self.working
+            .insert(id, (Owner::Address(recipient), value.into_data()));
     }
 
     /// Records a new object owned by `owner`.
@@ -425,10 +522,18 @@ impl<'s> Session<'s> {
         self.working.insert(data.id(), (owner, data));
     }
 
-    /// Ends the current call: what it checked out and did not put back is consumed.
+    /// Ends the current call: what it took by value is consumed; what it read stays as it
+    /// was.
     fn end_call(&mut self) {
-        let consumed: Vec<ObjectId> = std::mem::take(&mut self.checked_out).into_keys().collect();
-        self.consumed.extend(consumed);
+        for (id, (_, access)) in std::mem::take(&mut self.checked_out) {
+            match access {
+                Access::Read => {}
+                Access::ByValue(_) => {
+                    self.consumed.insert(id);
+                }
+                Access::Mutate => unreachable!("call {} did not put back {id}", self.call),
+            }
+        }
     }
 
     fn finish(self) -> SessionOutput {
@@ -451,7 +556,7 @@ impl<'s> Session<'s> {
         let owned = Owner::Address(self.sender);
         match call {
             Call::SplitCoin { coin, amounts } => {
-                let mut coin: Coin = self.take(*coin)?;
+                let mut coin: Coin = self.take_mut(*coin)?;
                 let parts: Result<Vec<Coin>, MoveAbort> = amounts
                     .iter()
                     .map(|amount| coin.split(*amount, &mut self.ctx))
@@ -462,7 +567,7 @@ impl<'s> Session<'s> {
                 }
             }
             Call::MergeCoins { target, sources } => {
-                let mut target: Coin = self.take(*target)?;
+                let mut target: Coin = self.take_mut(*target)?;
                 for source in sources {
                     let source: Coin = self.take(*source)?;
                     target.join(source);
@@ -471,10 +576,9 @@ impl<'s> Session<'s> {
             }
             Call::TransferObjects { objects, recipient } => {
                 for id in objects {
-                    let data: AnyObject = self.take(*id)?;
-                    self.checked_out.remove(id);
-                    self.working
-                        .insert(*id, (Owner::Address(*recipient), data.0));
+                    let object: AnyObject =
+                        self.checkout(*id, Access::ByValue(ObjectUse::Transferred))?;
+                    self.transfer(object, *recipient);
                 }
             }
             Call::SplitAndTransfer {
@@ -482,13 +586,13 @@ impl<'s> Session<'s> {
                 amount,
                 recipient,
             } => {
-                let mut coin: Coin = self.take(*coin)?;
+                let mut coin: Coin = self.take_mut(*coin)?;
                 let part = coin.split(*amount, &mut self.ctx);
                 self.put_back(coin);
                 self.create(part?, Owner::Address(*recipient));
             }
             Call::BurnWal { treasury, coin } => {
-                let mut treasury: ProtectedTreasury = self.take(*treasury)?;
+                let mut treasury: ProtectedTreasury = self.take_mut(*treasury)?;
                 let coin: Coin = self.take(*coin)?;
                 treasury.burn(coin);
                 self.put_back(treasury);
@@ -518,11 +622,10 @@ impl<'s> Session<'s> {
                 cap,
                 scores,
             } => {
-                let mut system: System = self.take(*system)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut system: System = self.take_mut(*system)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let result = system.submit_audit_scores(&cap, scores.clone(), &mut self.ctx);
                 self.put_back(system);
-                self.put_back(cap);
                 result?;
             }
             Call::CreateProposal {
@@ -532,9 +635,9 @@ impl<'s> Session<'s> {
                 parameter,
                 value,
             } => {
-                let staking: Staking = self.take(*staking)?;
-                let system: System = self.take(*system)?;
-                let stake: StakedWal = self.take(*staked_wal)?;
+                let staking: Staking = self.read(*staking)?;
+                let system: System = self.read(*system)?;
+                let stake: StakedWal = self.read(*staked_wal)?;
                 let proposal = governance::create_proposal(
                     &staking,
                     &system,
@@ -543,9 +646,6 @@ impl<'s> Session<'s> {
                     *value,
                     &mut self.ctx,
                 );
-                self.put_back(staking);
-                self.put_back(system);
-                self.put_back(stake);
                 self.create(proposal?, Owner::Shared);
             }
             Call::Vote {
@@ -554,13 +654,11 @@ impl<'s> Session<'s> {
                 staked_wal,
                 choice,
             } => {
-                let mut proposal: Proposal = self.take(*proposal)?;
-                let staking: Staking = self.take(*staking)?;
-                let stake: StakedWal = self.take(*staked_wal)?;
+                let mut proposal: Proposal = self.take_mut(*proposal)?;
+                let staking: Staking = self.read(*staking)?;
+                let stake: StakedWal = self.read(*staked_wal)?;
                 let result = proposal.vote(&staking, &stake, *choice, &mut self.ctx);
                 self.put_back(proposal);
-                self.put_back(staking);
-                self.put_back(stake);
                 result?;
             }
             Call::ExecuteProposal {
@@ -568,21 +666,19 @@ impl<'s> Session<'s> {
                 system,
                 staking,
             } => {
-                let mut proposal: Proposal = self.take(*proposal)?;
-                let mut system: System = self.take(*system)?;
-                let staking: Staking = self.take(*staking)?;
+                let mut proposal: Proposal = self.take_mut(*proposal)?;
+                let mut system: System = self.take_mut(*system)?;
+                let staking: Staking = self.read(*staking)?;
                 let result = proposal.execute_proposal(&mut system, &staking, &mut self.ctx);
                 self.put_back(proposal);
                 self.put_back(system);
-                self.put_back(staking);
                 result?;
             }
             Call::EpochSyncDone { system, cap, epoch } => {
-                let mut system: System = self.take(*system)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut system: System = self.take_mut(*system)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let result = system.epoch_sync_done(&cap, *epoch, &mut self.ctx);
                 self.put_back(system);
-                self.put_back(cap);
                 result?;
             }
             Call::InitiateEpochChange {
@@ -590,9 +686,9 @@ impl<'s> Session<'s> {
                 staking,
                 treasury,
             } => {
-                let mut system: System = self.take(*system)?;
-                let mut staking: Staking = self.take(*staking)?;
-                let mut treasury: ProtectedTreasury = self.take(*treasury)?;
+                let mut system: System = self.take_mut(*system)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let mut treasury: ProtectedTreasury = self.take_mut(*treasury)?;
                 let result =
                     system.initiate_epoch_change(&mut staking, &mut treasury, &mut self.ctx);
                 self.put_back(system);
@@ -606,8 +702,8 @@ impl<'s> Session<'s> {
                 epochs_ahead,
                 payment,
             } => {
-                let mut system: System = self.take(*system)?;
-                let mut payment: Coin = self.take(*payment)?;
+                let mut system: System = self.take_mut(*system)?;
+                let mut payment: Coin = self.take_mut(*payment)?;
                 let storage = system.reserve_space(
                     *storage_amount,
                     *epochs_ahead,
@@ -628,9 +724,9 @@ impl<'s> Session<'s> {
                 deletable,
                 payment,
             } => {
-                let mut system: System = self.take(*system)?;
+                let mut system: System = self.take_mut(*system)?;
                 let storage: Storage = self.take(*storage)?;
-                let mut payment: Coin = self.take(*payment)?;
+                let mut payment: Coin = self.take_mut(*payment)?;
                 let blob = system.register_blob(
                     storage,
                     *blob_id,
@@ -652,11 +748,10 @@ impl<'s> Session<'s> {
                 signers,
                 message,
             } => {
-                let system: System = self.take(*system)?;
-                let mut blob: Blob = self.take(*blob)?;
+                let system: System = self.read(*system)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
                 let result =
                     system.certify_blob(&mut blob, signature, signers, message, &mut self.ctx);
-                self.put_back(system);
                 self.put_back(blob);
                 result?;
             }
@@ -666,9 +761,8 @@ impl<'s> Session<'s> {
                 signers,
                 message,
             } => {
-                let system: System = self.take(*system)?;
+                let system: System = self.read(*system)?;
                 let result = system.invalidate_blob_id(signature, signers, message, &mut self.ctx);
-                self.put_back(system);
                 result?;
             }
             Call::ExtendBlobWithResource {
@@ -676,11 +770,10 @@ impl<'s> Session<'s> {
                 blob,
                 extension,
             } => {
-                let system: System = self.take(*system)?;
-                let mut blob: Blob = self.take(*blob)?;
+                let system: System = self.read(*system)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
                 let extension: Storage = self.take(*extension)?;
                 let result = system.extend_blob_with_resource(&mut blob, extension, &mut self.ctx);
-                self.put_back(system);
                 self.put_back(blob);
                 result?;
             }
@@ -690,9 +783,9 @@ impl<'s> Session<'s> {
                 extended_epochs,
                 payment,
             } => {
-                let mut system: System = self.take(*system)?;
-                let mut blob: Blob = self.take(*blob)?;
-                let mut payment: Coin = self.take(*payment)?;
+                let mut system: System = self.take_mut(*system)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
+                let mut payment: Coin = self.take_mut(*payment)?;
                 let result =
                     system.extend_blob(&mut blob, *extended_epochs, &mut payment, &mut self.ctx);
                 self.put_back(system);
@@ -701,10 +794,9 @@ impl<'s> Session<'s> {
                 result?;
             }
             Call::DeleteBlob { system, blob } => {
-                let system: System = self.take(*system)?;
+                let system: System = self.read(*system)?;
                 let blob: Blob = self.take(*blob)?;
                 let storage = system.delete_blob(blob, &mut self.ctx);
-                self.put_back(system);
                 self.create(storage?, owned);
             }
             Call::ShareBlob { blob } => {
@@ -713,7 +805,7 @@ impl<'s> Session<'s> {
                 self.create(shared, Owner::Shared);
             }
             Call::FundSharedBlob { shared_blob, coin } => {
-                let mut shared: SharedBlob = self.take(*shared_blob)?;
+                let mut shared: SharedBlob = self.take_mut(*shared_blob)?;
                 let coin: Coin = self.take(*coin)?;
                 shared.fund(coin);
                 self.put_back(shared);
@@ -723,8 +815,8 @@ impl<'s> Session<'s> {
                 system,
                 extended_epochs,
             } => {
-                let mut shared: SharedBlob = self.take(*shared_blob)?;
-                let mut system: System = self.take(*system)?;
+                let mut shared: SharedBlob = self.take_mut(*shared_blob)?;
+                let mut system: System = self.take_mut(*system)?;
                 let result = shared.extend(&mut system, *extended_epochs, &mut self.ctx);
                 self.put_back(shared);
                 self.put_back(system);
@@ -735,12 +827,12 @@ impl<'s> Session<'s> {
                 blob.burn();
             }
             Call::SetBlobAttribute { blob, key, value } => {
-                let mut blob: Blob = self.take(*blob)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
                 blob.insert_or_update_attribute(key.clone(), value.clone());
                 self.put_back(blob);
             }
             Call::RemoveBlobAttribute { blob, key } => {
-                let mut blob: Blob = self.take(*blob)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
                 let result = blob.remove_attribute(key);
                 self.put_back(blob);
                 result?;
@@ -753,7 +845,7 @@ impl<'s> Session<'s> {
                 proof_of_possession,
                 commission_rate,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
                 let cap = staking.register_candidate(
                     name.clone(),
                     network_address.clone(),
@@ -770,7 +862,7 @@ impl<'s> Session<'s> {
                 coin,
                 node_id,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
                 let coin: Coin = self.take(*coin)?;
                 let staked = staking.stake_with_pool(coin, *node_id, &mut self.ctx);
                 self.put_back(staking);
@@ -780,8 +872,8 @@ impl<'s> Session<'s> {
                 staking,
                 staked_wal,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
-                let mut staked: StakedWal = self.take(*staked_wal)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let mut staked: StakedWal = self.take_mut(*staked_wal)?;
                 let result = staking.request_withdraw_stake(&mut staked, &mut self.ctx);
                 self.put_back(staking);
                 self.put_back(staked);
@@ -791,18 +883,17 @@ impl<'s> Session<'s> {
                 staking,
                 staked_wal,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
                 let staked: StakedWal = self.take(*staked_wal)?;
                 let coin = staking.withdraw_stake(staked, &mut self.ctx);
                 self.put_back(staking);
                 self.create(coin?, owned);
             }
             Call::SetNextCommission { staking, cap, rate } => {
-                let mut staking: Staking = self.take(*staking)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let result = staking.set_next_commission(&cap, *rate);
                 self.put_back(staking);
-                self.put_back(cap);
                 result?;
             }
             Call::SetPriceVotes {
@@ -811,23 +902,21 @@ impl<'s> Session<'s> {
                 storage_price,
                 write_price,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let result = staking.set_price_votes(&cap, *storage_price, *write_price);
                 self.put_back(staking);
-                self.put_back(cap);
                 result?;
             }
             Call::CollectCommission { staking, cap } => {
-                let mut staking: Staking = self.take(*staking)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let coin = staking.collect_commission(&cap, &mut self.ctx);
                 self.put_back(staking);
-                self.put_back(cap);
                 self.create(coin?, owned);
             }
             Call::SplitStorageByEpoch { storage, epoch } => {
-                let mut storage: Storage = self.take(*storage)?;
+                let mut storage: Storage = self.take_mut(*storage)?;
                 let part = storage.split_by_epoch(*epoch, &mut self.ctx);
                 self.put_back(storage);
                 self.create(part?, owned);
@@ -836,13 +925,13 @@ impl<'s> Session<'s> {
                 storage,
                 split_size,
             } => {
-                let mut storage: Storage = self.take(*storage)?;
+                let mut storage: Storage = self.take_mut(*storage)?;
                 let part = storage.split_by_size(*split_size, &mut self.ctx);
                 self.put_back(storage);
                 self.create(part?, owned);
             }
             Call::FuseStorage { storage, other } => {
-                let mut storage: Storage = self.take(*storage)?;
+                let mut storage: Storage = self.take_mut(*storage)?;
                 let other: Storage = self.take(*other)?;
                 let result = storage.fuse(other);
                 self.put_back(storage);
