@@ -956,3 +956,190 @@ impl ObjectKind for AnyObject {
         self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The ownership rules on objects of types the ledger never shares: the tests share them
+    //! by hand, so every by-value use a call can make is tried on a shared object.
+
+    use walrus_core::keys::{account::AccountKeyPair, bls::BlsKeyPair};
+
+    use super::*;
+    use crate::{contract::system::SystemParameters, ledger::transaction::TransactionData};
+
+    const MIB: u64 = 1_048_576;
+
+    fn key(seed: u8) -> AccountKeyPair {
+        AccountKeyPair::from_secret_bytes(&[seed; 32]).unwrap()
+    }
+
+    fn submit(
+        state: &mut LedgerState,
+        key: &AccountKeyPair,
+        nonce: u64,
+        calls: Vec<Call>,
+    ) -> Result<TransactionEffects, TransactionError> {
+        let transaction = TransactionData {
+            sender: key.address(),
+            calls,
+            nonce,
+        }
+        .sign(key)
+        .unwrap();
+        state.execute(&transaction, 0, &[0; 32])
+    }
+
+    /// A published ledger with a one-member system; the publisher's supply coin, a second
+    /// coin and a storage resource of theirs; returns the state, the publication, the system,
+    /// the second coin and the storage.
+    fn setup(
+        publisher: &AccountKeyPair,
+    ) -> (LedgerState, Publication, ObjectId, ObjectId, ObjectId) {
+        let mut state = LedgerState::new();
+        let publication = state.publish(publisher.address(), [0; 32]);
+        let public_key = BlsKeyPair::from_secret_bytes(&[8; 32])
+            .unwrap()
+            .public_key()
+            .as_bytes()
+            .to_vec();
+        let create = Call::CreateSystem {
+            init_cap: publication.init_cap,
+            epoch: 1,
+            members: vec![(Address::new([5; 32]), public_key, 10)],
+            parameters: SystemParameters {
+                storage_price_per_unit_size: 5,
+                write_price_per_unit_size: 7,
+                total_capacity_size: 1000 * MIB,
+                max_epochs_ahead: 10,
+                epoch_duration_ms: 60_000,
+                max_committee_size: 100,
+            },
+        };
+        let effects = submit(&mut state, publisher, 0, vec![create]).unwrap();
+        assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+        let system = *effects
+            .created
+            .iter()
+            .find(|id| state.object(id).unwrap().data.type_name() == System::TYPE_NAME)
+            .unwrap();
+        let calls = vec![
+            Call::SplitCoin {
+                coin: publication.supply,
+                amounts: vec![1_000],
+            },
+            Call::ReserveSpace {
+                system,
+                storage_amount: MIB,
+                epochs_ahead: 2,
+                payment: publication.supply,
+            },
+        ];
+        let effects = submit(&mut state, publisher, 1, calls).unwrap();
+        assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+        let (coin, storage) = (effects.created[0], effects.created[1]);
+        (state, publication, system, coin, storage)
+    }
+
+    /// `calls` use shared `id` by value: rejected with the rule, and nothing changes.
+    fn assert_forbidden(
+        state: &mut LedgerState,
+        who: &AccountKeyPair,
+        calls: Vec<Call>,
+        id: ObjectId,
+        used: ObjectUse,
+    ) {
+        let before = state.clone();
+        let error = submit(state, who, 9, calls).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                TransactionError::ForbiddenUse { id: i, owner: Owner::Shared, used: u, .. }
+                    if i == id && u == used
+            ),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("{id}, which is shared: it cannot be")),
+            "{error}"
+        );
+        assert_eq!(*state, before);
+    }
+
+    #[test]
+    fn a_shared_object_is_never_transferred_wrapped_or_deleted() {
+        let publisher = key(1);
+        let stranger = key(2);
+        let (mut state, publication, system, coin, storage) = setup(&publisher);
+        for id in [coin, storage] {
+            state.objects.get_mut(&id).unwrap().owner = Owner::Shared;
+        }
+        for who in [&publisher, &stranger] {
+            let transfer = Call::TransferObjects {
+                objects: vec![coin, storage],
+                recipient: who.address(),
+            };
+            assert_forbidden(
+                &mut state,
+                who,
+                vec![transfer],
+                coin,
+                ObjectUse::Transferred,
+            );
+        }
+        let deleted = ObjectUse::WrappedOrDeleted;
+        // Deleted: merged into another coin, burnt.
+        let merge = Call::MergeCoins {
+            target: publication.supply,
+            sources: vec![coin],
+        };
+        assert_forbidden(&mut state, &publisher, vec![merge], coin, deleted);
+        let burn = Call::BurnWal {
+            treasury: publication.treasury,
+            coin,
+        };
+        assert_forbidden(&mut state, &stranger, vec![burn], coin, deleted);
+        // Wrapped: storage into a blob.
+        let register = Call::RegisterBlob {
+            system,
+            storage,
+            blob_id: walrus_core::BlobId([1; 32]),
+            root_hash: walrus_core::merkle::Digest([2; 32]),
+            size: 100,
+            encoding_type: 1,
+            deletable: true,
+            payment: publication.supply,
+        };
+        assert_forbidden(&mut state, &publisher, vec![register], storage, deleted);
+        // Fused into the publisher's own storage (deleted), after a call that would
+        // have succeeded: still nothing changes.
+        let calls = vec![
+            Call::ReserveSpace {
+                system,
+                storage_amount: MIB,
+                epochs_ahead: 2,
+                payment: publication.supply,
+            },
+            Call::FuseStorage {
+                storage: crate::ledger::created_object(0, 0),
+                other: storage,
+            },
+        ];
+        assert_forbidden(&mut state, &publisher, calls, storage, deleted);
+
+        // By `&mut`, anyone may use it: it stays shared, with a new version.
+        let version = state.object(&storage).unwrap().version;
+        let split = Call::SplitStorageBySize {
+            storage,
+            split_size: MIB / 2,
+        };
+        let effects = submit(&mut state, &stranger, 1, vec![split]).unwrap();
+        assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+        assert_eq!(effects.mutated, vec![storage]);
+        let object = state.object(&storage).unwrap();
+        assert_eq!((object.owner, object.version), (Owner::Shared, version + 1));
+        let part = state.object(&effects.created[0]).unwrap();
+        assert_eq!(part.owner, Owner::Address(stranger.address()));
+    }
+}
