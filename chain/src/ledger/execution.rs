@@ -4,7 +4,13 @@
 //! copies; calls mutate the copies; values a call consumes are never checked back in. Only
 //! when every call succeeded are the copies written back. A Move abort leaves the state
 //! untouched and is reported in the effects; a malformed transaction (bad signature, missing
-//! or foreign objects) is rejected before anything is recorded.
+//! or foreign objects, an object used as its ownership forbids) is rejected before anything
+//! is recorded.
+//!
+//! Each call takes its objects as its Move function's parameters do, and Sui's ownership
+//! rules apply: an address-owned object only by its owner; a shared object by anyone, by
+//! reference only (never transferred, wrapped or deleted, so never owned again); an object
+//! taken by `&` is neither written back nor given a new version.
 
 use std::collections::{BTreeMap, BTreeSet};
 
