@@ -7,9 +7,9 @@ use sui_sdk_types::Address;
 use walrus_chain::{
     contract::{ObjectId, events::Event, system, wal},
     ledger::{
-        Call, ExecutionStatus, LOG_FILE, Ledger, LedgerError, LedgerState, ObjectData, Owner,
-        Publication, SignedTransaction, TransactionData, TransactionEffects, TransactionError,
-        created_object, created_object_reference,
+        Call, ExecutionStatus, LOG_FILE, Ledger, LedgerError, LedgerState, ObjectData, ObjectUse,
+        Owner, Publication, SignedTransaction, TransactionData, TransactionEffects,
+        TransactionError, created_object, created_object_reference,
     },
 };
 use walrus_core::{BlobId, keys::account::AccountKeyPair, merkle::Digest};
@@ -948,4 +948,366 @@ fn one_transaction_reserves_storage_and_registers_a_blob_on_it() {
         Some((4, 9))
     );
     assert_eq!(created_object_reference(&publication.supply), None);
+}
+
+/// `who` sends `calls` at `at`, one of which would take shared object `id` by value (`used`):
+/// the transaction is refused naming the object and the rule, nothing is recorded, and no
+/// object changes (`id` keeps its version, owner and contents).
+fn refused(
+    ledger: &mut Ledger,
+    who: &AccountKeyPair,
+    calls: Vec<Call>,
+    at: u64,
+    id: ObjectId,
+    used: ObjectUse,
+) {
+    let object = ledger.state().object(&id).unwrap().clone();
+    assert_eq!(object.owner, Owner::Shared);
+    let (before, checkpoints) = (ledger.state().state_digest(), ledger.checkpoint_count());
+    let error = ledger
+        .execute_batch(vec![signed(who, at, calls)], at)
+        .unwrap()
+        .pop()
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            TransactionError::ForbiddenUse { id: i, owner: Owner::Shared, used: u, .. }
+                if i == id && u == used
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("{id}, which is shared: it cannot be {used}")),
+        "{error}"
+    );
+    assert_eq!(ledger.state().object(&id), Some(&object));
+    assert_eq!(ledger.state().state_digest(), before);
+    assert_eq!(ledger.checkpoint_count(), checkpoints);
+}
+
+/// A durable ledger in epoch 2 with every kind of shared object: the system, the staking
+/// registry, the treasury, a shared blob (of the vectors' certified blob) and a proposal
+/// made by `voter`'s stake. Returns the ledger, the shared blob, the proposal and the stake.
+fn ledger_with_shared_objects(
+    dir: &std::path::Path,
+    publisher: &AccountKeyPair,
+    voter: &AccountKeyPair,
+) -> (Ledger, ObjectId, ObjectId, ObjectId) {
+    let mut ledger = durable_genesis(dir, publisher, 0);
+    let publication = *ledger.publication();
+    let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
+    let reserve = Call::ReserveSpace {
+        system,
+        storage_amount: MIB,
+        epochs_ahead: 3,
+        payment: publication.supply,
+    };
+    let storage = succeed_at(&mut ledger, publisher, reserve, 1).created[0];
+    let register = register_vector_blob(system, storage, publication.supply);
+    let blob = succeed_at(&mut ledger, publisher, register, 2).created[0];
+    let case = &certificates()["cases"][0];
+    let certify = Call::CertifyBlob {
+        system,
+        blob,
+        signature: bytes(&case["signature"]),
+        signers: bytes(&case["signers"]),
+        message: bytes(&case["message"]),
+    };
+    succeed_at(&mut ledger, publisher, certify, 3);
+    let shared_blob = succeed_at(&mut ledger, publisher, Call::ShareBlob { blob }, 4).created[0];
+    let (_, stake) = register_and_stake(
+        &mut ledger,
+        publisher,
+        &key(6),
+        voter,
+        8,
+        1,
+        2_000 * wal::FROST_PER_WAL,
+        5,
+    );
+    let change = Call::InitiateEpochChange {
+        system,
+        staking,
+        treasury: publication.treasury,
+    };
+    succeed_at(&mut ledger, voter, change, 60_000);
+    let create = Call::CreateProposal {
+        staking,
+        system,
+        staked_wal: stake,
+        parameter: walrus_chain::contract::governance::STORAGE_PRICE,
+        value: 9,
+    };
+    let proposal = succeed_at(&mut ledger, voter, create, 60_001).created[0];
+    (ledger, shared_blob, proposal, stake)
+}
+
+#[test]
+fn no_one_can_transfer_wrap_or_delete_a_shared_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = key(1);
+    let stranger = key(9);
+    let (mut ledger, shared_blob, proposal, _) =
+        ledger_with_shared_objects(dir.path(), &publisher, &key(7));
+    let publication = *ledger.publication();
+    let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
+    let mut at = 70_000;
+    for id in [system, staking, publication.treasury, proposal, shared_blob] {
+        // Neither a stranger nor the publisher (who created most of them) can take one.
+        for who in [&stranger, &publisher] {
+            let transfer = Call::TransferObjects {
+                objects: vec![id],
+                recipient: who.address(),
+            };
+            refused(
+                &mut ledger,
+                who,
+                vec![transfer],
+                at,
+                id,
+                ObjectUse::Transferred,
+            );
+            // Calls that wrap (share a blob) or delete (burn a blob) their argument.
+            for call in [Call::ShareBlob { blob: id }, Call::BurnBlob { blob: id }] {
+                refused(
+                    &mut ledger,
+                    who,
+                    vec![call],
+                    at,
+                    id,
+                    ObjectUse::WrappedOrDeleted,
+                );
+            }
+            at += 1;
+        }
+        // Joined into a coin (deleted), after a call that would have succeeded.
+        let calls = vec![
+            Call::SplitCoin {
+                coin: publication.supply,
+                amounts: vec![1],
+            },
+            Call::MergeCoins {
+                target: publication.supply,
+                sources: vec![id],
+            },
+        ];
+        refused(
+            &mut ledger,
+            &publisher,
+            calls,
+            at,
+            id,
+            ObjectUse::WrappedOrDeleted,
+        );
+    }
+}
+
+#[test]
+fn a_shared_object_created_by_an_earlier_call_cannot_be_transferred() {
+    let publisher = key(1);
+    let mut ledger = LedgerState::new();
+    let publication = ledger.publish(publisher.address(), [0; 32]);
+    let before = objects(&ledger);
+    // `create_system` shares the system and the staking registry (its objects 0 and 1).
+    for index in [0, 1] {
+        let calls = vec![
+            create_system_call(&publication),
+            Call::TransferObjects {
+                objects: vec![created_object(0, index)],
+                recipient: publisher.address(),
+            },
+        ];
+        let error = submit(&mut ledger, &publisher, 0, calls).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                TransactionError::ForbiddenUse {
+                    call: 1,
+                    owner: Owner::Shared,
+                    used: ObjectUse::Transferred,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+    assert_eq!(objects(&ledger), before);
+}
+
+#[test]
+fn an_owned_object_created_by_an_earlier_call_is_transferred_under_its_id() {
+    let publisher = key(1);
+    let friend = key(3);
+    let (mut ledger, publication, _) = genesis(&publisher);
+    let calls = vec![
+        Call::SplitCoin {
+            coin: publication.supply,
+            amounts: vec![5],
+        },
+        Call::TransferObjects {
+            objects: vec![created_object(0, 0)],
+            recipient: friend.address(),
+        },
+    ];
+    let effects = submit_ok(&mut ledger, &publisher, 1, calls);
+    assert_eq!(effects.created.len(), 1);
+    assert_eq!(created_object_reference(&effects.created[0]), None);
+    let coin = ledger.object(&effects.created[0]).unwrap();
+    assert_eq!(coin.owner, Owner::Address(friend.address()));
+    assert!(effects.written.contains(coin));
+}
+
+/// The version of object `id`.
+fn version(ledger: &Ledger, id: &ObjectId) -> u64 {
+    ledger.state().object(id).unwrap().version
+}
+
+#[test]
+fn shared_objects_are_used_by_reference_and_only_written_ones_get_a_new_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = key(1);
+    let voter = key(7);
+    let stranger = key(9);
+    let (mut ledger, shared_blob, proposal, stake) =
+        ledger_with_shared_objects(dir.path(), &publisher, &voter);
+    let publication = *ledger.publication();
+    let (system, staking) = (ledger.system().unwrap(), ledger.staking().unwrap());
+    let versions = |ledger: &Ledger, ids: &[ObjectId]| -> Vec<u64> {
+        ids.iter().map(|id| version(ledger, id)).collect()
+    };
+
+    // `vote(&mut Proposal, &Staking, &StakedWal)`: only the proposal is written.
+    let before = versions(&ledger, &[proposal, staking, stake, system]);
+    let vote = Call::Vote {
+        proposal,
+        staking,
+        staked_wal: stake,
+        choice: walrus_chain::contract::governance::FOR,
+    };
+    let effects = succeed_at(&mut ledger, &voter, vote, 60_002);
+    assert_eq!(effects.mutated, vec![proposal]);
+    assert_eq!(effects.written.len(), 1);
+    assert_eq!(
+        versions(&ledger, &[proposal, staking, stake, system]),
+        vec![before[0] + 1, before[1], before[2], before[3]]
+    );
+
+    // `create_proposal(&Staking, &System, &StakedWal)` writes none of them.
+    let before = versions(&ledger, &[staking, system, stake]);
+    let create = Call::CreateProposal {
+        staking,
+        system,
+        staked_wal: stake,
+        parameter: walrus_chain::contract::governance::WRITE_PRICE,
+        value: 9,
+    };
+    let effects = succeed_at(&mut ledger, &voter, create, 60_003);
+    assert!(effects.mutated.is_empty(), "{:?}", effects.mutated);
+    assert_eq!(versions(&ledger, &[staking, system, stake]), before);
+
+    // A stranger funds the shared blob with a coin of their own (`&mut SharedBlob`): it is
+    // written, and stays shared.
+    let fund = Call::SplitAndTransfer {
+        coin: publication.supply,
+        amount: 1_000,
+        recipient: stranger.address(),
+    };
+    let coin = succeed_at(&mut ledger, &publisher, fund, 60_004).created[0];
+    let before = version(&ledger, &shared_blob);
+    let fund = Call::FundSharedBlob { shared_blob, coin };
+    let effects = succeed_at(&mut ledger, &stranger, fund, 60_005);
+    assert_eq!(
+        (effects.mutated, effects.deleted),
+        (vec![shared_blob], vec![coin])
+    );
+    let object = ledger.state().object(&shared_blob).unwrap();
+    assert_eq!((object.owner, object.version), (Owner::Shared, before + 1));
+
+    // The epoch change (`&mut` system, staking and treasury) and the proposal's execution
+    // (`&mut` proposal and system, `&Staking`).
+    let change = Call::InitiateEpochChange {
+        system,
+        staking,
+        treasury: publication.treasury,
+    };
+    let before = versions(&ledger, &[system, staking, publication.treasury]);
+    let effects = succeed_at(&mut ledger, &stranger, change, 120_000);
+    for id in [system, staking, publication.treasury] {
+        assert!(effects.mutated.contains(&id));
+    }
+    assert_eq!(
+        versions(&ledger, &[system, staking, publication.treasury]),
+        before.iter().map(|v| v + 1).collect::<Vec<_>>()
+    );
+    let before = versions(&ledger, &[proposal, system, staking]);
+    let execute = Call::ExecuteProposal {
+        proposal,
+        system,
+        staking,
+    };
+    let effects = succeed_at(&mut ledger, &stranger, execute, 120_001);
+    assert_eq!(effects.mutated, {
+        let mut ids = vec![proposal, system];
+        ids.sort();
+        ids
+    });
+    assert_eq!(
+        versions(&ledger, &[proposal, system, staking]),
+        vec![before[0] + 1, before[1] + 1, before[2]]
+    );
+}
+
+#[test]
+fn registering_writes_the_system_and_certifying_only_reads_it() {
+    let publisher = key(1);
+    let (mut ledger, publication, system) = genesis(&publisher);
+    let system_version = |ledger: &LedgerState| ledger.object(&system).unwrap().version;
+    let reserve = Call::ReserveSpace {
+        system,
+        storage_amount: MIB,
+        epochs_ahead: 2,
+        payment: publication.supply,
+    };
+    let before = system_version(&ledger);
+    let effects = submit_ok(&mut ledger, &publisher, 1, vec![reserve]);
+    assert!(effects.mutated.contains(&system));
+    assert_eq!(system_version(&ledger), before + 1);
+    let storage = effects.created[0];
+
+    // `register_blob(&mut System, ...)`: the system is written, with a new version.
+    let before = system_version(&ledger);
+    let register = register_vector_blob(system, storage, publication.supply);
+    let effects = submit_ok(&mut ledger, &publisher, 2, vec![register]);
+    assert!(effects.mutated.contains(&system));
+    assert!(effects.written.iter().any(|object| object.id() == system));
+    assert_eq!(system_version(&ledger), before + 1);
+    let blob = created_of_type(&ledger, &effects.created, "blob::Blob");
+
+    // `certify_blob(&System, &mut Blob, ...)`: only the blob is written.
+    let before = (
+        system_version(&ledger),
+        ledger.object(&blob).unwrap().version,
+    );
+    let case = &certificates()["cases"][0];
+    let certify = Call::CertifyBlob {
+        system,
+        blob,
+        signature: bytes(&case["signature"]),
+        signers: bytes(&case["signers"]),
+        message: bytes(&case["message"]),
+    };
+    let effects = submit_ok(&mut ledger, &publisher, 3, vec![certify]);
+    assert_eq!(effects.mutated, vec![blob]);
+    assert_eq!(effects.written.len(), 1);
+    assert_eq!(
+        (
+            system_version(&ledger),
+            ledger.object(&blob).unwrap().version
+        ),
+        (before.0, before.1 + 1)
+    );
 }

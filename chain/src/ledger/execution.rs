@@ -4,7 +4,13 @@
 //! copies; calls mutate the copies; values a call consumes are never checked back in. Only
 //! when every call succeeded are the copies written back. A Move abort leaves the state
 //! untouched and is reported in the effects; a malformed transaction (bad signature, missing
-//! or foreign objects) is rejected before anything is recorded.
+//! or foreign objects, an object used as its ownership forbids) is rejected before anything
+//! is recorded.
+//!
+//! Each call takes its objects as its Move function's parameters do, and Sui's ownership
+//! rules apply: an address-owned object only by its owner; a shared object by anyone, by
+//! reference only (never transferred, wrapped or deleted, so never owned again); an object
+//! taken by `&` is neither written back nor given a new version.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -94,6 +100,20 @@ pub enum TransactionError {
         /// Its owner.
         owner: Address,
     },
+    /// A call takes an object in a way its ownership forbids: a shared object by value, to
+    /// transfer, wrap or delete it (Sui aborts such transactions; here they are rejected
+    /// like every other misuse of an object, and change nothing).
+    #[error("rejected: call {call} uses object {id}, which is {owner}: it cannot be {used}")]
+    ForbiddenUse {
+        /// Index of the call.
+        call: usize,
+        /// The object.
+        id: ObjectId,
+        /// Its ownership.
+        owner: Owner,
+        /// What the call would have done with it.
+        used: ObjectUse,
+    },
     /// A call uses an object of another type than it takes.
     #[error("rejected: call {call} needs a {expected} but {id} is a {actual}")]
     WrongType {
@@ -127,6 +147,25 @@ pub enum TransactionError {
         /// The position among its created objects.
         index: u16,
     },
+}
+
+/// What a call does with an object it takes by value, which an object's ownership may
+/// forbid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObjectUse {
+    /// Given to a new owner (`TransferObjects`).
+    Transferred,
+    /// Wrapped into another object or deleted by the contract.
+    WrappedOrDeleted,
+}
+
+impl std::fmt::Display for ObjectUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Transferred => "transferred",
+            Self::WrappedOrDeleted => "taken by value (wrapped or deleted)",
+        })
+    }
 }
 
 /// The objects of the ledger.
@@ -312,6 +351,17 @@ struct SessionOutput {
     events: Vec<Event>,
 }
 
+/// How a call takes an object, as its Move parameter declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// `&T`: read only, never written back.
+    Read,
+    /// `&mut T`: written back with a new version.
+    Mutate,
+    /// `T`: transferred, wrapped or deleted.
+    ByValue(ObjectUse),
+}
+
 /// The working copies of one transaction.
 struct Session<'s> {
     state: &'s LedgerState,
@@ -320,8 +370,9 @@ struct Session<'s> {
     call: usize,
     /// Objects written or created by the transaction so far, with their owners.
     working: BTreeMap<ObjectId, (Owner, ObjectData)>,
-    /// Objects checked out by the current call, with the owner they go back to.
-    checked_out: BTreeMap<ObjectId, Owner>,
+    /// Objects checked out by the current call, with the owner they go back to and how the
+    /// call takes them.
+    checked_out: BTreeMap<ObjectId, (Owner, Access)>,
     /// Objects consumed (never checked back in).
     consumed: BTreeSet<ObjectId>,
     /// Ids of the objects each call created, in creation order, for the
@@ -360,15 +411,31 @@ impl<'s> Session<'s> {
             })
     }
 
-    /// Checks an object out for the current call, as the sender may use it.
-    fn take<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+    /// Checks an object out for the current call, as `access` says the call's Move
+    /// parameter takes it, after checking that the sender may use it so (Sui's rules):
+    ///
+    /// - an address-owned object only by its owner, in any way;
+    /// - a shared object by anyone, by reference (`&` or `&mut`) only: never by value, so a
+    ///   call can neither transfer it (it would become owned) nor wrap or delete it. No
+    ///   function of the Move packages takes a shared object by value (none deletes or
+    ///   re-shares one), so refusing every by-value use of a shared object mirrors them
+    ///   exactly, and a generic call (`TransferObjects`) cannot seize `System`, `Staking`,
+    ///   the treasury, a proposal or a shared blob.
+    ///
+    /// The ledger has no immutable (frozen) objects: the only one the packages make is the
+    /// coin's `CoinMetadata`, which it does not model.
+    fn checkout<T: ObjectKind>(
+        &mut self,
+        id: ObjectId,
+        access: Access,
+    ) -> Result<T, TransactionError> {
         let id = self.resolve(id)?;
         let call = self.call;
         if self.checked_out.contains_key(&id) {
             return Err(TransactionError::UsedTwice { call, id });
         }
-        let (owner, data) = match self.working.remove(&id) {
-            Some(entry) => entry,
+        let (owner, data) = match self.working.get(&id) {
+            Some((owner, data)) => (*owner, data),
             None if self.consumed.contains(&id) => {
                 return Err(TransactionError::ObjectNotFound { call, id });
             }
@@ -377,42 +444,78 @@ impl<'s> Session<'s> {
                     .state
                     .object(&id)
                     .ok_or(TransactionError::ObjectNotFound { call, id })?;
-                (object.owner, object.data.clone())
+                (object.owner, &object.data)
             }
         };
-        if let Owner::Address(owner) = owner
-            && owner != self.sender
-        {
-            self.working.insert(id, (Owner::Address(owner), data));
-            return Err(TransactionError::NotOwner { call, id, owner });
-        }
-        match T::from_data(data) {
-            Ok(value) => {
-                self.checked_out.insert(id, owner);
-                Ok(value)
+        match (owner, access) {
+            (Owner::Address(owner), _) if owner != self.sender => {
+                return Err(TransactionError::NotOwner { call, id, owner });
             }
-            Err(data) => {
-                let actual = data.type_name();
-                self.working.insert(id, (owner, data));
-                Err(TransactionError::WrongType {
+            (Owner::Address(_), _) => {}
+            (Owner::Shared, Access::Read | Access::Mutate) => {}
+            (Owner::Shared, Access::ByValue(used)) => {
+                return Err(TransactionError::ForbiddenUse {
                     call,
                     id,
-                    expected: T::TYPE_NAME,
-                    actual,
-                })
+                    owner,
+                    used,
+                });
             }
         }
+        let actual = data.type_name();
+        let value = T::from_data(data.clone()).map_err(|_| TransactionError::WrongType {
+            call,
+            id,
+            expected: T::TYPE_NAME,
+            actual,
+        })?;
+        if access != Access::Read {
+            // A read object stays as it is; the others go back (or not) when the call ends.
+            self.working.remove(&id);
+        }
+        self.checked_out.insert(id, (owner, access));
+        Ok(value)
     }
 
-    /// Checks an object back in after the call used it by reference.
+    /// Checks out an object the call only reads (`&T`): it is neither written back nor
+    /// given a new version, whatever happens to the copy.
+    fn read<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+        self.checkout(id, Access::Read)
+    }
+
+    /// Checks out an object the call mutates (`&mut T`); [`Self::put_back`] writes it.
+    fn take_mut<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+        self.checkout(id, Access::Mutate)
+    }
+
+    /// Checks out an object the call takes by value (`T`) to wrap or delete it; it is
+    /// consumed when the call ends.
+    fn take<T: ObjectKind>(&mut self, id: ObjectId) -> Result<T, TransactionError> {
+        self.checkout(id, Access::ByValue(ObjectUse::WrappedOrDeleted))
+    }
+
+    /// Checks back in an object the call took by `&mut`.
     fn put_back<T: ObjectKind>(&mut self, value: T) {
         let data = value.into_data();
         let id = data.id();
-        let owner = self
+        let (owner, access) = self
             .checked_out
             .remove(&id)
             .expect("only checked-out objects are put back");
+        assert_eq!(access, Access::Mutate, "only mutated objects are put back");
         self.working.insert(id, (owner, data));
+    }
+
+    /// Gives an object the call took by value for a transfer to `recipient`.
+    fn transfer(&mut self, value: AnyObject, recipient: Address) {
+        let id = value.0.id();
+        let (_, access) = self
+            .checked_out
+            .remove(&id)
+            .expect("only checked-out objects are transferred");
+        assert_eq!(access, Access::ByValue(ObjectUse::Transferred));
+        self.working
+            .insert(id, (Owner::Address(recipient), value.into_data()));
     }
 
     /// Records a new object owned by `owner`.
@@ -425,10 +528,18 @@ impl<'s> Session<'s> {
         self.working.insert(data.id(), (owner, data));
     }
 
-    /// Ends the current call: what it checked out and did not put back is consumed.
+    /// Ends the current call: what it took by value is consumed; what it read stays as it
+    /// was.
     fn end_call(&mut self) {
-        let consumed: Vec<ObjectId> = std::mem::take(&mut self.checked_out).into_keys().collect();
-        self.consumed.extend(consumed);
+        for (id, (_, access)) in std::mem::take(&mut self.checked_out) {
+            match access {
+                Access::Read => {}
+                Access::ByValue(_) => {
+                    self.consumed.insert(id);
+                }
+                Access::Mutate => unreachable!("call {} did not put back {id}", self.call),
+            }
+        }
     }
 
     fn finish(self) -> SessionOutput {
@@ -451,7 +562,7 @@ impl<'s> Session<'s> {
         let owned = Owner::Address(self.sender);
         match call {
             Call::SplitCoin { coin, amounts } => {
-                let mut coin: Coin = self.take(*coin)?;
+                let mut coin: Coin = self.take_mut(*coin)?;
                 let parts: Result<Vec<Coin>, MoveAbort> = amounts
                     .iter()
                     .map(|amount| coin.split(*amount, &mut self.ctx))
@@ -462,7 +573,7 @@ impl<'s> Session<'s> {
                 }
             }
             Call::MergeCoins { target, sources } => {
-                let mut target: Coin = self.take(*target)?;
+                let mut target: Coin = self.take_mut(*target)?;
                 for source in sources {
                     let source: Coin = self.take(*source)?;
                     target.join(source);
@@ -471,10 +582,9 @@ impl<'s> Session<'s> {
             }
             Call::TransferObjects { objects, recipient } => {
                 for id in objects {
-                    let data: AnyObject = self.take(*id)?;
-                    self.checked_out.remove(id);
-                    self.working
-                        .insert(*id, (Owner::Address(*recipient), data.0));
+                    let object: AnyObject =
+                        self.checkout(*id, Access::ByValue(ObjectUse::Transferred))?;
+                    self.transfer(object, *recipient);
                 }
             }
             Call::SplitAndTransfer {
@@ -482,13 +592,13 @@ impl<'s> Session<'s> {
                 amount,
                 recipient,
             } => {
-                let mut coin: Coin = self.take(*coin)?;
+                let mut coin: Coin = self.take_mut(*coin)?;
                 let part = coin.split(*amount, &mut self.ctx);
                 self.put_back(coin);
                 self.create(part?, Owner::Address(*recipient));
             }
             Call::BurnWal { treasury, coin } => {
-                let mut treasury: ProtectedTreasury = self.take(*treasury)?;
+                let mut treasury: ProtectedTreasury = self.take_mut(*treasury)?;
                 let coin: Coin = self.take(*coin)?;
                 treasury.burn(coin);
                 self.put_back(treasury);
@@ -518,11 +628,10 @@ impl<'s> Session<'s> {
                 cap,
                 scores,
             } => {
-                let mut system: System = self.take(*system)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut system: System = self.take_mut(*system)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let result = system.submit_audit_scores(&cap, scores.clone(), &mut self.ctx);
                 self.put_back(system);
-                self.put_back(cap);
                 result?;
             }
             Call::CreateProposal {
@@ -532,9 +641,9 @@ impl<'s> Session<'s> {
                 parameter,
                 value,
             } => {
-                let staking: Staking = self.take(*staking)?;
-                let system: System = self.take(*system)?;
-                let stake: StakedWal = self.take(*staked_wal)?;
+                let staking: Staking = self.read(*staking)?;
+                let system: System = self.read(*system)?;
+                let stake: StakedWal = self.read(*staked_wal)?;
                 let proposal = governance::create_proposal(
                     &staking,
                     &system,
@@ -543,9 +652,6 @@ impl<'s> Session<'s> {
                     *value,
                     &mut self.ctx,
                 );
-                self.put_back(staking);
-                self.put_back(system);
-                self.put_back(stake);
                 self.create(proposal?, Owner::Shared);
             }
             Call::Vote {
@@ -554,13 +660,11 @@ impl<'s> Session<'s> {
                 staked_wal,
                 choice,
             } => {
-                let mut proposal: Proposal = self.take(*proposal)?;
-                let staking: Staking = self.take(*staking)?;
-                let stake: StakedWal = self.take(*staked_wal)?;
+                let mut proposal: Proposal = self.take_mut(*proposal)?;
+                let staking: Staking = self.read(*staking)?;
+                let stake: StakedWal = self.read(*staked_wal)?;
                 let result = proposal.vote(&staking, &stake, *choice, &mut self.ctx);
                 self.put_back(proposal);
-                self.put_back(staking);
-                self.put_back(stake);
                 result?;
             }
             Call::ExecuteProposal {
@@ -568,21 +672,19 @@ impl<'s> Session<'s> {
                 system,
                 staking,
             } => {
-                let mut proposal: Proposal = self.take(*proposal)?;
-                let mut system: System = self.take(*system)?;
-                let staking: Staking = self.take(*staking)?;
+                let mut proposal: Proposal = self.take_mut(*proposal)?;
+                let mut system: System = self.take_mut(*system)?;
+                let staking: Staking = self.read(*staking)?;
                 let result = proposal.execute_proposal(&mut system, &staking, &mut self.ctx);
                 self.put_back(proposal);
                 self.put_back(system);
-                self.put_back(staking);
                 result?;
             }
             Call::EpochSyncDone { system, cap, epoch } => {
-                let mut system: System = self.take(*system)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut system: System = self.take_mut(*system)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let result = system.epoch_sync_done(&cap, *epoch, &mut self.ctx);
                 self.put_back(system);
-                self.put_back(cap);
                 result?;
             }
             Call::InitiateEpochChange {
@@ -590,9 +692,9 @@ impl<'s> Session<'s> {
                 staking,
                 treasury,
             } => {
-                let mut system: System = self.take(*system)?;
-                let mut staking: Staking = self.take(*staking)?;
-                let mut treasury: ProtectedTreasury = self.take(*treasury)?;
+                let mut system: System = self.take_mut(*system)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let mut treasury: ProtectedTreasury = self.take_mut(*treasury)?;
                 let result =
                     system.initiate_epoch_change(&mut staking, &mut treasury, &mut self.ctx);
                 self.put_back(system);
@@ -606,8 +708,8 @@ impl<'s> Session<'s> {
                 epochs_ahead,
                 payment,
             } => {
-                let mut system: System = self.take(*system)?;
-                let mut payment: Coin = self.take(*payment)?;
+                let mut system: System = self.take_mut(*system)?;
+                let mut payment: Coin = self.take_mut(*payment)?;
                 let storage = system.reserve_space(
                     *storage_amount,
                     *epochs_ahead,
@@ -628,9 +730,9 @@ impl<'s> Session<'s> {
                 deletable,
                 payment,
             } => {
-                let mut system: System = self.take(*system)?;
+                let mut system: System = self.take_mut(*system)?;
                 let storage: Storage = self.take(*storage)?;
-                let mut payment: Coin = self.take(*payment)?;
+                let mut payment: Coin = self.take_mut(*payment)?;
                 let blob = system.register_blob(
                     storage,
                     *blob_id,
@@ -652,11 +754,10 @@ impl<'s> Session<'s> {
                 signers,
                 message,
             } => {
-                let system: System = self.take(*system)?;
-                let mut blob: Blob = self.take(*blob)?;
+                let system: System = self.read(*system)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
                 let result =
                     system.certify_blob(&mut blob, signature, signers, message, &mut self.ctx);
-                self.put_back(system);
                 self.put_back(blob);
                 result?;
             }
@@ -666,9 +767,8 @@ impl<'s> Session<'s> {
                 signers,
                 message,
             } => {
-                let system: System = self.take(*system)?;
+                let system: System = self.read(*system)?;
                 let result = system.invalidate_blob_id(signature, signers, message, &mut self.ctx);
-                self.put_back(system);
                 result?;
             }
             Call::ExtendBlobWithResource {
@@ -676,11 +776,10 @@ impl<'s> Session<'s> {
                 blob,
                 extension,
             } => {
-                let system: System = self.take(*system)?;
-                let mut blob: Blob = self.take(*blob)?;
+                let system: System = self.read(*system)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
                 let extension: Storage = self.take(*extension)?;
                 let result = system.extend_blob_with_resource(&mut blob, extension, &mut self.ctx);
-                self.put_back(system);
                 self.put_back(blob);
                 result?;
             }
@@ -690,9 +789,9 @@ impl<'s> Session<'s> {
                 extended_epochs,
                 payment,
             } => {
-                let mut system: System = self.take(*system)?;
-                let mut blob: Blob = self.take(*blob)?;
-                let mut payment: Coin = self.take(*payment)?;
+                let mut system: System = self.take_mut(*system)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
+                let mut payment: Coin = self.take_mut(*payment)?;
                 let result =
                     system.extend_blob(&mut blob, *extended_epochs, &mut payment, &mut self.ctx);
                 self.put_back(system);
@@ -701,10 +800,9 @@ impl<'s> Session<'s> {
                 result?;
             }
             Call::DeleteBlob { system, blob } => {
-                let system: System = self.take(*system)?;
+                let system: System = self.read(*system)?;
                 let blob: Blob = self.take(*blob)?;
                 let storage = system.delete_blob(blob, &mut self.ctx);
-                self.put_back(system);
                 self.create(storage?, owned);
             }
             Call::ShareBlob { blob } => {
@@ -713,7 +811,7 @@ impl<'s> Session<'s> {
                 self.create(shared, Owner::Shared);
             }
             Call::FundSharedBlob { shared_blob, coin } => {
-                let mut shared: SharedBlob = self.take(*shared_blob)?;
+                let mut shared: SharedBlob = self.take_mut(*shared_blob)?;
                 let coin: Coin = self.take(*coin)?;
                 shared.fund(coin);
                 self.put_back(shared);
@@ -723,8 +821,8 @@ impl<'s> Session<'s> {
                 system,
                 extended_epochs,
             } => {
-                let mut shared: SharedBlob = self.take(*shared_blob)?;
-                let mut system: System = self.take(*system)?;
+                let mut shared: SharedBlob = self.take_mut(*shared_blob)?;
+                let mut system: System = self.take_mut(*system)?;
                 let result = shared.extend(&mut system, *extended_epochs, &mut self.ctx);
                 self.put_back(shared);
                 self.put_back(system);
@@ -735,12 +833,12 @@ impl<'s> Session<'s> {
                 blob.burn();
             }
             Call::SetBlobAttribute { blob, key, value } => {
-                let mut blob: Blob = self.take(*blob)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
                 blob.insert_or_update_attribute(key.clone(), value.clone());
                 self.put_back(blob);
             }
             Call::RemoveBlobAttribute { blob, key } => {
-                let mut blob: Blob = self.take(*blob)?;
+                let mut blob: Blob = self.take_mut(*blob)?;
                 let result = blob.remove_attribute(key);
                 self.put_back(blob);
                 result?;
@@ -753,7 +851,7 @@ impl<'s> Session<'s> {
                 proof_of_possession,
                 commission_rate,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
                 let cap = staking.register_candidate(
                     name.clone(),
                     network_address.clone(),
@@ -770,7 +868,7 @@ impl<'s> Session<'s> {
                 coin,
                 node_id,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
                 let coin: Coin = self.take(*coin)?;
                 let staked = staking.stake_with_pool(coin, *node_id, &mut self.ctx);
                 self.put_back(staking);
@@ -780,8 +878,8 @@ impl<'s> Session<'s> {
                 staking,
                 staked_wal,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
-                let mut staked: StakedWal = self.take(*staked_wal)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let mut staked: StakedWal = self.take_mut(*staked_wal)?;
                 let result = staking.request_withdraw_stake(&mut staked, &mut self.ctx);
                 self.put_back(staking);
                 self.put_back(staked);
@@ -791,18 +889,17 @@ impl<'s> Session<'s> {
                 staking,
                 staked_wal,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
                 let staked: StakedWal = self.take(*staked_wal)?;
                 let coin = staking.withdraw_stake(staked, &mut self.ctx);
                 self.put_back(staking);
                 self.create(coin?, owned);
             }
             Call::SetNextCommission { staking, cap, rate } => {
-                let mut staking: Staking = self.take(*staking)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let result = staking.set_next_commission(&cap, *rate);
                 self.put_back(staking);
-                self.put_back(cap);
                 result?;
             }
             Call::SetPriceVotes {
@@ -811,23 +908,21 @@ impl<'s> Session<'s> {
                 storage_price,
                 write_price,
             } => {
-                let mut staking: Staking = self.take(*staking)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let result = staking.set_price_votes(&cap, *storage_price, *write_price);
                 self.put_back(staking);
-                self.put_back(cap);
                 result?;
             }
             Call::CollectCommission { staking, cap } => {
-                let mut staking: Staking = self.take(*staking)?;
-                let cap: StorageNodeCap = self.take(*cap)?;
+                let mut staking: Staking = self.take_mut(*staking)?;
+                let cap: StorageNodeCap = self.read(*cap)?;
                 let coin = staking.collect_commission(&cap, &mut self.ctx);
                 self.put_back(staking);
-                self.put_back(cap);
                 self.create(coin?, owned);
             }
             Call::SplitStorageByEpoch { storage, epoch } => {
-                let mut storage: Storage = self.take(*storage)?;
+                let mut storage: Storage = self.take_mut(*storage)?;
                 let part = storage.split_by_epoch(*epoch, &mut self.ctx);
                 self.put_back(storage);
                 self.create(part?, owned);
@@ -836,13 +931,13 @@ impl<'s> Session<'s> {
                 storage,
                 split_size,
             } => {
-                let mut storage: Storage = self.take(*storage)?;
+                let mut storage: Storage = self.take_mut(*storage)?;
                 let part = storage.split_by_size(*split_size, &mut self.ctx);
                 self.put_back(storage);
                 self.create(part?, owned);
             }
             Call::FuseStorage { storage, other } => {
-                let mut storage: Storage = self.take(*storage)?;
+                let mut storage: Storage = self.take_mut(*storage)?;
                 let other: Storage = self.take(*other)?;
                 let result = storage.fuse(other);
                 self.put_back(storage);
@@ -865,5 +960,192 @@ impl ObjectKind for AnyObject {
 
     fn into_data(self) -> ObjectData {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The ownership rules on objects of types the ledger never shares: the tests share them
+    //! by hand, so every by-value use a call can make is tried on a shared object.
+
+    use walrus_core::keys::{account::AccountKeyPair, bls::BlsKeyPair};
+
+    use super::*;
+    use crate::{contract::system::SystemParameters, ledger::transaction::TransactionData};
+
+    const MIB: u64 = 1_048_576;
+
+    fn key(seed: u8) -> AccountKeyPair {
+        AccountKeyPair::from_secret_bytes(&[seed; 32]).unwrap()
+    }
+
+    fn submit(
+        state: &mut LedgerState,
+        key: &AccountKeyPair,
+        nonce: u64,
+        calls: Vec<Call>,
+    ) -> Result<TransactionEffects, TransactionError> {
+        let transaction = TransactionData {
+            sender: key.address(),
+            calls,
+            nonce,
+        }
+        .sign(key)
+        .unwrap();
+        state.execute(&transaction, 0, &[0; 32])
+    }
+
+    /// A published ledger with a one-member system; the publisher's supply coin, a second
+    /// coin and a storage resource of theirs; returns the state, the publication, the system,
+    /// the second coin and the storage.
+    fn setup(
+        publisher: &AccountKeyPair,
+    ) -> (LedgerState, Publication, ObjectId, ObjectId, ObjectId) {
+        let mut state = LedgerState::new();
+        let publication = state.publish(publisher.address(), [0; 32]);
+        let public_key = BlsKeyPair::from_secret_bytes(&[8; 32])
+            .unwrap()
+            .public_key()
+            .as_bytes()
+            .to_vec();
+        let create = Call::CreateSystem {
+            init_cap: publication.init_cap,
+            epoch: 1,
+            members: vec![(Address::new([5; 32]), public_key, 10)],
+            parameters: SystemParameters {
+                storage_price_per_unit_size: 5,
+                write_price_per_unit_size: 7,
+                total_capacity_size: 1000 * MIB,
+                max_epochs_ahead: 10,
+                epoch_duration_ms: 60_000,
+                max_committee_size: 100,
+            },
+        };
+        let effects = submit(&mut state, publisher, 0, vec![create]).unwrap();
+        assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+        let system = *effects
+            .created
+            .iter()
+            .find(|id| state.object(id).unwrap().data.type_name() == System::TYPE_NAME)
+            .unwrap();
+        let calls = vec![
+            Call::SplitCoin {
+                coin: publication.supply,
+                amounts: vec![1_000],
+            },
+            Call::ReserveSpace {
+                system,
+                storage_amount: MIB,
+                epochs_ahead: 2,
+                payment: publication.supply,
+            },
+        ];
+        let effects = submit(&mut state, publisher, 1, calls).unwrap();
+        assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+        let (coin, storage) = (effects.created[0], effects.created[1]);
+        (state, publication, system, coin, storage)
+    }
+
+    /// `calls` use shared `id` by value: rejected with the rule, and nothing changes.
+    fn assert_forbidden(
+        state: &mut LedgerState,
+        who: &AccountKeyPair,
+        calls: Vec<Call>,
+        id: ObjectId,
+        used: ObjectUse,
+    ) {
+        let before = state.clone();
+        let error = submit(state, who, 9, calls).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                TransactionError::ForbiddenUse { id: i, owner: Owner::Shared, used: u, .. }
+                    if i == id && u == used
+            ),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("{id}, which is shared: it cannot be")),
+            "{error}"
+        );
+        assert_eq!(*state, before);
+    }
+
+    #[test]
+    fn a_shared_object_is_never_transferred_wrapped_or_deleted() {
+        let publisher = key(1);
+        let stranger = key(2);
+        let (mut state, publication, system, coin, storage) = setup(&publisher);
+        for id in [coin, storage] {
+            state.objects.get_mut(&id).unwrap().owner = Owner::Shared;
+        }
+        for who in [&publisher, &stranger] {
+            let transfer = Call::TransferObjects {
+                objects: vec![coin, storage],
+                recipient: who.address(),
+            };
+            assert_forbidden(
+                &mut state,
+                who,
+                vec![transfer],
+                coin,
+                ObjectUse::Transferred,
+            );
+        }
+        let deleted = ObjectUse::WrappedOrDeleted;
+        // Deleted: merged into another coin, burnt.
+        let merge = Call::MergeCoins {
+            target: publication.supply,
+            sources: vec![coin],
+        };
+        assert_forbidden(&mut state, &publisher, vec![merge], coin, deleted);
+        let burn = Call::BurnWal {
+            treasury: publication.treasury,
+            coin,
+        };
+        assert_forbidden(&mut state, &stranger, vec![burn], coin, deleted);
+        // Wrapped: storage into a blob.
+        let register = Call::RegisterBlob {
+            system,
+            storage,
+            blob_id: walrus_core::BlobId([1; 32]),
+            root_hash: walrus_core::merkle::Digest([2; 32]),
+            size: 100,
+            encoding_type: 1,
+            deletable: true,
+            payment: publication.supply,
+        };
+        assert_forbidden(&mut state, &publisher, vec![register], storage, deleted);
+        // Fused into the publisher's own storage (deleted), after a call that would
+        // have succeeded: still nothing changes.
+        let calls = vec![
+            Call::ReserveSpace {
+                system,
+                storage_amount: MIB,
+                epochs_ahead: 2,
+                payment: publication.supply,
+            },
+            Call::FuseStorage {
+                storage: crate::ledger::created_object(0, 0),
+                other: storage,
+            },
+        ];
+        assert_forbidden(&mut state, &publisher, calls, storage, deleted);
+
+        // By `&mut`, anyone may use it: it stays shared, with a new version.
+        let version = state.object(&storage).unwrap().version;
+        let split = Call::SplitStorageBySize {
+            storage,
+            split_size: MIB / 2,
+        };
+        let effects = submit(&mut state, &stranger, 1, vec![split]).unwrap();
+        assert_eq!(effects.status, ExecutionStatus::Success, "{effects:?}");
+        assert_eq!(effects.mutated, vec![storage]);
+        let object = state.object(&storage).unwrap();
+        assert_eq!((object.owner, object.version), (Owner::Shared, version + 1));
+        let part = state.object(&effects.created[0]).unwrap();
+        assert_eq!(part.owner, Owner::Address(stranger.address()));
     }
 }

@@ -8,7 +8,7 @@ mod object;
 mod transaction;
 
 pub use execution::{
-    ExecutionStatus, LedgerState, Publication, TransactionEffects, TransactionError,
+    ExecutionStatus, LedgerState, ObjectUse, Publication, TransactionEffects, TransactionError,
 };
 pub use history::{Checkpoint, ExecutedTransaction, LOG_FILE, Ledger, LedgerError};
 pub use log::{LogError, RecordLog};

@@ -24,6 +24,15 @@ pub enum Owner {
     Shared,
 }
 
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Address(address) => write!(f, "owned by {address}"),
+            Self::Shared => f.write_str("shared"),
+        }
+    }
+}
+
 /// The contract value an object holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ObjectData {
