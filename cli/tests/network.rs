@@ -9,6 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::{LocalNode, MAX_TEST_BODY, TestNetwork, chain_events, metric};
+use nix::sys::signal::Signal;
 use rand::{RngCore, SeedableRng, rngs::StdRng};
 use walrus_chain::{contract::events::Event, ledger::Call};
 use walrus_core::messages::QuorumCertificate;
@@ -70,6 +71,33 @@ async fn blobs_of_every_size_are_stored_and_read_also_with_f_shards_down() {
                 .any(|m| m.node_id == node.node_id && m.shards.len() <= 3)
         })
         .expect("a node with at most f shards");
+
+    // Hung (SIGSTOP: it accepts connections and answers nothing), it is hedged around:
+    // reads through the sdk and the CLI and the blob's status go on without it.
+    network.nodes[down].signal(Signal::SIGSTOP).unwrap();
+    for (blob_id, blob) in &stored {
+        let read = client.read(blob_id, &NoProgress).await.unwrap();
+        assert!(
+            read == *blob,
+            "blob {blob_id} read differently with a node hung"
+        );
+    }
+    let status = client.blob_status(&stored[2].0).await.unwrap();
+    assert_eq!(status.state, BlobState::Certified);
+    assert_eq!(status.answered_shards, 12 - 3);
+    let copy = network.dir.join("read-while-hung");
+    common::walrus_json(
+        &network.dir.join(common::WALLET_FILE),
+        &[
+            "read",
+            &stored[2].0.to_string(),
+            "-o",
+            copy.to_str().unwrap(),
+        ],
+    );
+    assert!(std::fs::read(&copy).unwrap() == stored[2].1);
+    network.nodes[down].signal(Signal::SIGCONT).unwrap();
+
     network.nodes[down].kill();
     for (blob_id, blob) in &stored {
         let read = client.read(blob_id, &NoProgress).await.unwrap();

@@ -9,6 +9,7 @@ pub mod client;
 pub mod committee;
 pub mod error;
 pub mod governance;
+pub mod hedge;
 pub mod node_client;
 pub mod progress;
 pub mod read;

@@ -16,9 +16,26 @@ use crate::api::{
     self, BlobStatus, ConfirmationQuery, ErrorBody, ErrorCode, NodeHealth, RecoverySymbolsQuery,
 };
 
-/// How long one request to a node may take before it counts as failed. Generous: a sliver
-/// of a large blob is tens of megabytes.
+/// How long one request to a node may take before it counts as failed, where the client
+/// cannot bound the work the node does for it (uploads it checks, confirmations it signs
+/// once it holds every sliver, recovery symbols). Generous: a sliver of a large blob is tens
+/// of megabytes.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The deadline of a read whose size is known, before the time its bytes take: a healthy
+/// node starts answering well within it, a hung one is given up on.
+pub const BASE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// The slowest transfer (bytes per second) a read of a known size is granted on top of
+/// [`BASE_DEADLINE`].
+pub const MIN_READ_RATE: u64 = 8 << 20;
+
+/// The deadline of a read of `bytes` bytes: [`BASE_DEADLINE`] plus the bytes at
+/// [`MIN_READ_RATE`], at most [`REQUEST_TIMEOUT`].
+pub fn read_deadline(bytes: u64) -> Duration {
+    (BASE_DEADLINE + Duration::from_secs_f64(bytes as f64 / MIN_READ_RATE as f64))
+        .min(REQUEST_TIMEOUT)
+}
 
 /// Why a request to a node failed.
 #[derive(Debug, thiserror::Error)]
@@ -135,13 +152,13 @@ impl NodeClient {
         &self.base
     }
 
+    /// Sends `request`, built with its deadline ([`Self::get`] or [`Self::request`]).
     async fn send(
         &self,
         url: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, NodeError> {
         let response = request
-            .timeout(REQUEST_TIMEOUT)
             .send()
             .await
             .map_err(|source| NodeError::Unreachable {
@@ -182,9 +199,19 @@ impl NodeClient {
             })
     }
 
-    async fn bytes(&self, path: &str) -> Result<Vec<u8>, NodeError> {
+    /// A GET of `url` that fails after `deadline`.
+    fn get(&self, url: &str, deadline: Duration) -> reqwest::RequestBuilder {
+        self.http.get(url).timeout(deadline)
+    }
+
+    /// A request of `method` to `url` that fails after [`REQUEST_TIMEOUT`].
+    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, url).timeout(REQUEST_TIMEOUT)
+    }
+
+    async fn bytes(&self, path: &str, deadline: Duration) -> Result<Vec<u8>, NodeError> {
         let url = format!("{}{path}", self.base);
-        self.body(&url, self.http.get(&url)).await
+        self.body(&url, self.get(&url, deadline)).await
     }
 
     async fn json<T: DeserializeOwned>(
@@ -209,8 +236,7 @@ impl NodeClient {
     async fn put(&self, path: &str, body: impl Into<reqwest::Body>) -> Result<(), NodeError> {
         let url = format!("{}{path}", self.base);
         let request = self
-            .http
-            .put(&url)
+            .request(reqwest::Method::PUT, &url)
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(body);
         self.send(&url, request).await.map(drop)
@@ -229,7 +255,7 @@ impl NodeClient {
     /// The blob's metadata, unverified: check it with [`BlobMetadata::verify_for_network`].
     pub async fn metadata(&self, blob_id: &BlobId) -> Result<BlobMetadata, NodeError> {
         let path = api::metadata_path(blob_id);
-        let bytes = self.bytes(&path).await?;
+        let bytes = self.bytes(&path, read_deadline(0)).await?;
         Self::bcs(&path, &bytes)
     }
 
@@ -255,11 +281,16 @@ impl NodeClient {
         kind: SliverKind,
     ) -> Result<Sliver, NodeError> {
         let path = api::sliver_path(metadata.blob_id(), pair_index, kind);
+        let (config, symbol_size) = (metadata.config(), metadata.symbol_size());
+        let size = match kind {
+            SliverKind::Primary => config.primary_sliver_size(symbol_size),
+            SliverKind::Secondary => config.secondary_sliver_size(symbol_size),
+        };
         Ok(Sliver {
             kind,
             index: kind.sliver_index(pair_index, metadata.config().n_shards_u16()),
             symbol_size: metadata.symbol_size(),
-            data: self.bytes(&path).await?,
+            data: self.bytes(&path, read_deadline(size)).await?,
         })
     }
 
@@ -274,8 +305,8 @@ impl NodeClient {
         let query = ConfirmationQuery {
             object_id: object_id.map(|id| id.to_string()),
         };
-        self.json(url.clone(), self.http.get(&url).query(&query))
-            .await
+        let request = self.get(&url, REQUEST_TIMEOUT).query(&query);
+        self.json(url.clone(), request).await
     }
 
     /// Recovery symbols towards slivers `targets` of `target_kind`, one per sliver of the
@@ -291,7 +322,8 @@ impl NodeClient {
         let query = RecoverySymbolsQuery {
             targets: api::format_targets(targets),
         };
-        let bytes = self.body(&url, self.http.get(&url).query(&query)).await?;
+        let request = self.get(&url, REQUEST_TIMEOUT).query(&query);
+        let bytes = self.body(&url, request).await?;
         Self::bcs(&url, &bytes)
     }
 
@@ -302,7 +334,7 @@ impl NodeClient {
         blob_id: &BlobId,
     ) -> Result<InconsistencyProof, NodeError> {
         let path = api::inconsistency_proof_path(blob_id);
-        let bytes = self.bytes(&path).await?;
+        let bytes = self.bytes(&path, REQUEST_TIMEOUT).await?;
         Self::bcs(&path, &bytes)
     }
 
@@ -320,8 +352,7 @@ impl NodeClient {
             reason: format!("the proof does not serialize: {error}"),
         })?;
         let request = self
-            .http
-            .post(&url)
+            .request(reqwest::Method::POST, &url)
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(body);
         self.json(url.clone(), request).await
@@ -335,8 +366,7 @@ impl NodeClient {
         let url = format!("{}{}", self.base, api::AUDITS_PATH);
         let body = bcs::to_bytes(request).expect("audit requests serialize");
         let request = self
-            .http
-            .post(&url)
+            .request(reqwest::Method::POST, &url)
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(body);
         let bytes = self.body(&url, request).await?;
@@ -346,12 +376,14 @@ impl NodeClient {
     /// The node's view of a blob.
     pub async fn status(&self, blob_id: &BlobId) -> Result<BlobStatus, NodeError> {
         let url = format!("{}{}", self.base, api::status_path(blob_id));
-        self.json(url.clone(), self.http.get(&url)).await
+        self.json(url.clone(), self.get(&url, read_deadline(0)))
+            .await
     }
 
     /// The node's health.
     pub async fn health(&self) -> Result<NodeHealth, NodeError> {
         let url = format!("{}/v1/health", self.base);
-        self.json(url.clone(), self.http.get(&url)).await
+        self.json(url.clone(), self.get(&url, read_deadline(0)))
+            .await
     }
 }

@@ -1,9 +1,12 @@
 //! The read flow: metadata from any node (checked against the id), primary slivers from any
 //! nodes (each checked), decode, re-derive the id. And the blob's status as the nodes see it.
 
-use futures::{StreamExt, future::join_all, stream::FuturesUnordered};
+use std::time::Duration;
+
+use futures::{StreamExt, stream::FuturesUnordered};
 use rand::seq::SliceRandom;
 use serde::Serialize;
+use tokio::time::Instant;
 use walrus_chain::source::ChainClient;
 use walrus_core::{
     BlobId, VerifiedBlobMetadata,
@@ -16,6 +19,7 @@ use crate::{
     client::Client,
     committee::CommitteeView,
     error::SdkError,
+    hedge::{fetch_hedged, sleep_until_some},
     node_client::NodeClient,
     progress::{Phase, Progress},
 };
@@ -61,19 +65,40 @@ impl<C: ChainClient> Client<C> {
     }
 }
 
-/// The blob's status, asked of every member of `committee`.
+/// Once members holding a quorum of shards answered, how long the others still have, at the
+/// least (else as long as the quorum took).
+const STATUS_GRACE_FLOOR: Duration = Duration::from_millis(200);
+
+/// The blob's status, asked of every member of `committee` at once. Once members holding a
+/// quorum (`2f + 1`) of shards have answered (or failed), the others get as long again as
+/// that took (at least [`STATUS_GRACE_FLOOR`]): a hung member does not hold the answer up.
 pub async fn blob_status(committee: &CommitteeView, blob_id: &BlobId) -> BlobStatusSummary {
-    let answers = join_all(committee.members.iter().map(|member| async move {
-        match &member.client {
-            Some(client) => client
-                .status(blob_id)
-                .await
-                .ok()
-                .map(|s| (member.weight(), s)),
-            None => None,
+    let mut asks: FuturesUnordered<_> = committee
+        .members
+        .iter()
+        .map(|member| async move {
+            let status = match &member.client {
+                Some(client) => client.status(blob_id).await.ok(),
+                None => None,
+            };
+            (member.weight(), status)
+        })
+        .collect();
+    let started = Instant::now();
+    let (mut answers, mut done_weight, mut grace_end) = (Vec::new(), 0, None);
+    loop {
+        tokio::select! {
+            next = asks.next() => {
+                let Some((weight, status)) = next else { break };
+                done_weight += weight;
+                answers.push(status.map(|status| (weight, status)));
+                if grace_end.is_none() && committee.committee.is_quorum(done_weight) {
+                    grace_end = Some(Instant::now() + started.elapsed().max(STATUS_GRACE_FLOOR));
+                }
+            }
+            () = sleep_until_some(grace_end) => break,
         }
-    }))
-    .await;
+    }
     let answers: Vec<_> = answers.into_iter().flatten().collect();
     let needed = committee.committee.max_faulty_shards() + 1;
     let answered_shards = answers.iter().map(|(weight, _)| weight).sum();
@@ -244,38 +269,33 @@ enum Check {
     Hash,
 }
 
-/// Fetches up to `needed` primary slivers from `candidates` (`needed` in flight, a failure
-/// replaced by the next candidate), recording failures.
-async fn fetch_primary_slivers(
-    candidates: &mut impl Iterator<Item = (&NodeClient, u16)>,
+/// Fetches up to `needed` primary slivers from `candidates`, hedged
+/// ([`crate::hedge::fetch_hedged`]): a hung or slow node delays a read by about one extra
+/// round trip, not by the request deadline ([`crate::node_client::read_deadline`]).
+/// Records the failures.
+async fn fetch_primary_slivers<'a>(
+    candidates: &mut impl Iterator<Item = (&'a NodeClient, u16)>,
     needed: usize,
-    metadata: &VerifiedBlobMetadata,
+    metadata: &'a VerifiedBlobMetadata,
     check: Check,
     failures: &mut Vec<String>,
     progress: &dyn Progress,
 ) -> Vec<Sliver> {
-    let fetch = |(client, pair)| fetch_primary(client, pair, metadata, check);
-    let mut in_flight: FuturesUnordered<_> = candidates.by_ref().take(needed).map(fetch).collect();
-    let mut slivers = Vec::with_capacity(needed);
-    while let Some(result) = in_flight.next().await {
-        match result {
-            Ok(sliver) => {
-                progress.advance(sliver.data.len() as u64);
-                slivers.push(sliver);
-                if slivers.len() == needed {
-                    break;
-                }
-            }
-            Err(error) => {
-                tracing::debug!(blob_id = %metadata.blob_id(), %error, "a sliver could not be used");
-                failures.push(error);
-                if let Some(next) = candidates.next() {
-                    in_flight.push(fetch(next));
-                }
-            }
-        }
+    let fetched = fetch_hedged(
+        candidates,
+        needed,
+        |(client, pair)| fetch_primary(client, pair, metadata, check),
+        |sliver: &Sliver| progress.advance(sliver.data.len() as u64),
+    )
+    .await;
+    for error in &fetched.failures {
+        tracing::debug!(blob_id = %metadata.blob_id(), %error, "a sliver could not be used");
     }
-    slivers
+    if fetched.hedges > 0 {
+        tracing::debug!(blob_id = %metadata.blob_id(), hedges = fetched.hedges, "slow sliver requests were hedged");
+    }
+    failures.extend(fetched.failures);
+    fetched.answers
 }
 
 /// The first metadata one of `clients` (tried in order) gives that matches the blob id.
