@@ -31,6 +31,11 @@ pub struct FlowArgs {
     /// Keep the network (data and logs) in this new directory instead of a temporary one.
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
+    /// Measure every size again with a node holding `f` shards hung (SIGSTOP: it accepts
+    /// connections and answers nothing), against the target of twice the healthy time plus
+    /// one second.
+    #[arg(long)]
+    pub hung: bool,
 }
 
 /// Which flow to measure.
@@ -53,6 +58,10 @@ pub struct SizeFigures {
     flow_mb_per_s: f64,
     /// `flow / codec`.
     ratio: f64,
+    /// Seconds of the best whole flow.
+    flow_seconds: f64,
+    /// Seconds of the best whole flow with a node holding `f` shards hung (`--hung`).
+    hung_seconds: Option<f64>,
 }
 
 /// The report of `walrus bench store|read`.
@@ -121,6 +130,67 @@ async fn time_run(
             Ok((decode_seconds(blob, config)?, read_seconds))
         }
     }
+}
+
+/// The best seconds of the flow for each size with a committee member holding at most `f`
+/// shards hung (SIGSTOP); the blobs read are stored before it hangs.
+async fn hung_seconds(
+    network: &LocalNetwork,
+    client: &Client,
+    args: &FlowArgs,
+    flow: Flow,
+) -> Result<Vec<f64>> {
+    let committee = client.committee().await?;
+    let f = usize::from(committee.committee.max_faulty_shards());
+    let node = network
+        .nodes
+        .iter()
+        .find(|node| {
+            committee
+                .members
+                .iter()
+                .any(|member| member.node_id == node.node_id && member.shards.len() <= f)
+        })
+        .context("no member holds at most f shards")?;
+    let mut blobs = Vec::new();
+    for (index, size) in args.sizes.iter().enumerate() {
+        let runs = (0..args.repeat)
+            .map(|run| random_blob(size.as_u64(), (index * 1000 + run + 500) as u64));
+        for blob in runs {
+            let stored = match flow {
+                Flow::Read => Some(client.store(&blob, OPTIONS, &NoProgress).await?.blob_id),
+                Flow::Store => None,
+            };
+            blobs.push((index, blob, stored));
+        }
+    }
+    eprintln!("hanging {} (SIGSTOP)", node.url());
+    node.signal(nix::sys::signal::Signal::SIGSTOP)?;
+    let timed = async {
+        let mut best = vec![f64::INFINITY; args.sizes.len()];
+        for (index, blob, stored) in &blobs {
+            let started = Instant::now();
+            match stored {
+                Some(blob_id) => ensure!(
+                    client.read(blob_id, &NoProgress).await? == *blob,
+                    "the read returned other bytes"
+                ),
+                None => {
+                    client.store(blob, OPTIONS, &NoProgress).await?;
+                }
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!(
+                "{} with a node hung: {flow:?} in {seconds:.3} s",
+                ByteSize(blob.len() as u64)
+            );
+            best[*index] = best[*index].min(seconds);
+        }
+        anyhow::Ok(best)
+    }
+    .await;
+    node.signal(nix::sys::signal::Signal::SIGCONT)?;
+    timed
 }
 
 /// Median and maximum milliseconds of `samples` 1 KiB stores or reads.
@@ -222,7 +292,15 @@ pub fn run(args: &FlowArgs, flow: Flow) -> Result<FlowReport> {
                 codec_mb_per_s: mb_per_s(size, codec),
                 flow_mb_per_s: mb_per_s(size, whole),
                 ratio: codec / whole,
+                flow_seconds: whole,
+                hung_seconds: None,
             });
+        }
+        if args.hung {
+            let hung = hung_seconds(&network, &client, args, flow).await?;
+            for (figures, seconds) in sizes.iter_mut().zip(hung) {
+                figures.hung_seconds = Some(seconds);
+            }
         }
         let (small_median_ms, small_max_ms) = small_latency(&client, args.small, flow).await?;
         Ok(FlowReport {
@@ -261,6 +339,16 @@ impl FlowReport {
                 size.codec_mb_per_s,
                 size.ratio * 100.0
             );
+            if let Some(hung) = size.hung_seconds {
+                let target = 2.0 * size.flow_seconds + 1.0;
+                text += &format!(
+                    "  {:>10}  with f shards hung: {hung:.3} s against {:.3} s healthy \
+                     (target {target:.3} s: {})\n",
+                    "",
+                    size.flow_seconds,
+                    if hung <= target { "met" } else { "not met" }
+                );
+            }
         }
         text += &format!(
             "  1 KiB {}: median {:.1} ms, max {:.1} ms over {} samples\n",
