@@ -14,7 +14,7 @@ pub const HEDGE_FLOOR: Duration = Duration::from_millis(200);
 /// hedged.
 pub const HEDGE_FACTOR: u32 = 2;
 
-/// One request in flight: when it was sent and whether it may still be hedged.
+/// One request in flight: when it was sent and whether it was hedged already.
 struct Outstanding {
     sent: Instant,
     hedged: bool,
@@ -34,7 +34,9 @@ pub struct Fetched<T> {
 /// Fetches `needed` answers from `candidates` with `fetch`: `needed` requests go out at
 /// once; a failure is replaced by the next candidate; once some answers are in, a request
 /// slower than [`HEDGE_FACTOR`] times their median latency (at least [`HEDGE_FLOOR`]) is
-/// hedged once: the next candidate is asked too, and whichever answers counts. Returns when
+/// hedged once: the next candidate is asked too, and whichever answers counts. A hedge is a
+/// request like the others, hedged in turn when it is slow (its candidate may be on the same
+/// hung node). Returns when
 /// `needed` answers are in or no request is left (then with fewer). `on_answer` sees each
 /// answer as it comes (for progress). Requests still in flight at the end are dropped.
 pub async fn fetch_hedged<C, T, Fut>(
@@ -49,16 +51,22 @@ where
     let mut outstanding: HashMap<usize, Outstanding> = HashMap::new();
     let mut in_flight = FuturesUnordered::new();
     let mut requests = 0;
-    let mut send = |candidate: C, hedged: bool, outstanding: &mut HashMap<usize, Outstanding>| {
+    let mut send = |candidate: C, outstanding: &mut HashMap<usize, Outstanding>| {
         let id = requests;
         requests += 1;
         let sent = Instant::now();
-        outstanding.insert(id, Outstanding { sent, hedged });
+        outstanding.insert(
+            id,
+            Outstanding {
+                sent,
+                hedged: false,
+            },
+        );
         let request = fetch(candidate);
         async move { (id, request.await) }
     };
     for candidate in candidates.by_ref().take(needed) {
-        in_flight.push(send(candidate, false, &mut outstanding));
+        in_flight.push(send(candidate, &mut outstanding));
     }
     let mut fetched = Fetched {
         answers: Vec::with_capacity(needed),
@@ -84,7 +92,7 @@ where
                     if let Some(candidate) = candidates.next() {
                         tracing::debug!(?delay, "hedging a slow request");
                         fetched.hedges += 1;
-                        in_flight.push(send(candidate, true, &mut outstanding));
+                        in_flight.push(send(candidate, &mut outstanding));
                     }
                 }
                 continue;
@@ -101,7 +109,7 @@ where
             Err(error) => {
                 fetched.failures.push(error);
                 if let Some(next) = candidates.next() {
-                    in_flight.push(send(next, false, &mut outstanding));
+                    in_flight.push(send(next, &mut outstanding));
                 }
             }
         }
@@ -204,6 +212,20 @@ mod tests {
         assert_eq!(fetched.answers, [0, 2, 3, 4]);
         assert_eq!((sent, fetched.hedges), (5, 1));
         assert_eq!(took, HEDGE_FLOOR + Duration::from_millis(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hedge_that_hangs_is_hedged_in_turn() {
+        // Candidates 1 and 4 never answer (two slivers on one hung node): 1 is hedged with 4
+        // at HEDGE_FLOOR, and 4 with 5 at twice HEDGE_FLOOR.
+        let mut candidates: Vec<Candidate> = (0..6).map(|id| (id, Some((10, false)))).collect();
+        candidates[1].1 = None;
+        candidates[4].1 = None;
+        let (mut fetched, sent, took) = run(candidates, 4).await;
+        fetched.answers.sort_unstable();
+        assert_eq!(fetched.answers, [0, 2, 3, 5]);
+        assert_eq!((sent, fetched.hedges), (6, 2));
+        assert_eq!(took, 2 * HEDGE_FLOOR + Duration::from_millis(10));
     }
 
     #[tokio::test(start_paused = true)]
