@@ -21,6 +21,7 @@ use walrus_sdk::wallet::WalletConfig;
 use crate::{
     local_network::{LocalNetwork, MANIFEST_FILE, NetworkOptions, WALLET_FILE},
     process::{STOP_GRACE, ServiceProcess, log_file, service_command},
+    supervisor::{DevnetStatus, ProcessState, ProcessStatus, Restarts, now_ms},
 };
 
 /// The devnet's own settings, in its directory.
@@ -99,8 +100,11 @@ pub struct Devnet {
     pub urls: DevnetUrls,
     /// Whether this start created it.
     pub created: bool,
-    api: ServiceProcess,
-    indexer: ServiceProcess,
+    api: Service,
+    indexer: Service,
+    /// Restart bookkeeping of the ledger and the nodes, by name.
+    restarts: std::collections::HashMap<String, Restarts>,
+    binary: PathBuf,
     // Dropped after the processes that use it.
     postgres: Option<PgCluster>,
     _pid_file: PidFile,
@@ -218,9 +222,9 @@ impl Devnet {
         for node in &network.nodes {
             indexer_args.extend(["--auditor", path_str(node.dir())?]);
         }
-        let indexer = spawn_service(binary, "indexer", dir, &indexer_args)?;
+        let indexer = Service::start(binary, "indexer", dir, &indexer_args)?;
         let publisher_wallet = dir.join(PUBLISHER_WALLET_FILE);
-        let api = spawn_service(
+        let api = Service::start(
             binary,
             "api",
             dir,
@@ -237,6 +241,11 @@ impl Devnet {
             ],
         )?;
         let api_url = format!("http://{}", config.api_listen);
+        let now = Instant::now();
+        let restarts = std::iter::once("ledger".to_owned())
+            .chain(network.nodes.iter().map(|node| node.config.name.clone()))
+            .map(|name| (name, Restarts::new(now)))
+            .collect();
         let mut devnet = Self {
             urls: DevnetUrls {
                 ledger: network.ledger.url.clone(),
@@ -250,39 +259,86 @@ impl Devnet {
             created,
             api,
             indexer,
+            restarts,
+            binary: binary.to_owned(),
             postgres,
             _pid_file: pid_file,
         };
         devnet.wait_for_api(&api_url).await?;
+        devnet.write_status()?;
         Ok(devnet)
     }
 
-    /// The first process that exited on its own, if any (its name and log).
-    pub fn exited(&mut self) -> Option<(String, PathBuf)> {
+    /// Looks after the processes: one that exited is reported and restarted after its
+    /// backoff (doubling from 1 s to 30 s, reset by a minute of running), while the others
+    /// keep serving; rewrites the status file. `report` hears every exit and restart.
+    pub fn supervise(&mut self, mut report: impl FnMut(SupervisionEvent)) -> Result<()> {
+        let now = Instant::now();
         let dir = self.network.dir.clone();
-        for process in [&mut self.api, &mut self.indexer] {
-            if !process.is_running() {
-                let log = dir.join(format!("{}.log", process.name()));
-                return Some((process.name().to_owned(), log));
-            }
+        for service in [&mut self.api, &mut self.indexer] {
+            service.supervise(&self.binary, &dir, now, &mut report);
         }
+        let ledger_log = dir.join("ledger.log");
+        let ledger = self.restarts.get_mut("ledger").expect("the ledger is supervised");
         if !self.network.ledger.is_running() {
-            return Some(("ledger".to_owned(), dir.join("ledger.log")));
+            supervise_one("ledger", &ledger_log, ledger, now, &mut report, || {
+                self.network.restart_ledger()
+            });
         }
         for node in &mut self.network.nodes {
-            if !node.is_running() {
-                let log = node.config_path.with_file_name("node.log");
-                return Some((node.config.name.clone(), log));
+            if node.is_running() {
+                continue;
             }
+            let name = node.config.name.clone();
+            let restarts = self
+                .restarts
+                .entry(name.clone())
+                .or_insert_with(|| Restarts::new(now));
+            let log = node.log();
+            supervise_one(&name, &log, restarts, now, &mut report, || node.start());
         }
-        None
+        self.write_status()
+    }
+
+    /// Writes the status file (`walrus devnet status` reads it).
+    fn write_status(&mut self) -> Result<()> {
+        let dir = self.network.dir.clone();
+        let mut processes = Vec::new();
+        let ledger = &self.restarts["ledger"];
+        processes.push(ProcessStatus {
+            name: "ledger".into(),
+            pid: (ledger.state() == ProcessState::Running).then(|| self.network.ledger.pid()),
+            state: ledger.state(),
+            restarts: ledger.count(),
+            log: dir.join("ledger.log"),
+        });
+        for node in &self.network.nodes {
+            let restarts = self.restarts.get(&node.config.name);
+            let state = restarts.map_or(ProcessState::Running, Restarts::state);
+            processes.push(ProcessStatus {
+                name: node.config.name.clone(),
+                pid: (state == ProcessState::Running).then(|| node.pid()).flatten(),
+                state,
+                restarts: restarts.map_or(0, Restarts::count),
+                log: node.log(),
+            });
+        }
+        for service in [&self.indexer, &self.api] {
+            processes.push(service.status(&dir));
+        }
+        DevnetStatus {
+            pid: std::process::id(),
+            updated_ms: now_ms(),
+            processes,
+        }
+        .write(&dir)
     }
 
     /// Stops the API, the indexer, the nodes, the ledger and Postgres, in that order, each
     /// cleanly; the data stays for the next start.
     pub fn stop(mut self) {
-        self.api.stop(STOP_GRACE);
-        self.indexer.stop(STOP_GRACE);
+        self.api.process.stop(STOP_GRACE);
+        self.indexer.process.stop(STOP_GRACE);
         self.network.stop();
         drop(self.postgres.take());
     }
@@ -297,7 +353,7 @@ impl Devnet {
             {
                 return Ok(());
             }
-            if !self.api.is_running() || started.elapsed() > API_START_TIMEOUT {
+            if !self.api.process.is_running() || started.elapsed() > API_START_TIMEOUT {
                 bail!(
                     "the API did not start; see {}",
                     self.network.dir.join("api.log").display()
@@ -308,8 +364,130 @@ impl Devnet {
     }
 }
 
+/// What the devnet's supervision saw.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SupervisionEvent {
+    /// A process exited on its own; it is restarted after `restart_in_ms`.
+    Exited {
+        /// Its name.
+        process: String,
+        /// Its log, which says why.
+        log: PathBuf,
+        /// The backoff before its restart.
+        restart_in_ms: u64,
+    },
+    /// A process was started again.
+    Restarted {
+        /// Its name.
+        process: String,
+        /// Times it was restarted so far.
+        restarts: u32,
+    },
+    /// A restart failed; it is tried again after the next backoff.
+    RestartFailed {
+        /// Its name.
+        process: String,
+        /// Why.
+        error: String,
+    },
+}
+
+/// Reports an exit of the process `name` and restarts it with `start` when its backoff
+/// ends.
+fn supervise_one(
+    name: &str,
+    log: &Path,
+    restarts: &mut Restarts,
+    now: Instant,
+    report: &mut impl FnMut(SupervisionEvent),
+    start: impl FnOnce() -> Result<()>,
+) {
+    if let Some(wait) = restarts.exited(now) {
+        report(SupervisionEvent::Exited {
+            process: name.to_owned(),
+            log: log.to_owned(),
+            restart_in_ms: wait.as_millis() as u64,
+        });
+    }
+    if !restarts.due(now) {
+        return;
+    }
+    restarts.restarted(now);
+    match start() {
+        Ok(()) => report(SupervisionEvent::Restarted {
+            process: name.to_owned(),
+            restarts: restarts.count(),
+        }),
+        Err(error) => report(SupervisionEvent::RestartFailed {
+            process: name.to_owned(),
+            error: format!("{error:#}"),
+        }),
+    }
+}
+
+/// The indexer or the API: its process, its arguments (to start it again) and its
+/// restarts.
+struct Service {
+    process: ServiceProcess,
+    args: Vec<String>,
+    restarts: Restarts,
+}
+
+impl Service {
+    /// Starts `binary args` as the devnet's `name` process, its log appended to
+    /// `{name}.log`.
+    fn start(binary: &Path, name: &str, dir: &Path, args: &[&str]) -> Result<Self> {
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        Ok(Self {
+            process: spawn_service(binary, name, dir, &args)?,
+            args,
+            restarts: Restarts::new(Instant::now()),
+        })
+    }
+
+    fn log(&self, dir: &Path) -> PathBuf {
+        dir.join(format!("{}.log", self.process.name()))
+    }
+
+    fn supervise(
+        &mut self,
+        binary: &Path,
+        dir: &Path,
+        now: Instant,
+        report: &mut impl FnMut(SupervisionEvent),
+    ) {
+        if self.process.is_running() {
+            return;
+        }
+        let name = self.process.name().to_owned();
+        let log = self.log(dir);
+        let (process, args) = (&mut self.process, &self.args);
+        supervise_one(&name, &log, &mut self.restarts, now, report, || {
+            *process = spawn_service(binary, &name, dir, args)?;
+            Ok(())
+        });
+    }
+
+    fn status(&self, dir: &Path) -> ProcessStatus {
+        let state = self.restarts.state();
+        ProcessStatus {
+            name: self.process.name().to_owned(),
+            pid: (state == ProcessState::Running).then(|| self.process.id()),
+            state,
+            restarts: self.restarts.count(),
+            log: self.log(dir),
+        }
+    }
+}
+
 /// Starts `binary args` as the devnet's `name` process, its log appended to `{name}.log`.
-fn spawn_service(binary: &Path, name: &str, dir: &Path, args: &[&str]) -> Result<ServiceProcess> {
+fn spawn_service(
+    binary: &Path,
+    name: &str,
+    dir: &Path,
+    args: &[String],
+) -> Result<ServiceProcess> {
     let log = log_file(&dir.join(format!("{name}.log")))?;
     let mut command = service_command(binary);
     command

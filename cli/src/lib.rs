@@ -5,3 +5,4 @@ pub mod devnet;
 pub mod graphql_client;
 pub mod local_network;
 pub mod process;
+pub mod supervisor;

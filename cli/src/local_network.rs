@@ -115,6 +115,11 @@ impl LedgerProcess {
         self.process.is_running()
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
     /// Kills it and waits for it.
     pub fn kill(mut self) {
         self.process.kill();
@@ -175,7 +180,7 @@ impl LocalNode {
         if self.is_running() {
             bail!("node {} runs already", self.config.name);
         }
-        let log = log_file(&self.config_path.with_file_name("node.log"))?;
+        let log = log_file(&self.log())?;
         let mut command = service_command(&self.binary);
         command
             .args(["node", "run", "--config"])
@@ -201,6 +206,16 @@ impl LocalNode {
         if let Some(mut process) = self.process.take() {
             process.stop(STOP_GRACE);
         }
+    }
+
+    /// Its process id, while a process was started.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(ServiceProcess::id)
+    }
+
+    /// Its log file.
+    pub fn log(&self) -> PathBuf {
+        self.config_path.with_file_name("node.log")
     }
 
     /// Whether its process runs.
@@ -393,6 +408,12 @@ impl LocalNetwork {
         let node = self.nodes.last_mut().expect("just registered");
         node.start()?;
         Ok(node)
+    }
+
+    /// Starts the ledger again, on its address and with its data, after it exited.
+    pub fn restart_ledger(&mut self) -> Result<()> {
+        self.ledger = spawn_ledger(&self.binary, &self.dir, self.ledger_listen)?;
+        Ok(())
     }
 
     /// How the network was built.

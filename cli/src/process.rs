@@ -64,6 +64,11 @@ impl ServiceProcess {
         self.child.stdout.take()
     }
 
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its name.
     pub fn name(&self) -> &str {
         &self.name

@@ -199,6 +199,45 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
     assert!(whole.status().is_success());
     assert_eq!(whole.bytes().await.unwrap().as_ref(), &bytes[..]);
 
+    // A storage node killed outright is reported and restarted with its data, and the
+    // aggregator serves the blob meanwhile; `walrus devnet status` shows the restart.
+    let dir_arg = dir.to_str().unwrap();
+    let status = walrus_json(&wallet, &["devnet", "status", "--data-dir", dir_arg]);
+    assert_eq!(status["running"], true, "{status}");
+    let node = status["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|process| process["name"].as_str().unwrap().starts_with("node"))
+        .unwrap()
+        .clone();
+    let pid = node["pid"].as_i64().unwrap() as i32;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL)
+        .unwrap();
+    let exited = devnet.next_line(Duration::from_secs(30));
+    assert_eq!(exited["event"], "exited", "{exited}");
+    assert_eq!(exited["process"], node["name"], "{exited}");
+    let during = http
+        .get(format!("{aggregator}/{blob_id_text}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(during.bytes().await.unwrap().as_ref(), &bytes[..]);
+    let restarted = devnet.next_line(Duration::from_secs(30));
+    assert_eq!(restarted["event"], "restarted", "{restarted}");
+    assert_eq!(restarted["process"], node["name"], "{restarted}");
+    assert_eq!(restarted["restarts"], 1);
+    let status = walrus_json(&wallet, &["devnet", "status", "--data-dir", dir_arg]);
+    let after = status["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|process| process["name"] == node["name"])
+        .unwrap();
+    assert_eq!(after["state"], "running", "{status}");
+    assert_eq!(after["restarts"], 1, "{status}");
+    assert_ne!(after["pid"], node["pid"], "{status}");
+
     let certified = graphql_until(
         &graphql,
         BLOB,

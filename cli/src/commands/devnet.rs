@@ -6,15 +6,20 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use walrus_cli::{
     demo::{self, DemoReport},
-    devnet::{Devnet, DevnetOptions, DevnetUrls},
+    devnet::{Devnet, DevnetOptions, DevnetUrls, SupervisionEvent},
     local_network::NetworkOptions,
+    supervisor::{DevnetStatus, ProcessState},
 };
 
 use crate::{report::Output, service::shutdown};
 
 /// Arguments of `walrus devnet`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// What else to do with a devnet than run it.
+    #[command(subcommand)]
+    pub command: Option<DevnetCommand>,
     /// Storage nodes of a new devnet.
     #[arg(long, default_value_t = 4)]
     pub nodes: usize,
@@ -38,6 +43,17 @@ pub struct Args {
     pub demo: bool,
 }
 
+/// `walrus devnet <command>`.
+#[derive(Debug, clap::Subcommand)]
+pub enum DevnetCommand {
+    /// The processes of the devnet running in a directory: state, pid, restarts and log.
+    Status {
+        /// The devnet's directory (default as for `walrus devnet`).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
 /// How long a new devnet's first committee may take beyond its first epoch.
 const COMMITTEE_SLACK: Duration = Duration::from_secs(120);
 
@@ -53,8 +69,12 @@ struct Ready<'a> {
     operator_wallets: Vec<PathBuf>,
 }
 
-/// Runs the devnet until Ctrl-C or SIGTERM, or until one of its processes fails.
+/// Runs the devnet until Ctrl-C or SIGTERM (its processes restarted when they exit), or
+/// `walrus devnet status`.
 pub fn run(args: Args, output: &Output) -> Result<()> {
+    if let Some(DevnetCommand::Status { data_dir }) = args.command {
+        return status(data_dir, output);
+    }
     let dir = match args.data_dir {
         Some(dir) => dir,
         None => default_dir()?,
@@ -122,12 +142,12 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
             match demo::run(&devnet.urls, &dir).await {
                 Ok(report) => {
                     output.print_event(&report, demo_text);
-                    watch(&mut devnet).await
+                    watch(&mut devnet, output).await
                 }
                 Err(error) => Err(error.context("the demo failed")),
             }
         } else {
-            watch(&mut devnet).await
+            watch(&mut devnet, output).await
         };
         status("stopping the devnet");
         devnet.stop();
@@ -135,20 +155,102 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
     })
 }
 
-/// Waits for Ctrl-C or SIGTERM; fails when a process of the devnet exits on its own.
-async fn watch(devnet: &mut Devnet) -> Result<()> {
+/// Runs until Ctrl-C or SIGTERM, restarting the processes that exit (with backoff) and
+/// reporting each exit and restart.
+async fn watch(devnet: &mut Devnet, output: &Output) -> Result<()> {
     let stop = shutdown();
     tokio::pin!(stop);
     loop {
         tokio::select! {
             () = &mut stop => return Ok(()),
             () = tokio::time::sleep(Duration::from_secs(1)) => {
-                if let Some((name, log)) = devnet.exited() {
-                    anyhow::bail!("the devnet's {name} stopped; see {}", log.display());
-                }
+                devnet.supervise(|event| output.print_event(&event, event_text))?;
             }
         }
     }
+}
+
+fn event_text(event: &SupervisionEvent) -> String {
+    match event {
+        SupervisionEvent::Exited {
+            process,
+            log,
+            restart_in_ms,
+        } => format!(
+            "the devnet's {process} exited (see {}); restarting it in {:.0} s\n",
+            log.display(),
+            *restart_in_ms as f64 / 1e3
+        ),
+        SupervisionEvent::Restarted { process, restarts } => {
+            format!("restarted the devnet's {process} ({restarts} restarts so far)\n")
+        }
+        SupervisionEvent::RestartFailed { process, error } => {
+            format!("could not restart the devnet's {process}: {error}; trying again\n")
+        }
+    }
+}
+
+/// What `walrus devnet status` prints.
+#[derive(Serialize)]
+struct StatusReport {
+    dir: PathBuf,
+    /// Whether the devnet's own process runs.
+    running: bool,
+    #[serde(flatten)]
+    status: DevnetStatus,
+}
+
+/// `walrus devnet status`: the status file of the devnet in `data_dir`, and whether the
+/// devnet runs.
+fn status(data_dir: Option<PathBuf>, output: &Output) -> Result<()> {
+    let dir = match data_dir {
+        Some(dir) => dir,
+        None => default_dir()?,
+    };
+    let status = DevnetStatus::read(&dir)?;
+    let running = i32::try_from(status.pid).is_ok_and(|pid| {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+    });
+    let report = StatusReport {
+        dir,
+        running,
+        status,
+    };
+    output.print(&report, |report| {
+        let mut text = if report.running {
+            format!(
+                "the devnet in {} runs (pid {})\n",
+                report.dir.display(),
+                report.status.pid
+            )
+        } else {
+            format!(
+                "the devnet in {} is not running; as it last was:\n",
+                report.dir.display()
+            )
+        };
+        text += &format!(
+            "{:<12} {:<11} {:>8} {:>9}  log\n",
+            "process", "state", "pid", "restarts"
+        );
+        for process in &report.status.processes {
+            let state = match (report.running, process.state) {
+                (false, _) => "stopped",
+                (true, ProcessState::Running) => "running",
+                (true, ProcessState::Restarting) => "restarting",
+            };
+            text += &format!(
+                "{:<12} {:<11} {:>8} {:>9}  {}\n",
+                process.name,
+                state,
+                process.pid.map_or("-".into(), |pid| pid.to_string()),
+                process.restarts,
+                process.log.display()
+            );
+        }
+        text
+    });
+    Ok(())
 }
 
 fn ready_text(ready: &Ready<'_>) -> String {
