@@ -279,7 +279,10 @@ impl Devnet {
             service.supervise(&self.binary, &dir, now, &mut report);
         }
         let ledger_log = dir.join("ledger.log");
-        let ledger = self.restarts.get_mut("ledger").expect("the ledger is supervised");
+        let ledger = self
+            .restarts
+            .get_mut("ledger")
+            .expect("the ledger is supervised");
         if !self.network.ledger.is_running() {
             supervise_one("ledger", &ledger_log, ledger, now, &mut report, || {
                 self.network.restart_ledger()
@@ -317,7 +320,9 @@ impl Devnet {
             let state = restarts.map_or(ProcessState::Running, Restarts::state);
             processes.push(ProcessStatus {
                 name: node.config.name.clone(),
-                pid: (state == ProcessState::Running).then(|| node.pid()).flatten(),
+                pid: (state == ProcessState::Running)
+                    .then(|| node.pid())
+                    .flatten(),
                 state,
                 restarts: restarts.map_or(0, Restarts::count),
                 log: node.log(),
@@ -482,12 +487,7 @@ impl Service {
 }
 
 /// Starts `binary args` as the devnet's `name` process, its log appended to `{name}.log`.
-fn spawn_service(
-    binary: &Path,
-    name: &str,
-    dir: &Path,
-    args: &[String],
-) -> Result<ServiceProcess> {
+fn spawn_service(binary: &Path, name: &str, dir: &Path, args: &[String]) -> Result<ServiceProcess> {
     let log = log_file(&dir.join(format!("{name}.log")))?;
     let mut command = service_command(binary);
     command

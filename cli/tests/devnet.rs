@@ -212,8 +212,11 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
         .unwrap()
         .clone();
     let pid = node["pid"].as_i64().unwrap() as i32;
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL)
-        .unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     let exited = devnet.next_line(Duration::from_secs(30));
     assert_eq!(exited["event"], "exited", "{exited}");
     assert_eq!(exited["process"], node["name"], "{exited}");

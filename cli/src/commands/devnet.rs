@@ -208,9 +208,8 @@ fn status(data_dir: Option<PathBuf>, output: &Output) -> Result<()> {
         None => default_dir()?,
     };
     let status = DevnetStatus::read(&dir)?;
-    let running = i32::try_from(status.pid).is_ok_and(|pid| {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
-    });
+    let running = i32::try_from(status.pid)
+        .is_ok_and(|pid| nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok());
     let report = StatusReport {
         dir,
         running,
