@@ -533,13 +533,24 @@ fn path_str(path: &Path) -> Result<&str> {
 /// `devnet.pid`: one devnet process per directory.
 struct PidFile(PathBuf);
 
+/// The process id of the devnet running from `dir`, if one does (its pid file names a live
+/// process).
+pub fn running_devnet(dir: &Path) -> Option<u32> {
+    let pid: u32 = std::fs::read_to_string(dir.join(PID_FILE))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let alive = i32::try_from(pid)
+        .is_ok_and(|raw| nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None).is_ok());
+    alive.then_some(pid)
+}
+
 impl PidFile {
     fn claim(dir: &Path) -> Result<Self> {
         let path = dir.join(PID_FILE);
-        if let Ok(text) = std::fs::read_to_string(&path)
-            && let Ok(pid) = text.trim().parse::<i32>()
-            && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
-            && pid != std::process::id() as i32
+        if let Some(pid) = running_devnet(dir)
+            && pid != std::process::id()
         {
             bail!(
                 "a devnet runs from {} already (process {pid}); stop it with Ctrl-C or `kill \

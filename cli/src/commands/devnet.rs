@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use walrus_cli::{
     demo::{self, DemoReport},
-    devnet::{Devnet, DevnetOptions, DevnetUrls, SupervisionEvent},
+    devnet::{self, Devnet, DevnetOptions, DevnetUrls, SupervisionEvent},
     local_network::NetworkOptions,
     supervisor::{DevnetStatus, ProcessState},
 };
@@ -208,8 +208,7 @@ fn status(data_dir: Option<PathBuf>, output: &Output) -> Result<()> {
         None => default_dir()?,
     };
     let status = DevnetStatus::read(&dir)?;
-    let running = i32::try_from(status.pid)
-        .is_ok_and(|pid| nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok());
+    let running = devnet::running_devnet(&dir) == Some(status.pid);
     let report = StatusReport {
         dir,
         running,
@@ -242,7 +241,10 @@ fn status(data_dir: Option<PathBuf>, output: &Output) -> Result<()> {
                 "{:<12} {:<11} {:>8} {:>9}  {}\n",
                 process.name,
                 state,
-                process.pid.map_or("-".into(), |pid| pid.to_string()),
+                process
+                    .pid
+                    .filter(|_| report.running)
+                    .map_or("-".into(), |pid| pid.to_string()),
                 process.restarts,
                 process.log.display()
             );
