@@ -970,12 +970,9 @@ fn refused(
         .pop()
         .unwrap()
         .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            TransactionError::ForbiddenUse { id: i, owner: Owner::Shared, used: u, .. }
-                if i == id && u == used
-        ),
+    assert_eq!(
+        error.forbidden_use(),
+        Some((id, &Owner::Shared, used)),
         "{error:?}"
     );
     assert!(

@@ -131,6 +131,18 @@ impl Drop for TestDir {
     }
 }
 
+/// The bytes the aggregator at `aggregator` serves for `blob_id`, after checking it
+/// answered 200.
+async fn aggregated(http: &reqwest::Client, aggregator: &str, blob_id: &str) -> Vec<u8> {
+    let response = http
+        .get(format!("{aggregator}/{blob_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    response.bytes().await.unwrap().to_vec()
+}
+
 fn big(value: &Value) -> i128 {
     value
         .as_str()
@@ -191,13 +203,8 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
     // Read through the aggregator at once: before or after the indexer has it.
     let aggregator = ready["aggregator"].as_str().unwrap().to_owned();
     let http = reqwest::Client::new();
-    let whole = http
-        .get(format!("{aggregator}/{blob_id_text}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(whole.status().is_success());
-    assert_eq!(whole.bytes().await.unwrap().as_ref(), &bytes[..]);
+    let served = || aggregated(&http, &aggregator, &blob_id_text);
+    assert_eq!(served().await, bytes);
 
     // A storage node killed outright is reported and restarted with its data, and the
     // aggregator serves the blob meanwhile; `walrus devnet status` shows the restart.
@@ -220,12 +227,7 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
     let exited = devnet.next_line(Duration::from_secs(30));
     assert_eq!(exited["event"], "exited", "{exited}");
     assert_eq!(exited["process"], node["name"], "{exited}");
-    let during = http
-        .get(format!("{aggregator}/{blob_id_text}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(during.bytes().await.unwrap().as_ref(), &bytes[..]);
+    assert_eq!(served().await, bytes);
     let restarted = devnet.next_line(Duration::from_secs(30));
     assert_eq!(restarted["event"], "restarted", "{restarted}");
     assert_eq!(restarted["process"], node["name"], "{restarted}");
@@ -416,12 +418,7 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
             >= rewards.len(),
         "{node_after}"
     );
-    let again = http
-        .get(format!("{aggregator}/{blob_id_text}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.bytes().await.unwrap().as_ref(), &bytes[..]);
+    assert_eq!(served().await, bytes);
     let read = walrus_json(
         &wallet,
         &[
@@ -438,11 +435,6 @@ async fn a_devnet_stores_stakes_governs_and_survives_a_restart() {
     drop(devnet);
     let devnet = DevnetProcess::start(&dir, database.as_ref(), false, 2)
         .next_ready(Duration::from_secs(120));
-    let after_kill = http
-        .get(format!("{aggregator}/{blob_id_text}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(after_kill.bytes().await.unwrap().as_ref(), &bytes[..]);
+    assert_eq!(served().await, bytes);
     assert!(devnet.interrupt().success());
 }
