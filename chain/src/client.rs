@@ -8,7 +8,7 @@ use sui_sdk_types::Address;
 use crate::{
     contract::ObjectId,
     ledger::{Object, SignedTransaction},
-    server::{CheckpointPage, FaucetRequest, Health, Submitted},
+    server::{CheckpointPage, FaucetRequest, Health, StateDigest, Submitted},
 };
 
 /// Why a ledger request failed.
@@ -122,6 +122,13 @@ impl LedgerClient {
     /// Health and progress.
     pub async fn health(&self) -> Result<Health, ClientError> {
         let url = format!("{}/v1/health", self.base);
+        Self::answer(url.clone(), self.http.get(&url)).await
+    }
+
+    /// A digest of every object, with the checkpoint count it was taken at (the ledger
+    /// hashes its whole state for it: for checks, not for polling).
+    pub async fn state_digest(&self) -> Result<StateDigest, ClientError> {
+        let url = format!("{}/v1/state", self.base);
         Self::answer(url.clone(), self.http.get(&url)).await
     }
 }

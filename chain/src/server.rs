@@ -5,7 +5,9 @@
 //! answering: group commit, so that a sync costs once per batch, not per transaction.
 //!
 //! Endpoints: `POST /v1/transactions`, `GET /v1/objects/{id}`, `GET /v1/checkpoints?start=
-//! &limit=&wait_ms=` (long-poll), `POST /v1/faucet`, `GET /v1/health`, `GET /metrics`.
+//! &limit=&wait_ms=` (long-poll), `POST /v1/faucet`, `GET /v1/health` (cheap: poll it),
+//! `GET /v1/state` (a digest of every object: hashes the whole state, for checks only),
+//! `GET /metrics`.
 
 use std::{
     net::SocketAddr,
@@ -169,10 +171,17 @@ pub struct Health {
     pub system: Option<ObjectId>,
     /// The shared staking registry, once created.
     pub staking: Option<ObjectId>,
-    /// Digest of every object (hex): equal digests, equal states.
-    pub state_digest: String,
     /// The current epoch, once the system exists.
     pub epoch: Option<u32>,
+}
+
+/// The ledger's state in 32 bytes (`GET /v1/state`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateDigest {
+    /// Sealed checkpoints when the digest was taken.
+    pub checkpoint_count: u64,
+    /// Digest of every object (hex): equal digests, equal states.
+    pub state_digest: String,
 }
 
 /// An error answer: status and message.
@@ -377,6 +386,7 @@ impl LedgerServer {
             .route("/v1/checkpoints", get(read_checkpoints))
             .route("/v1/faucet", post(faucet))
             .route("/v1/health", get(health))
+            .route("/v1/state", get(state_digest))
             .route("/metrics", get(metrics_text))
             .with_state(state);
         let listener = tokio::net::TcpListener::bind(listen)
@@ -641,8 +651,17 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
         treasury: ledger.publication().treasury,
         system: ledger.system(),
         staking: ledger.staking(),
-        state_digest: hex::encode(ledger.state().state_digest()),
         epoch: current_system(&ledger).and_then(|(_, system)| system.epoch().ok()),
+    })
+}
+
+/// Hashes every object under the ledger's lock: for comparing states (after a restart, a
+/// replay), not for polling.
+async fn state_digest(State(state): State<AppState>) -> Json<StateDigest> {
+    let ledger = state.ledger.lock().await;
+    Json(StateDigest {
+        checkpoint_count: ledger.checkpoint_count(),
+        state_digest: hex::encode(ledger.state().state_digest()),
     })
 }
 

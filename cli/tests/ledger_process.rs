@@ -137,11 +137,11 @@ async fn sigkill_under_load_keeps_every_acknowledged_transaction() {
     }
     let lost: Vec<&TransactionDigest> = acknowledged.difference(&recorded).collect();
     // A second restart replays to the same state.
-    let digest = client.health().await.unwrap().state_digest;
+    let digest = client.state_digest().await.unwrap();
     drop(ledger);
     let ledger = start_ledger(dir.path());
     let client = LedgerClient::new(&ledger.url);
-    assert_eq!(client.health().await.unwrap().state_digest, digest);
+    assert_eq!(client.state_digest().await.unwrap(), digest);
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     // The coin lost exactly one FROST per recorded split (all but the faucet transaction).
     let ObjectData::Coin(remaining) = client.object(&coin).await.unwrap().data else {
