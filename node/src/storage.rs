@@ -10,7 +10,10 @@
 use std::{
     collections::BTreeMap,
     path::Path,
-    sync::{Arc, RwLock},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use bytes::Bytes;
@@ -114,6 +117,19 @@ pub struct NodeStorage {
     state: Keyspace,
     inconsistencies: Keyspace,
     slivers: Arc<RwLock<BTreeMap<(u16, SliverKind), Keyspace>>>,
+    /// Shared by the clones: what the journal syncs covered.
+    durability: Arc<Durability>,
+}
+
+/// Data writes and the syncs that made them durable.
+#[derive(Debug, Default)]
+struct Durability {
+    /// Data writes so far, each counted once it has completed.
+    writes: AtomicU64,
+    /// The write count the last sync covered.
+    synced: AtomicU64,
+    /// Syncs that went to the disk.
+    syncs: AtomicU64,
 }
 
 fn sliver_keyspace_name(shard: u16, kind: SliverKind) -> String {
@@ -155,7 +171,19 @@ impl NodeStorage {
             inconsistencies: db.keyspace("inconsistencies", small)?,
             slivers: Arc::default(),
             db,
+            // What an earlier process wrote may not be synced yet: the first sync happens.
+            durability: Arc::new(Durability {
+                writes: AtomicU64::new(1),
+                ..Durability::default()
+            }),
         })
+    }
+
+    /// Counts one completed write that only a sync makes durable.
+    fn written<T>(&self, result: Result<T, fjall::Error>) -> Result<T, StorageError> {
+        let value = result?;
+        self.durability.writes.fetch_add(1, Ordering::AcqRel);
+        Ok(value)
     }
 
     /// The keyspace of a shard's slivers of one kind; created when `create` is set, else
@@ -191,9 +219,24 @@ impl NodeStorage {
         Ok(Some(keyspace))
     }
 
-    /// Syncs everything written so far to disk.
+    /// Makes everything written so far durable: syncs the journal to disk, unless nothing
+    /// was written since the last sync (so that asking a node for a confirmation again, or
+    /// many times, costs no fsync).
     pub fn sync(&self) -> Result<(), StorageError> {
-        Ok(self.db.persist(PersistMode::SyncData)?)
+        let durability = &self.durability;
+        let written = durability.writes.load(Ordering::Acquire);
+        if durability.synced.load(Ordering::Acquire) >= written {
+            return Ok(());
+        }
+        self.db.persist(PersistMode::SyncData)?;
+        durability.synced.fetch_max(written, Ordering::AcqRel);
+        durability.syncs.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Syncs that went to the disk since the store was opened.
+    pub fn syncs(&self) -> u64 {
+        self.durability.syncs.load(Ordering::Relaxed)
     }
 
     /// What the chain said about a blob.
@@ -229,7 +272,7 @@ impl NodeStorage {
         blob_id: &BlobId,
         metadata: &BlobMetadata,
     ) -> Result<(), StorageError> {
-        Ok(self.metadata.insert(blob_id.0, metadata.to_bcs())?)
+        self.written(self.metadata.insert(blob_id.0, metadata.to_bcs()))
     }
 
     /// The symbols of a stored sliver of `shard` (its shape follows from the metadata).
@@ -278,7 +321,7 @@ impl NodeStorage {
         let keyspace = self
             .sliver_keyspace(shard, sliver.kind, true)?
             .expect("created on demand");
-        Ok(keyspace.insert(blob_id.0, sliver.data)?)
+        self.written(keyspace.insert(blob_id.0, sliver.data))
     }
 
     /// Removes the blob's metadata and its slivers on `shards`.
@@ -292,7 +335,7 @@ impl NodeStorage {
                 }
             }
         }
-        Ok(batch.commit()?)
+        self.written(batch.commit())
     }
 
     /// Drops every sliver of a shard the node no longer holds.
@@ -328,7 +371,7 @@ impl NodeStorage {
         blob_id: &BlobId,
         proof: &InconsistencyProof,
     ) -> Result<(), StorageError> {
-        Ok(self.inconsistencies.insert(blob_id.0, encode(proof))?)
+        self.written(self.inconsistencies.insert(blob_id.0, encode(proof)))
     }
 
     /// The recorded inconsistency proof of a blob.
@@ -443,6 +486,10 @@ mod tests {
             update.blobs.insert(blob_id, Some(BlobInfo::default()));
             storage.apply(&update).unwrap();
             storage.sync().unwrap();
+            assert_eq!(storage.syncs(), 1);
+            // Nothing new to make durable: no second fsync.
+            storage.sync().unwrap();
+            assert_eq!(storage.syncs(), 1);
         }
         let storage = NodeStorage::open(dir.path()).unwrap();
         assert_eq!(storage.cursor().unwrap(), 42);
