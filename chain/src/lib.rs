@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod contract;
+pub mod faucet;
 pub mod ledger;
 pub mod metrics;
 pub mod secret_file;

@@ -5,7 +5,9 @@
 //! answering: group commit, so that a sync costs once per batch, not per transaction.
 //!
 //! Endpoints: `POST /v1/transactions`, `GET /v1/objects/{id}`, `GET /v1/checkpoints?start=
-//! &limit=&wait_ms=` (long-poll), `POST /v1/faucet`, `GET /v1/health` (cheap: poll it),
+//! &limit=&wait_ms=` (long-poll), `POST /v1/faucet` (a devnet's only: off unless the genesis
+//! or `--faucet` turns it on; [`FAUCET_REQUESTS_PER_WINDOW`] per recipient and minute),
+//! `GET /v1/health` (cheap: poll it),
 //! `GET /v1/state` (a digest of every object: hashes the whole state, for checks only),
 //! `GET /metrics`.
 
@@ -19,6 +21,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+use crate::faucet::{FAUCET_REQUESTS_PER_WINDOW, FAUCET_WINDOW, FaucetLimiter};
 use axum::{
     Json, Router,
     extract::{Path as UrlPath, Query, State},
@@ -135,6 +138,10 @@ pub struct GenesisConfig {
     /// Most nodes in a committee (default 100).
     #[serde(default = "default_max_committee_size")]
     pub max_committee_size: u16,
+    /// Whether the ledger serves a faucet from the publisher's supply (`POST /v1/faucet`):
+    /// for devnets only; off by default.
+    #[serde(default)]
+    pub faucet: bool,
 }
 
 fn default_epoch_duration_ms() -> u64 {
@@ -263,6 +270,8 @@ struct AppState {
     metrics: Arc<Metrics>,
     publisher: Arc<AccountKeyPair>,
     faucet_nonce: Arc<AtomicU64>,
+    /// The faucet's limits, when the ledger serves one.
+    faucet: Option<Arc<FaucetLimiter>>,
 }
 
 /// Loads the publisher key from `dir`, creating it on first start.
@@ -348,11 +357,13 @@ pub struct LedgerServer {
 
 impl LedgerServer {
     /// Opens the ledger in `data_dir` and binds `listen` (port 0 picks a free port). At the
-    /// first start, `genesis` (if given) creates the system.
+    /// first start, `genesis` (if given) creates the system. With `faucet`, the ledger
+    /// serves `POST /v1/faucet` (a devnet's), limited per recipient.
     pub async fn bind(
         data_dir: &Path,
         listen: SocketAddr,
         genesis: Option<&GenesisConfig>,
+        faucet: bool,
     ) -> Result<Self, ServerError> {
         let publisher = publisher_key(data_dir)?;
         let mut ledger = Ledger::open(data_dir, publisher.address())?;
@@ -377,6 +388,7 @@ impl LedgerServer {
             metrics,
             publisher: Arc::new(publisher),
             faucet_nonce: Arc::new(AtomicU64::new(now_ms())),
+            faucet: faucet.then(Arc::default),
         };
         let epoch_driver = tokio::spawn(drive_epochs(state.clone()));
         let router = Router::new()
@@ -626,7 +638,29 @@ async fn read_checkpoints(
 async fn faucet(
     State(state): State<AppState>,
     Json(request): Json<FaucetRequest>,
-) -> Result<Json<Submitted>, ApiError> {
+) -> Result<Response, ApiError> {
+    let Some(limiter) = &state.faucet else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this ledger has no faucet: only a devnet's does (its genesis file says \
+             \"faucet\": true, or `walrus ledger --faucet`); get WAL from a holder",
+        ));
+    };
+    if let Err(wait) = limiter.admit(request.recipient, std::time::Instant::now()) {
+        let seconds = wait.as_secs().max(1);
+        let message = format!(
+            "{} asked the faucet {FAUCET_REQUESTS_PER_WINDOW} times in the last {} s; try \
+             again in {seconds} s",
+            request.recipient,
+            FAUCET_WINDOW.as_secs()
+        );
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, seconds.to_string())],
+            Json(serde_json::json!({ "error": message })),
+        )
+            .into_response());
+    }
     let supply = state.ledger.lock().await.publication().supply;
     let transaction = TransactionData {
         sender: state.publisher.address(),
@@ -639,7 +673,7 @@ async fn faucet(
     }
     .sign(&state.publisher)
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    submit(&state, transaction).await.map(Json)
+    Ok(Json(submit(&state, transaction).await?).into_response())
 }
 
 async fn health(State(state): State<AppState>) -> Json<Health> {

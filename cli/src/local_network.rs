@@ -545,6 +545,9 @@ fn spawn_ledger(binary: &Path, dir: &Path, listen: SocketAddr) -> Result<LedgerP
             dir.join("genesis.json").as_os_str(),
             "--data-dir".as_ref(),
             dir.join("ledger").as_os_str(),
+            // A local network is a devnet: its wallets and operators are funded from the
+            // faucet (also on networks created before genesis files named the faucet).
+            "--faucet".as_ref(),
         ],
         log.into(),
     )

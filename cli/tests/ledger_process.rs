@@ -312,3 +312,48 @@ async fn the_ledger_changes_epochs_by_its_clock() {
     }
     assert!(epoch >= 3, "the ledger is still at epoch {epoch}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_faucet_is_off_unless_asked_for_and_limited_per_recipient() {
+    let http = reqwest::Client::new();
+    let ask = |url: &str, recipient: &AccountKeyPair| {
+        http.post(format!("{url}/v1/faucet"))
+            .json(&serde_json::json!({"recipient": recipient.address(), "amount": 5}))
+            .send()
+    };
+    // Without --faucet (and no genesis turning it on), nobody gets WAL from the supply.
+    let dir = tempfile::tempdir().unwrap();
+    let closed = walrus_cli::local_network::LedgerProcess::spawn(
+        common::binary(),
+        common::ANY_PORT,
+        &["--data-dir".as_ref(), dir.path().as_os_str()],
+        std::process::Stdio::null(),
+    )
+    .unwrap();
+    let refused = ask(&closed.url, &account(9)).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("has no faucet"),
+        "{body}"
+    );
+    let health = LedgerClient::new(&closed.url).health().await.unwrap();
+    assert_eq!(health.checkpoint_count, 0, "nothing was executed");
+
+    // A devnet's faucet serves ten requests a minute per recipient; others go on.
+    let dir = tempfile::tempdir().unwrap();
+    let open = start_ledger(dir.path());
+    let (greedy, other) = (account(10), account(11));
+    for _ in 0..walrus_chain::faucet::FAUCET_REQUESTS_PER_WINDOW {
+        assert_eq!(ask(&open.url, &greedy).await.unwrap().status(), 200);
+    }
+    let limited = ask(&open.url, &greedy).await.unwrap();
+    assert_eq!(limited.status(), 429);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(ask(&open.url, &other).await.unwrap().status(), 200);
+}

@@ -321,7 +321,7 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
     // Restart: the ledger process replays the whole log, then serves it over HTTP.
     let (replay_seconds, stream_seconds) = super::block_on(async {
         let started = Instant::now();
-        let server = LedgerServer::bind(&dir, "127.0.0.1:0".parse()?, None).await?;
+        let server = LedgerServer::bind(&dir, "127.0.0.1:0".parse()?, None, false).await?;
         let replay_seconds = started.elapsed().as_secs_f64();
         let client = LedgerClient::new(&format!("http://{}", server.local_addr()));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

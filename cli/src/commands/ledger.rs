@@ -18,6 +18,11 @@ pub struct Args {
     /// at the first start (later starts ignore it).
     #[arg(long)]
     pub genesis: Option<PathBuf>,
+    /// Serve a faucet from the publisher's supply (`POST /v1/faucet`), as a devnet does;
+    /// also turned on by `"faucet": true` in the genesis file. Off by default: anyone could
+    /// take WAL from it.
+    #[arg(long)]
+    pub faucet: bool,
 }
 
 /// Runs the ledger until Ctrl-C or SIGTERM.
@@ -34,7 +39,8 @@ pub fn run(args: Args) -> Result<()> {
         })
         .transpose()?;
     super::block_on(async {
-        let server = LedgerServer::bind(&args.data_dir, args.listen, genesis.as_ref())
+        let faucet = args.faucet || genesis.as_ref().is_some_and(|genesis| genesis.faucet);
+        let server = LedgerServer::bind(&args.data_dir, args.listen, genesis.as_ref(), faucet)
             .await
             .with_context(|| format!("cannot start the ledger in {}", args.data_dir.display()))?;
         // Tests and scripts read this line to find the port.

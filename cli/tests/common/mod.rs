@@ -59,18 +59,22 @@ fn walrus_output(wallet: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// A ledger with its data in `data_dir`.
+/// A ledger with its data in `data_dir`, serving a faucet.
 pub fn start_ledger(data_dir: &Path) -> LedgerProcess {
     LedgerProcess::spawn(
         binary(),
         ANY_PORT,
-        &["--data-dir".as_ref(), data_dir.as_os_str()],
+        &[
+            "--data-dir".as_ref(),
+            data_dir.as_os_str(),
+            "--faucet".as_ref(),
+        ],
         Stdio::null(),
     )
     .unwrap()
 }
 
-/// A ledger in `dir` that creates its system from `genesis`.
+/// A ledger in `dir` that creates its system from `genesis`, serving a faucet.
 pub fn start_ledger_with_genesis(dir: &Path, genesis: serde_json::Value) -> LedgerProcess {
     let genesis_path = dir.join("genesis.json");
     std::fs::write(&genesis_path, genesis.to_string()).unwrap();
@@ -83,6 +87,7 @@ pub fn start_ledger_with_genesis(dir: &Path, genesis: serde_json::Value) -> Ledg
             genesis_path.as_os_str(),
             "--data-dir".as_ref(),
             data_dir.as_os_str(),
+            "--faucet".as_ref(),
         ],
         Stdio::null(),
     )
