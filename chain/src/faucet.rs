@@ -32,7 +32,9 @@ impl FaucetLimiter {
         let mut recent = self.recent.lock().expect("faucet limiter lock");
         if recent.len() >= REMEMBERED_RECIPIENTS {
             recent.retain(|_, times| {
-                times.back().is_some_and(|last| now.duration_since(*last) < FAUCET_WINDOW)
+                times
+                    .back()
+                    .is_some_and(|last| now.duration_since(*last) < FAUCET_WINDOW)
             });
         }
         let times = recent.entry(recipient).or_default();

@@ -396,7 +396,7 @@ impl LedgerServer {
             .route("/v1/objects/{id}", get(read_object))
             .route("/v1/owners/{address}/objects", get(read_owned_objects))
             .route("/v1/checkpoints", get(read_checkpoints))
-            .route("/v1/faucet", post(faucet))
+            .route("/v1/faucet", post(serve_faucet))
             .route("/v1/health", get(health))
             .route("/v1/state", get(state_digest))
             .route("/metrics", get(metrics_text))
@@ -635,7 +635,7 @@ async fn read_checkpoints(
     })
 }
 
-async fn faucet(
+async fn serve_faucet(
     State(state): State<AppState>,
     Json(request): Json<FaucetRequest>,
 ) -> Result<Response, ApiError> {

@@ -207,7 +207,8 @@ impl Writer<'_> {
 /// Serves the ledger in `dir` in this process on a free port; returns its URL and the
 /// server's task (abort it to stop).
 pub async fn serve(dir: &Path) -> Result<(String, tokio::task::JoinHandle<()>), ServerError> {
-    let server = LedgerServer::bind(dir, SocketAddr::from(([127, 0, 0, 1], 0)), None, false).await?;
+    let server =
+        LedgerServer::bind(dir, SocketAddr::from(([127, 0, 0, 1], 0)), None, false).await?;
     let url = format!("http://{}", server.local_addr());
     let task = tokio::spawn(async move {
         if let Err(error) = server.serve(std::future::pending()).await {
