@@ -41,7 +41,7 @@ use crate::{
         system::{System, SystemParameters},
     },
     ledger::{
-        Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, ObjectData, Owner,
+        Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, ObjectData,
         SignedTransaction, TransactionData, TransactionEffects,
     },
 };
@@ -596,12 +596,7 @@ async fn read_owned_objects(
         )
     })?;
     let ledger = state.ledger.lock().await;
-    let owned = ledger
-        .state()
-        .objects()
-        .filter(|object| object.owner == Owner::Address(owner))
-        .cloned()
-        .collect();
+    let owned = ledger.state().owned_by(&owner).cloned().collect();
     Ok(Json(owned))
 }
 

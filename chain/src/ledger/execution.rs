@@ -185,6 +185,8 @@ impl std::fmt::Display for ObjectUse {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LedgerState {
     objects: BTreeMap<ObjectId, Object>,
+    /// The ids of the objects each address owns (kept with `objects`).
+    owned: BTreeMap<Address, BTreeSet<ObjectId>>,
     executed: BTreeSet<TransactionDigest>,
 }
 
@@ -228,7 +230,46 @@ impl LedgerState {
             owner,
             data,
         };
+        self.index(object.id(), &object.owner);
         self.objects.insert(object.id(), object);
+    }
+
+    /// Records that `owner` holds object `id` (nothing to record for a shared object).
+    fn index(&mut self, id: ObjectId, owner: &Owner) {
+        if let Owner::Address(address) = owner {
+            self.owned.entry(*address).or_default().insert(id);
+        }
+    }
+
+    /// Forgets that `owner` holds object `id`.
+    fn unindex(&mut self, id: ObjectId, owner: &Owner) {
+        if let Owner::Address(address) = owner
+            && let Some(ids) = self.owned.get_mut(address)
+        {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.owned.remove(address);
+            }
+        }
+    }
+
+    /// Gives object `id` to `owner`.
+    fn set_owner(&mut self, id: ObjectId, owner: Owner) {
+        let Some(previous) = self.objects.get(&id).map(|object| object.owner) else {
+            return;
+        };
+        self.unindex(id, &previous);
+        self.index(id, &owner);
+        self.objects.get_mut(&id).expect("just read").owner = owner;
+    }
+
+    /// The objects `owner` owns, by id, from the owner index (no scan of every object).
+    pub fn owned_by(&self, owner: &Address) -> impl Iterator<Item = &Object> {
+        self.owned
+            .get(owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.objects.get(id))
     }
 
     /// The object with this id.
@@ -313,15 +354,18 @@ impl LedgerState {
             written: Vec::new(),
         };
         for id in consumed {
-            if self.objects.remove(&id).is_some() {
+            if let Some(object) = self.objects.remove(&id) {
+                self.unindex(id, &object.owner);
                 effects.deleted.push(id);
             }
         }
         for (id, (owner, data)) in writes {
+            if self.objects.contains_key(&id) {
+                self.set_owner(id, owner);
+            }
             match self.objects.get_mut(&id) {
                 Some(object) => {
                     object.version += 1;
-                    object.owner = owner;
                     object.data = data;
                     effects.mutated.push(id);
                 }
@@ -1059,6 +1103,63 @@ mod tests {
         (state, publication, system, coin, storage)
     }
 
+    /// The objects `owner` owns by the index and by a scan of every object, both in id order.
+    fn owned_both_ways(state: &LedgerState, owner: Address) -> (Vec<ObjectId>, Vec<ObjectId>) {
+        let indexed = state.owned_by(&owner).map(Object::id).collect();
+        let scanned = state
+            .objects()
+            .filter(|object| object.owner == Owner::Address(owner))
+            .map(Object::id)
+            .collect();
+        (indexed, scanned)
+    }
+
+    #[test]
+    fn the_owner_index_follows_transfers_merges_and_sharing() {
+        let (publisher, friend) = (key(1), key(2));
+        let (mut state, publication, _, coin, storage) = setup(&publisher);
+        let check = |state: &LedgerState| {
+            for who in [&publisher, &friend] {
+                let (indexed, scanned) = owned_both_ways(state, who.address());
+                assert_eq!(indexed, scanned);
+            }
+        };
+        check(&state);
+        assert!(state.owned_by(&friend.address()).next().is_none());
+        let give = Call::TransferObjects {
+            objects: vec![coin, storage],
+            recipient: friend.address(),
+        };
+        submit(&mut state, &publisher, 20, vec![give]).unwrap();
+        check(&state);
+        assert_eq!(owned_both_ways(&state, friend.address()).0.len(), 2);
+        // A split creates a coin for the friend, a merge deletes it again.
+        let split = Call::SplitCoin {
+            coin,
+            amounts: vec![10],
+        };
+        let created = submit(&mut state, &friend, 21, vec![split])
+            .unwrap()
+            .created[0];
+        check(&state);
+        assert!(state.owned_by(&friend.address()).any(|o| o.id() == created));
+        let merge = Call::MergeCoins {
+            target: coin,
+            sources: vec![created],
+        };
+        submit(&mut state, &friend, 22, vec![merge]).unwrap();
+        check(&state);
+        assert!(!state.owned_by(&friend.address()).any(|o| o.id() == created));
+        // A shared object leaves its owner's index.
+        state.set_owner(storage, Owner::Shared);
+        check(&state);
+        assert!(
+            state
+                .owned_by(&publisher.address())
+                .any(|o| o.id() == publication.supply)
+        );
+    }
+
     /// `calls` use shared `id` by value: rejected with the rule, and nothing changes.
     fn assert_forbidden(
         state: &mut LedgerState,
@@ -1083,7 +1184,7 @@ mod tests {
         let stranger = key(2);
         let (mut state, publication, system, coin, storage) = setup(&publisher);
         for id in [coin, storage] {
-            state.objects.get_mut(&id).unwrap().owner = Owner::Shared;
+            state.set_owner(id, Owner::Shared);
         }
         for who in [&publisher, &stranger] {
             let transfer = Call::TransferObjects {
