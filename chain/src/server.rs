@@ -7,9 +7,8 @@
 //! Endpoints: `POST /v1/transactions`, `GET /v1/objects/{id}`, `GET /v1/checkpoints?start=
 //! &limit=&wait_ms=` (long-poll), `POST /v1/faucet` (a devnet's only: off unless the genesis
 //! or `--faucet` turns it on; [`FAUCET_REQUESTS_PER_WINDOW`] per recipient and minute),
-//! `GET /v1/health` (cheap: poll it),
-//! `GET /v1/state` (a digest of every object: hashes the whole state, for checks only),
-//! `GET /metrics`.
+//! `GET /v1/health` (cheap: poll it), `GET /v1/state` (a digest of every object: hashes the
+//! whole state, for checks only), `GET /metrics`.
 
 use std::{
     net::SocketAddr,
@@ -21,7 +20,6 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use crate::faucet::{FAUCET_REQUESTS_PER_WINDOW, FAUCET_WINDOW, FaucetLimiter};
 use axum::{
     Json, Router,
     extract::{Path as UrlPath, Query, State},
@@ -40,6 +38,7 @@ use crate::{
         ObjectId,
         system::{System, SystemParameters},
     },
+    faucet::{FAUCET_REQUESTS_PER_WINDOW, FAUCET_WINDOW, FaucetLimiter},
     ledger::{
         Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, ObjectData,
         SignedTransaction, TransactionData, TransactionEffects,
@@ -649,10 +648,10 @@ async fn serve_faucet(
             request.recipient,
             FAUCET_WINDOW.as_secs()
         );
+        let refusal = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message);
         return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
             [(axum::http::header::RETRY_AFTER, seconds.to_string())],
-            Json(serde_json::json!({ "error": message })),
+            refusal,
         )
             .into_response());
     }

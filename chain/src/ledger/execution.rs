@@ -253,14 +253,20 @@ impl LedgerState {
         }
     }
 
-    /// Gives object `id` to `owner`.
+    /// Moves object `id` in the owner index from `previous` to `owner`.
+    fn reindex(&mut self, id: ObjectId, previous: Owner, owner: Owner) {
+        if previous != owner {
+            self.unindex(id, &previous);
+            self.index(id, &owner);
+        }
+    }
+
+    /// Gives object `id` to `owner` (the tests share objects by hand with it).
+    #[cfg(test)]
     fn set_owner(&mut self, id: ObjectId, owner: Owner) {
-        let Some(previous) = self.objects.get(&id).map(|object| object.owner) else {
-            return;
-        };
-        self.unindex(id, &previous);
-        self.index(id, &owner);
-        self.objects.get_mut(&id).expect("just read").owner = owner;
+        let object = self.objects.get_mut(&id).expect("an existing object");
+        let previous = std::mem::replace(&mut object.owner, owner);
+        self.reindex(id, previous, owner);
     }
 
     /// The objects `owner` owns, by id, from the owner index (no scan of every object).
@@ -360,13 +366,12 @@ impl LedgerState {
             }
         }
         for (id, (owner, data)) in writes {
-            if self.objects.contains_key(&id) {
-                self.set_owner(id, owner);
-            }
             match self.objects.get_mut(&id) {
                 Some(object) => {
                     object.version += 1;
                     object.data = data;
+                    let previous = std::mem::replace(&mut object.owner, owner);
+                    self.reindex(id, previous, owner);
                     effects.mutated.push(id);
                 }
                 None => {
@@ -491,8 +496,8 @@ impl<'s> Session<'s> {
         if self.checked_out.contains_key(&id) {
             return Err(TransactionError::UsedTwice { call, id });
         }
-        let (owner, data) = match self.working.get(&id) {
-            Some((owner, data)) => (*owner, data),
+        let (owner, in_working) = match self.working.get(&id) {
+            Some((owner, _)) => (*owner, true),
             None if self.consumed.contains(&id) => {
                 return Err(TransactionError::ObjectNotFound { call, id });
             }
@@ -501,7 +506,7 @@ impl<'s> Session<'s> {
                     .state
                     .object(&id)
                     .ok_or(TransactionError::ObjectNotFound { call, id })?;
-                (object.owner, &object.data)
+                (object.owner, false)
             }
         };
         match (owner, access) {
@@ -519,17 +524,28 @@ impl<'s> Session<'s> {
                 });
             }
         }
-        let actual = data.type_name();
-        let value = T::from_data(data.clone()).map_err(|_| TransactionError::WrongType {
-            call,
-            id,
-            expected: T::TYPE_NAME,
-            actual,
-        })?;
-        if access != Access::Read {
-            // A read object stays as it is; the others go back (or not) when the call ends.
-            self.working.remove(&id);
-        }
+        // A read object stays where it is (a copy goes to the call); the others leave the
+        // working set (moved, not copied) and go back, or not, when the call ends.
+        let data = match (in_working, access) {
+            (true, Access::Read) => self.working[&id].1.clone(),
+            (true, _) => self.working.remove(&id).expect("in the working set").1,
+            (false, _) => self.state.object(&id).expect("found above").data.clone(),
+        };
+        let value = match T::from_data(data) {
+            Ok(value) => value,
+            Err(data) => {
+                let actual = data.type_name();
+                if in_working && access != Access::Read {
+                    self.working.insert(id, (owner, data));
+                }
+                return Err(TransactionError::WrongType {
+                    call,
+                    id,
+                    expected: T::TYPE_NAME,
+                    actual,
+                });
+            }
+        };
         self.checked_out.insert(id, (owner, access));
         Ok(value)
     }
