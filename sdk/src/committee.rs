@@ -127,6 +127,14 @@ impl CommitteeView {
         self.committee.epoch()
     }
 
+    /// Clients of the members that registered an address.
+    pub fn clients(&self) -> Vec<NodeClient> {
+        self.members
+            .iter()
+            .filter_map(|member| member.client.clone())
+            .collect()
+    }
+
     /// Shards in the network.
     pub fn n_shards(&self) -> u16 {
         self.committee.n_shards()

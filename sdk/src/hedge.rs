@@ -36,9 +36,9 @@ pub struct Fetched<T> {
 /// slower than [`HEDGE_FACTOR`] times their median latency (at least [`HEDGE_FLOOR`]) is
 /// hedged once: the next candidate is asked too, and whichever answers counts. A hedge is a
 /// request like the others, hedged in turn when it is slow (its candidate may be on the same
-/// hung node). Returns when
-/// `needed` answers are in or no request is left (then with fewer). `on_answer` sees each
-/// answer as it comes (for progress). Requests still in flight at the end are dropped.
+/// hung node). Returns when `needed` answers are in or no request is left (then with fewer).
+/// `on_answer` sees each answer as it comes (for progress). Requests still in flight at the
+/// end are dropped.
 pub async fn fetch_hedged<C, T, Fut>(
     candidates: &mut impl Iterator<Item = C>,
     needed: usize,
@@ -80,20 +80,15 @@ where
             next = in_flight.next() => next,
             () = sleep_until_some(hedge_at) => {
                 let delay = hedge_delay(&latencies);
-                let slow: Vec<usize> = outstanding
-                    .iter()
-                    .filter(|(_, request)| !request.hedged && request.sent.elapsed() >= delay)
-                    .map(|(id, _)| *id)
-                    .collect();
-                for id in slow {
-                    if let Some(request) = outstanding.get_mut(&id) {
-                        request.hedged = true;
-                    }
-                    if let Some(candidate) = candidates.next() {
-                        tracing::debug!(?delay, "hedging a slow request");
-                        fetched.hedges += 1;
-                        in_flight.push(send(candidate, &mut outstanding));
-                    }
+                let slow = outstanding
+                    .values_mut()
+                    .filter(|request| !request.hedged && request.sent.elapsed() >= delay)
+                    .map(|request| request.hedged = true)
+                    .count();
+                for candidate in candidates.by_ref().take(slow) {
+                    tracing::debug!(?delay, "hedging a slow request");
+                    fetched.hedges += 1;
+                    in_flight.push(send(candidate, &mut outstanding));
                 }
                 continue;
             }

@@ -188,22 +188,13 @@ fn round_challenges(
         .collect()
 }
 
-/// Clients of the members that registered an address: where metadata is fetched from.
-fn peers(committee: &CommitteeView) -> Vec<walrus_sdk::NodeClient> {
-    committee
-        .members
-        .iter()
-        .filter_map(|member| member.client.clone())
-        .collect()
-}
-
 /// One auditor's round over the committee, every member audited at once; fails when a
 /// challenge does not pass (an honest network passes them all).
 async fn audit_round(
     committee: &CommitteeView,
     challenges: &[Vec<AuditChallenge>],
 ) -> Result<Round> {
-    let peers = peers(committee);
+    let peers = committee.clients();
     let metadata = MetadataCache::new(committee.n_shards());
     let deadline = Duration::from_secs(30);
     let started = Instant::now();
@@ -253,7 +244,7 @@ async fn verification_alone(
     committee: &CommitteeView,
     challenges: &[Vec<AuditChallenge>],
 ) -> Result<(u64, u64, u64, f64)> {
-    let peers = peers(committee);
+    let peers = committee.clients();
     let metadata = MetadataCache::new(committee.n_shards());
     let (mut request_bytes, mut answer_bytes) = (0, 0);
     let mut answered = Vec::new();

@@ -293,13 +293,7 @@ impl Auditor {
     ) -> Vec<Vec<ChallengeOutcome>> {
         // Metadata is fetched once per blob for all members, and dropped with the epoch.
         let metadata = Arc::new(MetadataCache::new(committee.n_shards()));
-        let peers: Arc<Vec<_>> = Arc::new(
-            committee
-                .members
-                .iter()
-                .filter_map(|member| member.client.clone())
-                .collect(),
-        );
+        let peers = Arc::new(committee.clients());
         let audits = committee
             .members
             .iter()
