@@ -21,7 +21,7 @@ use walrus_sdk::wallet::WalletConfig;
 use crate::{
     local_network::{LocalNetwork, MANIFEST_FILE, NetworkOptions, WALLET_FILE},
     process::{STOP_GRACE, ServiceProcess, log_file, service_command},
-    supervisor::{DevnetStatus, ProcessState, ProcessStatus, Restarts, now_ms},
+    supervisor::{DevnetStatus, Restarts, now_ms},
 };
 
 /// The devnet's own settings, in its directory.
@@ -102,8 +102,9 @@ pub struct Devnet {
     pub created: bool,
     api: Service,
     indexer: Service,
-    /// Restart bookkeeping of the ledger and the nodes, by name.
-    restarts: std::collections::HashMap<String, Restarts>,
+    /// Restart bookkeeping of the ledger, and of the nodes in the network's order.
+    ledger_restarts: Restarts,
+    node_restarts: Vec<Restarts>,
     binary: PathBuf,
     // Dropped after the processes that use it.
     postgres: Option<PgCluster>,
@@ -242,10 +243,7 @@ impl Devnet {
         )?;
         let api_url = format!("http://{}", config.api_listen);
         let now = Instant::now();
-        let restarts = std::iter::once("ledger".to_owned())
-            .chain(network.nodes.iter().map(|node| node.config.name.clone()))
-            .map(|name| (name, Restarts::new(now)))
-            .collect();
+        let node_restarts = vec![Restarts::new(now); network.nodes.len()];
         let mut devnet = Self {
             urls: DevnetUrls {
                 ledger: network.ledger.url.clone(),
@@ -259,7 +257,8 @@ impl Devnet {
             created,
             api,
             indexer,
-            restarts,
+            ledger_restarts: Restarts::new(now),
+            node_restarts,
             binary: binary.to_owned(),
             postgres,
             _pid_file: pid_file,
@@ -278,65 +277,49 @@ impl Devnet {
         for service in [&mut self.api, &mut self.indexer] {
             service.supervise(&self.binary, &dir, now, &mut report);
         }
-        let ledger_log = dir.join("ledger.log");
-        let ledger = self
-            .restarts
-            .get_mut("ledger")
-            .expect("the ledger is supervised");
         if !self.network.ledger.is_running() {
-            supervise_one("ledger", &ledger_log, ledger, now, &mut report, || {
-                self.network.restart_ledger()
-            });
+            let (network, restarts) = (&mut self.network, &mut self.ledger_restarts);
+            supervise_one(
+                "ledger",
+                &network.ledger_log(),
+                restarts,
+                now,
+                &mut report,
+                || network.restart_ledger(),
+            );
         }
-        for node in &mut self.network.nodes {
-            if node.is_running() {
-                continue;
+        for (node, restarts) in self.network.nodes.iter_mut().zip(&mut self.node_restarts) {
+            if !node.is_running() {
+                let (name, log) = (node.config.name.clone(), node.log());
+                supervise_one(&name, &log, restarts, now, &mut report, || node.start());
             }
-            let name = node.config.name.clone();
-            let restarts = self
-                .restarts
-                .entry(name.clone())
-                .or_insert_with(|| Restarts::new(now));
-            let log = node.log();
-            supervise_one(&name, &log, restarts, now, &mut report, || node.start());
         }
         self.write_status()
     }
 
     /// Writes the status file (`walrus devnet status` reads it).
-    fn write_status(&mut self) -> Result<()> {
-        let dir = self.network.dir.clone();
-        let mut processes = Vec::new();
-        let ledger = &self.restarts["ledger"];
-        processes.push(ProcessStatus {
-            name: "ledger".into(),
-            pid: (ledger.state() == ProcessState::Running).then(|| self.network.ledger.pid()),
-            state: ledger.state(),
-            restarts: ledger.count(),
-            log: dir.join("ledger.log"),
-        });
-        for node in &self.network.nodes {
-            let restarts = self.restarts.get(&node.config.name);
-            let state = restarts.map_or(ProcessState::Running, Restarts::state);
-            processes.push(ProcessStatus {
-                name: node.config.name.clone(),
-                pid: (state == ProcessState::Running)
-                    .then(|| node.pid())
-                    .flatten(),
-                state,
-                restarts: restarts.map_or(0, Restarts::count),
-                log: node.log(),
-            });
+    fn write_status(&self) -> Result<()> {
+        let dir = &self.network.dir;
+        let ledger = &self.network.ledger;
+        let mut processes = vec![self.ledger_restarts.status(
+            "ledger",
+            Some(ledger.pid()),
+            self.network.ledger_log(),
+        )];
+        for (node, restarts) in self.network.nodes.iter().zip(&self.node_restarts) {
+            processes.push(restarts.status(&node.config.name, node.pid(), node.log()));
         }
         for service in [&self.indexer, &self.api] {
-            processes.push(service.status(&dir));
+            let name = service.process.name();
+            let pid = Some(service.process.id());
+            processes.push(service.restarts.status(name, pid, service.log(dir)));
         }
         DevnetStatus {
             pid: std::process::id(),
             updated_ms: now_ms(),
             processes,
         }
-        .write(&dir)
+        .write(dir)
     }
 
     /// Stops the API, the indexer, the nodes, the ledger and Postgres, in that order, each
@@ -472,17 +455,6 @@ impl Service {
             *process = spawn_service(binary, &name, dir, args)?;
             Ok(())
         });
-    }
-
-    fn status(&self, dir: &Path) -> ProcessStatus {
-        let state = self.restarts.state();
-        ProcessStatus {
-            name: self.process.name().to_owned(),
-            pid: (state == ProcessState::Running).then(|| self.process.id()),
-            state,
-            restarts: self.restarts.count(),
-            log: self.log(dir),
-        }
     }
 }
 

@@ -410,6 +410,11 @@ impl LocalNetwork {
         Ok(node)
     }
 
+    /// The ledger's log.
+    pub fn ledger_log(&self) -> PathBuf {
+        ledger_log(&self.dir)
+    }
+
     /// Starts the ledger again, on its address and with its data, after it exited.
     pub fn restart_ledger(&mut self) -> Result<()> {
         self.ledger = spawn_ledger(&self.binary, &self.dir, self.ledger_listen)?;
@@ -536,7 +541,7 @@ impl LocalNetwork {
 /// Starts the ledger of the network in `dir` (its genesis and data there, its log appended
 /// to `ledger.log`).
 fn spawn_ledger(binary: &Path, dir: &Path, listen: SocketAddr) -> Result<LedgerProcess> {
-    let log = log_file(&dir.join("ledger.log"))?;
+    let log = log_file(&ledger_log(dir))?;
     LedgerProcess::spawn(
         binary,
         listen,
@@ -551,6 +556,11 @@ fn spawn_ledger(binary: &Path, dir: &Path, listen: SocketAddr) -> Result<LedgerP
         ],
         log.into(),
     )
+}
+
+/// The log of the ledger of the network in `dir`.
+fn ledger_log(dir: &Path) -> PathBuf {
+    dir.join("ledger.log")
 }
 
 /// The socket address of an `http://host:port` URL.

@@ -92,6 +92,19 @@ impl Restarts {
     pub fn count(&self) -> u32 {
         self.count
     }
+
+    /// The status-file line of the process `name` with this bookkeeping: its `pid` shows
+    /// only while it runs.
+    pub fn status(&self, name: &str, pid: Option<u32>, log: PathBuf) -> ProcessStatus {
+        let state = self.state();
+        ProcessStatus {
+            name: name.to_owned(),
+            pid: pid.filter(|_| state == ProcessState::Running),
+            state,
+            restarts: self.count,
+            log,
+        }
+    }
 }
 
 /// One line of the status file.

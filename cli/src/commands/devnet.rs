@@ -75,10 +75,7 @@ pub fn run(args: Args, output: &Output) -> Result<()> {
     if let Some(DevnetCommand::Status { data_dir }) = args.command {
         return status(data_dir, output);
     }
-    let dir = match args.data_dir {
-        Some(dir) => dir,
-        None => default_dir()?,
-    };
+    let dir = args.data_dir.map_or_else(default_dir, Ok)?;
     if args.shards < 4 {
         anyhow::bail!("a devnet needs at least 4 shards (got {})", args.shards);
     }
@@ -203,10 +200,7 @@ struct StatusReport {
 /// `walrus devnet status`: the status file of the devnet in `data_dir`, and whether the
 /// devnet runs.
 fn status(data_dir: Option<PathBuf>, output: &Output) -> Result<()> {
-    let dir = match data_dir {
-        Some(dir) => dir,
-        None => default_dir()?,
-    };
+    let dir = data_dir.map_or_else(default_dir, Ok)?;
     let status = DevnetStatus::read(&dir)?;
     let running = devnet::running_devnet(&dir) == Some(status.pid);
     let report = StatusReport {
