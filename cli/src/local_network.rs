@@ -510,6 +510,7 @@ impl LocalNetwork {
             public_url: public_url.and_then(|url| url(index, &listen_url)),
             ledger_url: self.ledger.url.clone(),
             max_request_body: self.options.max_request_body,
+            expansion_cache_bytes: walrus_node::expansions::DEFAULT_CAPACITY,
         };
         let config_path = node_dir.join("node.toml");
         config.save(&config_path)?;

@@ -126,6 +126,11 @@ pub struct MerkleTree {
 }
 
 impl MerkleTree {
+    /// Bytes of the digests the tree holds (every level, padding included).
+    pub fn byte_len(&self) -> usize {
+        self.levels.iter().map(Vec::len).sum::<usize>() * std::mem::size_of::<Digest>()
+    }
+
     /// Builds the tree over the given leaf digests.
     pub fn from_leaf_digests(leaves: Vec<Digest>) -> Self {
         let n_leaves = leaves.len();

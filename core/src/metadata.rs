@@ -174,6 +174,14 @@ impl VerifiedBlobMetadata {
         self.metadata.unencoded_length
     }
 
+    /// Bytes of each of the blob's slivers of `kind`.
+    pub fn sliver_size(&self, kind: SliverKind) -> u64 {
+        match kind {
+            SliverKind::Primary => self.config.primary_sliver_size(self.symbol_size),
+            SliverKind::Secondary => self.config.secondary_sliver_size(self.symbol_size),
+        }
+    }
+
     /// The committed hash of a sliver; `None` when the index is out of range.
     pub fn sliver_hash(&self, kind: SliverKind, index: u16) -> Option<&Digest> {
         let n = self.config.n_shards();

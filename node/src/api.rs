@@ -4,9 +4,9 @@ use std::{str::FromStr, sync::Arc};
 
 use axum::{
     Json, Router,
-    body::Bytes,
-    extract::{DefaultBodyLimit, Path, Query, State},
-    http::{StatusCode, header},
+    body::Body,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -21,6 +21,7 @@ use walrus_sdk::api::{
 };
 
 use crate::{
+    body::{PathParams, QueryParams, read_limited},
     state::{EpochView, NodeContext},
     storage::{BlobInfo, StorageError},
 };
@@ -58,6 +59,16 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What went wrong and what to do.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     fn not_registered(blob_id: &BlobId) -> Self {
         Self::new(
             StatusCode::CONFLICT,
@@ -91,10 +102,48 @@ impl IntoResponse for ApiError {
     }
 }
 
-type Context = State<Arc<NodeContext>>;
+type Context = State<Arc<Api>>;
 
-/// The router of the node's API; bodies above `max_body` bytes are refused.
+/// What every handler shares: the node and the largest body any endpoint accepts.
+pub struct Api {
+    /// The node.
+    pub node: Arc<NodeContext>,
+    /// The configured cap on every body (endpoints accept less: see [`crate::body`]).
+    pub max_body: usize,
+}
+
+impl std::ops::Deref for Api {
+    type Target = NodeContext;
+
+    fn deref(&self) -> &NodeContext {
+        &self.node
+    }
+}
+
+impl Api {
+    /// Reads a body of at most `limit` bytes (and never above the configured cap); a bad
+    /// body is refused and counted.
+    pub(crate) async fn body(
+        &self,
+        headers: &HeaderMap,
+        body: Body,
+        limit: u64,
+        what: &str,
+    ) -> Result<axum::body::Bytes, ApiError> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(self.max_body);
+        read_limited(headers, body, limit, what)
+            .await
+            .map_err(|error| refuse(self, error))
+    }
+}
+
+/// The router of the node's API; no body above `max_body` bytes is accepted, and each
+/// endpoint accepts only what its messages can take.
 pub fn router(context: Arc<NodeContext>, max_body: usize) -> Router {
+    let api = Arc::new(Api {
+        node: context,
+        max_body,
+    });
     Router::new()
         .route(
             "/v1/blobs/{blob_id}/metadata",
@@ -120,8 +169,25 @@ pub fn router(context: Arc<NodeContext>, max_body: usize) -> Router {
         )
         .route("/v1/health", get(health))
         .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(max_body))
-        .with_state(context)
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
+        .with_state(api)
+}
+
+async fn unknown_route(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "{} is no route of a storage node: see /v1/blobs/{{blob_id}}/..., /v1/audits, \
+         /v1/health and /metrics",
+        uri.path()
+    ))
+}
+
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        format!("{} does not take {method}", uri.path()),
+    )
 }
 
 pub(crate) fn parse_blob_id(text: &str) -> Result<BlobId, ApiError> {
@@ -188,12 +254,17 @@ pub(crate) fn refuse(context: &NodeContext, error: ApiError) -> ApiError {
 
 async fn put_metadata(
     State(context): Context,
-    Path(blob_id): Path<String>,
-    body: Bytes,
+    PathParams(blob_id): PathParams<String>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<StatusCode, ApiError> {
     let view = context.view();
     let blob_id = parse_blob_id(&blob_id).map_err(|e| refuse(&context, e))?;
     registered(&context, &view, &blob_id)?;
+    let limit = view.committee.encoding.metadata_length();
+    let body = context
+        .body(&headers, body, limit, "the metadata of this network's blobs")
+        .await?;
     let metadata: BlobMetadata = bcs::from_bytes(&body).map_err(|error| {
         refuse(
             &context,
@@ -211,7 +282,7 @@ async fn put_metadata(
 
 async fn get_metadata(
     State(context): Context,
-    Path(blob_id): Path<String>,
+    PathParams(blob_id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     let blob_id = parse_blob_id(&blob_id)?;
     match context.storage.metadata(&blob_id)? {
@@ -258,8 +329,9 @@ fn sliver_location(
 
 async fn put_sliver(
     State(context): Context,
-    Path((blob_id, pair_index, kind)): Path<(String, String, String)>,
-    body: Bytes,
+    PathParams((blob_id, pair_index, kind)): PathParams<(String, String, String)>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<StatusCode, ApiError> {
     let started = std::time::Instant::now();
     let view = context.view();
@@ -273,6 +345,10 @@ async fn put_sliver(
             format!("store the metadata of blob {blob_id} before its slivers"),
         )
     })?;
+    let what = format!("a {kind} sliver of blob {blob_id}");
+    let body = context
+        .body(&headers, body, metadata.sliver_size(kind), &what)
+        .await?;
     let sliver = Sliver {
         kind,
         index: kind.sliver_index(pair_index, view.n_shards()),
@@ -300,7 +376,7 @@ async fn put_sliver(
 
 async fn get_sliver(
     State(context): Context,
-    Path((blob_id, pair_index, kind)): Path<(String, String, String)>,
+    PathParams((blob_id, pair_index, kind)): PathParams<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let view = context.view();
     let (blob_id, _, kind, shard) = sliver_location(&view, &blob_id, &pair_index, &kind)?;
@@ -330,8 +406,8 @@ fn holds_all_slivers(
 
 async fn get_confirmation(
     State(context): Context,
-    Path(blob_id): Path<String>,
-    Query(query): Query<ConfirmationQuery>,
+    PathParams(blob_id): PathParams<String>,
+    QueryParams(query): QueryParams<ConfirmationQuery>,
 ) -> Result<Json<SignedMessage<BlobCertificationBody>>, ApiError> {
     let view = context.view();
     let blob_id = parse_blob_id(&blob_id)?;
@@ -370,8 +446,8 @@ async fn get_confirmation(
 
 async fn get_recovery_symbols(
     State(context): Context,
-    Path((blob_id, kind)): Path<(String, String)>,
-    Query(query): Query<RecoverySymbolsQuery>,
+    PathParams((blob_id, kind)): PathParams<(String, String)>,
+    QueryParams(query): QueryParams<RecoverySymbolsQuery>,
 ) -> Result<Response, ApiError> {
     let view = context.view();
     let blob_id = parse_blob_id(&blob_id)?;
@@ -391,31 +467,22 @@ async fn get_recovery_symbols(
     let metadata = stored_metadata(&context, &blob_id)?
         .ok_or_else(|| ApiError::not_found(format!("this node has no metadata of {blob_id}")))?;
     let source_kind = target_kind.opposite();
-    let mut symbols = Vec::new();
-    for shard in &view.shards {
-        let Some(data) = context.storage.sliver_data(*shard, source_kind, &blob_id)? else {
-            continue;
-        };
-        let pair = blob_id.pair_for_shard(*shard, n_shards);
-        let sliver = Sliver {
-            kind: source_kind,
-            index: source_kind.sliver_index(pair, n_shards),
-            symbol_size: metadata.symbol_size(),
-            data: data.to_vec(),
-        };
-        let expanded =
-            walrus_sdk::run_blocking(|| sliver.expand(metadata.config())).map_err(|error| {
-                ApiError::from(StorageError::Corrupt {
-                    what: "sliver",
-                    reason: error.to_string(),
-                })
-            })?;
-        symbols.extend(
-            targets
-                .iter()
-                .filter_map(|target| expanded.recovery_symbol(*target)),
-        );
-    }
+    let symbols = walrus_sdk::run_blocking(|| {
+        let mut symbols = Vec::new();
+        for shard in &view.shards {
+            if let Some(expanded) = context
+                .storage
+                .expanded_sliver(*shard, source_kind, &metadata)?
+            {
+                symbols.extend(
+                    targets
+                        .iter()
+                        .filter_map(|target| expanded.recovery_symbol(*target)),
+                );
+            }
+        }
+        Ok::<_, StorageError>(symbols)
+    })?;
     if symbols.is_empty() {
         return Err(ApiError::not_found(format!(
             "this node holds no {source_kind} slivers of blob {blob_id}"
@@ -428,7 +495,7 @@ async fn get_recovery_symbols(
 /// with the metadata can check.
 async fn get_inconsistency_proof(
     State(context): Context,
-    Path(blob_id): Path<String>,
+    PathParams(blob_id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     let blob_id = parse_blob_id(&blob_id)?;
     match context.storage.inconsistency(&blob_id)? {
@@ -441,7 +508,7 @@ async fn get_inconsistency_proof(
 
 async fn get_status(
     State(context): Context,
-    Path(blob_id): Path<String>,
+    PathParams(blob_id): PathParams<String>,
 ) -> Result<Json<BlobStatus>, ApiError> {
     let view = context.view();
     let blob_id = parse_blob_id(&blob_id)?;
@@ -467,12 +534,13 @@ async fn health(State(context): Context) -> Result<Json<NodeHealth>, ApiError> {
         epoch: view.epoch(),
         shards: view.shards.clone(),
         next_checkpoint: context.storage.cursor()?,
-        pending_recoveries: context
-            .pending_recoveries
-            .load(std::sync::atomic::Ordering::Relaxed),
+        pending_recoveries: context.recovery.pending(),
     }))
 }
 
 async fn metrics(State(context): Context) -> String {
     context.metrics.render()
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,22 +3,28 @@
 //!
 //! Anyone may send challenges: an answer only reveals symbols of blobs the node stores, which
 //! any reader may fetch anyway. The cost of a request is bounded by [`MAX_AUDIT_CHALLENGES`] sliver
-//! expansions (each sliver is read and expanded once per request however often it is
-//! challenged, and dropped before the next one), done off the async threads.
+//! expansions (each sliver is expanded at most once per request however often it is
+//! challenged, and kept in the node's bounded cache of expansions), done off the async
+//! threads; the body by [`MAX_AUDIT_REQUEST_LENGTH`].
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use axum::{body::Bytes, extract::State, http::StatusCode, response::Response};
+use axum::{
+    body::Body,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
 use walrus_core::{
-    BlobId,
     audit::{AuditAnswer, AuditChallenge, AuditRequest, MAX_AUDIT_CHALLENGES},
-    encoding::{Sliver, SliverKind},
+    encoding::ExpandedSliver,
 };
 use walrus_sdk::api::ErrorCode;
 
 use crate::{
-    api::{ApiError, octets, refuse},
-    state::{EpochView, NodeContext},
+    api::{Api, ApiError, octets, refuse},
+    expansions::SliverKey,
+    state::EpochView,
     storage::{NodeStorage, StorageError},
 };
 
@@ -27,11 +33,27 @@ pub const ANSWER_SYMBOL: &str = "symbol";
 /// The `answer` label of `node_audit_challenges_total` for a missing one.
 pub const ANSWER_MISSING: &str = "missing";
 
+/// Bytes of the BCS of one [`AuditChallenge`]: blob id, shard, kind, symbol index.
+const CHALLENGE_BCS_LENGTH: usize = 32 + 2 + 1 + 2;
+
+/// The largest BCS [`AuditRequest`]: the epoch, the challenge count (ULEB128) and
+/// [`MAX_AUDIT_CHALLENGES`] challenges.
+pub const MAX_AUDIT_REQUEST_LENGTH: usize = 4 + 3 + MAX_AUDIT_CHALLENGES * CHALLENGE_BCS_LENGTH;
+
 /// Handles `POST /v1/audits`.
 pub async fn post_audits(
-    State(context): State<Arc<NodeContext>>,
-    body: Bytes,
+    State(context): State<Arc<Api>>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, ApiError> {
+    let body = context
+        .body(
+            &headers,
+            body,
+            MAX_AUDIT_REQUEST_LENGTH as u64,
+            "an audit request",
+        )
+        .await?;
     let view = context.view();
     let request = parse_request(&body, &view).map_err(|error| refuse(&context, error))?;
     if request.epoch != view.epoch() {
@@ -100,11 +122,8 @@ fn parse_request(body: &[u8], view: &EpochView) -> Result<AuditRequest, ApiError
     Ok(request)
 }
 
-/// One sliver this node stores: the blob, the shard and the kind.
-type SliverKey = (BlobId, u16, SliverKind);
-
-/// The answers to `challenges`, in their order. Each challenged sliver is read and expanded
-/// once, and dropped before the next.
+/// The answers to `challenges`, in their order. Each challenged sliver is expanded once (or
+/// found in the node's cache of expansions).
 pub fn answer_challenges(
     storage: &NodeStorage,
     view: &EpochView,
@@ -145,7 +164,7 @@ fn expand_stored(
     storage: &NodeStorage,
     view: &EpochView,
     (blob_id, shard, kind): SliverKey,
-) -> Result<Result<walrus_core::encoding::ExpandedSliver, String>, StorageError> {
+) -> Result<Result<Arc<ExpandedSliver>, String>, StorageError> {
     if !view.shards.contains(&shard) {
         return Ok(Err(format!(
             "this node does not hold shard {shard} in epoch {}",
@@ -164,31 +183,28 @@ fn expand_stored(
             )));
         }
     };
-    let Some(data) = storage.sliver_data(shard, kind, &blob_id)? else {
-        return Ok(Err(format!(
+    match storage.expanded_sliver(shard, kind, &metadata) {
+        Ok(Some(expanded)) => Ok(Ok(expanded)),
+        Ok(None) => Ok(Err(format!(
             "this node holds no {kind} sliver of blob {blob_id} on shard {shard}"
-        )));
-    };
-    let n_shards = view.n_shards();
-    let sliver = Sliver {
-        kind,
-        index: kind.sliver_index(blob_id.pair_for_shard(shard, n_shards), n_shards),
-        symbol_size: metadata.symbol_size(),
-        data: data.to_vec(),
-    };
-    Ok(sliver.expand(metadata.config()).map_err(|error| {
-        tracing::error!(%blob_id, shard, %kind, %error, "a stored sliver is damaged");
-        format!("the stored {kind} sliver of blob {blob_id} on shard {shard} is damaged")
-    }))
+        ))),
+        Err(error @ StorageError::Corrupt { .. }) => {
+            tracing::error!(%blob_id, shard, %kind, %error, "a stored sliver is damaged");
+            Ok(Err(format!(
+                "the stored {kind} sliver of blob {blob_id} on shard {shard} is damaged"
+            )))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
     use walrus_core::{
-        EncodingConfig,
+        BlobId, EncodingConfig,
         audit::{AuditFailure, check_answer, derive_challenges},
-        encoding::{EncodedBlob, encode},
+        encoding::{EncodedBlob, SliverKind, encode},
     };
 
     use walrus_sdk::{

@@ -44,6 +44,10 @@ pub struct NodeConfig {
     /// largest sliver of the blobs the node should take.
     #[serde(default = "default_max_request_body")]
     pub max_request_body: usize,
+    /// Bytes of expanded slivers kept in memory to answer recovery-symbol requests and
+    /// audits without expanding a sliver again ([`crate::expansions`]); 0 keeps none.
+    #[serde(default = "default_expansion_cache_bytes")]
+    pub expansion_cache_bytes: u64,
 }
 
 /// The operator wallet's file name, beside `node.toml`.
@@ -55,6 +59,10 @@ fn default_operator_wallet() -> PathBuf {
 
 fn default_max_request_body() -> usize {
     walrus_sdk::api::MAX_REQUEST_BODY
+}
+
+fn default_expansion_cache_bytes() -> u64 {
+    crate::expansions::DEFAULT_CAPACITY
 }
 
 impl NodeConfig {
@@ -170,6 +178,7 @@ mod tests {
             public_url: None,
             ledger_url: "http://127.0.0.1:9180".into(),
             max_request_body: 1 << 20,
+            expansion_cache_bytes: 1 << 20,
         };
         let path = dir.path().join("node.toml");
         config.save(&path).unwrap();

@@ -1,18 +1,25 @@
 //! Follows the chain's checkpoints: registrations, certifications, deletions and
 //! invalidations update the node's blob infos (written with the cursor, so a restart resumes
-//! exactly); an epoch change refreshes the committee, expires blobs and moves shards.
+//! exactly); an epoch change takes up the new committee, expires blobs and moves shards.
+//!
+//! A node catching up over several epochs takes up each epoch's committee in turn, in
+//! order, after the events before it: the committee comes from the `System` and `Staking`
+//! objects as the epoch change's transaction wrote them (carried by the checkpoint), not
+//! from the chain's current state. Checkpoints are applied in runs that end with a
+//! checkpoint starting an epoch, each run written with its cursor before its epoch change.
 
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use walrus_chain::{
     contract::events::Event,
-    ledger::{Checkpoint, ExecutionStatus},
+    ledger::{Checkpoint, ExecutedTransaction, ExecutionStatus, ObjectData},
     source::CheckpointCursor,
 };
 use walrus_core::BlobId;
+use walrus_sdk::CommitteeView;
 
 use crate::{
-    state::{EpochView, NodeContext, RecoveryJob},
+    state::{EpochView, NodeContext},
     storage::{BlobInfo, ChainUpdate, Registration, StorageError},
 };
 
@@ -28,13 +35,61 @@ struct Consequences {
     certified: BTreeSet<BlobId>,
     /// Blobs whose data must go (deleted, invalid).
     forget: BTreeSet<BlobId>,
-    /// Whether an epoch began.
-    epoch_changed: bool,
+    /// The epochs that began, in order.
+    epochs: Vec<NewEpoch>,
+}
+
+/// An epoch that began, with its committee when the checkpoint carries it.
+#[derive(Debug)]
+struct NewEpoch {
+    epoch: u32,
+    committee: Option<CommitteeView>,
+}
+
+/// Whether a successful transaction of the checkpoint starts an epoch.
+fn starts_an_epoch(checkpoint: &Checkpoint) -> bool {
+    successful(std::slice::from_ref(checkpoint)).any(|executed| {
+        executed
+            .effects
+            .events
+            .iter()
+            .any(|event| matches!(event, Event::EpochChangeStart(_)))
+    })
+}
+
+fn successful(checkpoints: &[Checkpoint]) -> impl Iterator<Item = &ExecutedTransaction> {
+    checkpoints
+        .iter()
+        .flat_map(|checkpoint| &checkpoint.transactions)
+        .filter(|executed| executed.effects.status == ExecutionStatus::Success)
+}
+
+/// The committee the transaction's written `System` and `Staking` objects describe, if it
+/// wrote both.
+fn committee_written_by(
+    executed: &ExecutedTransaction,
+    http: &reqwest::Client,
+) -> Option<CommitteeView> {
+    let written = &executed.effects.written;
+    let system = written.iter().find_map(|object| match &object.data {
+        ObjectData::System(system) => Some(system),
+        _ => None,
+    })?;
+    let staking = written.iter().find_map(|object| match &object.data {
+        ObjectData::Staking(staking) => Some(staking),
+        _ => None,
+    })?;
+    CommitteeView::from_objects(system, staking, http)
+        .inspect_err(|error| {
+            tracing::warn!(%error, "the epoch change's objects give no committee");
+        })
+        .ok()
 }
 
 /// Follows checkpoints until the process stops; errors of the store stop the node.
 pub async fn follow(context: Arc<NodeContext>) -> Result<(), StorageError> {
     let mut cursor = CheckpointCursor::new(context.chain.clone(), context.storage.cursor()?);
+    let mut followed = context.view();
     loop {
         let checkpoints = match cursor.next_batch(POLL_WAIT).await {
             Ok(checkpoints) => checkpoints,
@@ -44,27 +99,40 @@ pub async fn follow(context: Arc<NodeContext>) -> Result<(), StorageError> {
                 continue;
             }
         };
-        if checkpoints.is_empty() {
-            continue;
-        }
-        let mut update = ChainUpdate {
-            cursor: cursor.position(),
-            ..ChainUpdate::default()
-        };
-        let consequences = apply_checkpoints(&context, &checkpoints, &mut update)?;
-        context.storage.apply(&update)?;
-        context.metrics.next_checkpoint.set(update.cursor as i64);
-        let stored_shards = context.storage.stored_shards();
-        for blob_id in &consequences.forget {
-            context.storage.delete_data(blob_id, &stored_shards)?;
-        }
-        if consequences.epoch_changed {
-            change_epoch(&context).await?;
-        }
-        for blob_id in consequences.certified {
-            context.recover(RecoveryJob::Blob(blob_id));
+        for run in checkpoints.split_inclusive(starts_an_epoch) {
+            apply_run(&context, run, &mut followed).await?;
         }
     }
+}
+
+/// Applies a run of checkpoints (only its last may start epochs) with its cursor, then the
+/// epochs it starts, in order. `followed` is the view of the last epoch taken up.
+async fn apply_run(
+    context: &NodeContext,
+    run: &[Checkpoint],
+    followed: &mut Arc<EpochView>,
+) -> Result<(), StorageError> {
+    let Some(last) = run.last() else {
+        return Ok(());
+    };
+    let mut update = ChainUpdate {
+        cursor: last.sequence_number + 1,
+        ..ChainUpdate::default()
+    };
+    let consequences = apply_checkpoints(context, run, &mut update)?;
+    context.storage.apply(&update)?;
+    context.metrics.next_checkpoint.set(update.cursor as i64);
+    let stored_shards = context.storage.stored_shards();
+    for blob_id in &consequences.forget {
+        context.storage.delete_data(blob_id, &stored_shards)?;
+    }
+    for new_epoch in consequences.epochs {
+        change_epoch(context, new_epoch, followed).await?;
+    }
+    for blob_id in consequences.certified {
+        context.recovery.blob(blob_id);
+    }
+    Ok(())
 }
 
 /// The blob's info as changed so far in this run, else as stored.
@@ -87,12 +155,14 @@ fn apply_checkpoints(
     update: &mut ChainUpdate,
 ) -> Result<Consequences, StorageError> {
     let mut consequences = Consequences::default();
-    let events = checkpoints
-        .iter()
-        .flat_map(|checkpoint| &checkpoint.transactions)
-        .filter(|executed| executed.effects.status == ExecutionStatus::Success)
-        .flat_map(|executed| &executed.effects.events);
-    for event in events {
+    let events = successful(checkpoints).flat_map(|executed| {
+        executed
+            .effects
+            .events
+            .iter()
+            .map(move |event| (executed, event))
+    });
+    for (executed, event) in events {
         match event {
             Event::BlobRegistered(registered) => {
                 let info = info(context, update, registered.blob_id)?.get_or_insert_default();
@@ -138,41 +208,73 @@ fn apply_checkpoints(
             {
                 update.node_id = Some(registered.node_id);
             }
-            Event::EpochChangeStart(_) => consequences.epoch_changed = true,
+            Event::EpochChangeStart(start) => consequences.epochs.push(NewEpoch {
+                epoch: start.epoch,
+                committee: committee_written_by(executed, &context.http),
+            }),
             _ => {}
         }
     }
     Ok(consequences)
 }
 
-/// Takes up the new committee: expires blobs, drops shards held in neither the old nor the
-/// new epoch, and checks every certified blob (which fetches the slivers of new shards).
-async fn change_epoch(context: &NodeContext) -> Result<(), StorageError> {
-    let (old, new) = loop {
-        match context.refresh_view().await {
-            Ok(views) => break views,
-            Err(error) => {
-                tracing::warn!(%error, "cannot read the new committee; retrying");
-                tokio::time::sleep(RETRY_PAUSE).await;
+/// Takes up the committee of a new epoch: expires blobs, drops shards held in neither the
+/// epoch followed before nor the new one (nor the node's current view), and checks every
+/// certified blob (which fetches the slivers of new shards). The node's view only moves
+/// forward: a node that started with a later committee than the one its cursor reached (a
+/// restart after epochs away) keeps serving it while the follower passes the epochs between.
+async fn change_epoch(
+    context: &NodeContext,
+    new_epoch: NewEpoch,
+    followed: &mut Arc<EpochView>,
+) -> Result<(), StorageError> {
+    let committee = match new_epoch.committee {
+        Some(committee) => committee,
+        None => loop {
+            tracing::warn!(
+                epoch = new_epoch.epoch,
+                "the checkpoint does not carry the epoch's committee; reading the current one"
+            );
+            match context.current_committee().await {
+                Ok(committee) => break committee,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the new committee; retrying");
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                }
             }
-        }
+        },
     };
+    let old = followed.clone();
+    let new = Arc::new(EpochView::new(committee, &context.key));
+    if new.epoch() != old.epoch() + 1 && new.epoch() > old.epoch() {
+        tracing::info!(
+            from = old.epoch(),
+            to = new.epoch(),
+            "the epochs between were taken up before this start"
+        );
+    }
+    *followed = new.clone();
+    let current = context.advance_view(new.clone());
+    context.metrics.epoch_changes.inc();
     tracing::info!(
         epoch = new.epoch(),
         shards = ?new.shards,
+        serving = current.epoch(),
         "following a new epoch"
     );
     expire_blobs(context, &new)?;
     for shard in context.storage.stored_shards() {
-        if !new.shards.contains(&shard) && !old.shards.contains(&shard) {
+        let held = |view: &EpochView| view.shards.contains(&shard);
+        if !held(&new) && !held(&old) && !held(&current) {
             tracing::info!(
                 shard,
+                epoch = new.epoch(),
                 "dropping a shard held in neither this epoch nor the last"
             );
             context.storage.drop_shard(shard)?;
         }
     }
-    context.recover(RecoveryJob::All);
+    context.recovery.scan();
     Ok(())
 }
 

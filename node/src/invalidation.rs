@@ -8,20 +8,21 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use axum::{
     Json,
-    body::Bytes,
-    extract::{Path, State},
-    http::StatusCode,
+    body::Body,
+    extract::State,
+    http::{HeaderMap, StatusCode},
 };
 use rand::seq::SliceRandom;
 use walrus_core::{
-    BlobId,
+    BlobId, VerifiedBlobMetadata,
     encoding::InconsistencyProof,
     messages::{InvalidBlobIdAttestation, InvalidBlobIdBody, QuorumCertificate, RequiredWeight},
 };
 use walrus_sdk::api::ErrorCode;
 
 use crate::{
-    api::{ApiError, parse_blob_id, refuse, stored_metadata},
+    api::{Api, ApiError, parse_blob_id, refuse, stored_metadata},
+    body::PathParams,
     operator::Operator,
     state::{EpochView, NodeContext},
     storage::StorageError,
@@ -192,25 +193,31 @@ fn attest(context: &NodeContext, view: &EpochView, blob_id: BlobId) -> InvalidBl
     InvalidBlobIdAttestation::sign(&context.key, view.epoch(), InvalidBlobIdBody { blob_id })
 }
 
+/// An upper bound on the BCS length of an inconsistency proof of a blob: the target (kind,
+/// index), and one recovery symbol per source sliver it needs (at most `s`), each with its
+/// source, target, symbol and a Merkle proof of at most 17 digests (trees over at most
+/// `u16::MAX` leaves).
+pub fn max_proof_length(metadata: &VerifiedBlobMetadata) -> u64 {
+    const MAX_PROOF_DIGESTS: u64 = 17;
+    let symbols = metadata.config().secondary_source_symbols() as u64;
+    let symbol = 1 + 2 + 2 + 5 + u64::from(metadata.symbol_size()) + 1 + 32 * MAX_PROOF_DIGESTS;
+    1 + 2 + 3 + symbols * symbol
+}
+
 /// `POST /v1/blobs/{blob_id}/inconsistencyProof` with a BCS [`InconsistencyProof`]: checks
 /// the proof against the stored metadata and answers this node's attestation that the blob id
 /// is invalid (JSON [`InvalidBlobIdAttestation`]). Anyone may ask; the check costs at most
-/// one sliver's worth of symbols and hashes, bounded by the request body limit.
+/// one sliver's worth of symbols and hashes, bounded by the proof's size limit
+/// ([`max_proof_length`]). A blob the chain already declared invalid is attested without a
+/// proof (the body is not read).
 pub async fn attest_invalid_blob(
-    State(context): State<Arc<NodeContext>>,
-    Path(blob_id): Path<String>,
-    body: Bytes,
+    State(context): State<Arc<Api>>,
+    PathParams(blob_id): PathParams<String>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Json<InvalidBlobIdAttestation>, ApiError> {
     let view = context.view();
     let blob_id = parse_blob_id(&blob_id).map_err(|e| refuse(&context, e))?;
-    let proof: InconsistencyProof = bcs::from_bytes(&body).map_err(|error| {
-        refuse(
-            &context,
-            ApiError::bad_request(format!(
-                "the body is not a BCS inconsistency proof: {error}"
-            )),
-        )
-    })?;
     let invalid = context
         .storage
         .blob_info(&blob_id)?
@@ -224,6 +231,22 @@ pub async fn attest_invalid_blob(
                     "this node has no metadata of blob {blob_id} to check the proof against; \
                      ask the members that store the blob"
                 ),
+            )
+        })?;
+        let body = context
+            .body(
+                &headers,
+                body,
+                max_proof_length(&metadata),
+                "an inconsistency proof of this blob",
+            )
+            .await?;
+        let proof: InconsistencyProof = bcs::from_bytes(&body).map_err(|error| {
+            refuse(
+                &context,
+                ApiError::bad_request(format!(
+                    "the body is not a BCS inconsistency proof: {error}"
+                )),
             )
         })?;
         walrus_sdk::run_blocking(|| proof.verify(&metadata)).map_err(|error| {

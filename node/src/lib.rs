@@ -4,14 +4,17 @@
 
 pub mod api;
 pub mod audit;
+pub mod body;
 pub mod config;
 pub mod epoch_sync;
+pub mod expansions;
 pub mod faults;
 pub mod follower;
 pub mod invalidation;
 pub mod metrics;
 pub mod operator;
 pub mod recovery;
+pub mod recovery_queue;
 pub mod state;
 pub mod storage;
 #[cfg(any(test, feature = "failpoints"))]
@@ -25,7 +28,7 @@ use walrus_sdk::CommitteeView;
 use crate::{
     config::{ConfigError, NodeConfig, load_bls_key},
     operator::Operator,
-    state::{NodeContext, RecoveryJob},
+    state::NodeContext,
     storage::{NodeStorage, StorageError},
 };
 
@@ -75,7 +78,8 @@ pub async fn run(
         path: config.data_dir.clone(),
         reason: error.to_string(),
     })?;
-    let storage = NodeStorage::open(&config.data_dir)?;
+    let storage =
+        NodeStorage::open(&config.data_dir)?.with_expansion_cache(config.expansion_cache_bytes);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| NodeError::Listen {
@@ -93,7 +97,7 @@ pub async fn run(
             }
         }
     };
-    let (context, jobs) = NodeContext::new(key, storage, chain, system, staking, http, committee);
+    let context = NodeContext::new(key, storage, chain, system, staking, http, committee);
     tracing::info!(
         name = %config.name,
         url = %config.public_url(),
@@ -102,8 +106,8 @@ pub async fn run(
         shards = ?context.view().shards,
         "storage node started"
     );
-    context.recover(RecoveryJob::All);
-    let recovery = tokio::spawn(recovery::run(context.clone(), jobs));
+    context.recovery.scan();
+    let recovery = tokio::spawn(recovery::run(context.clone()));
     let mut operator_tasks = Vec::new();
     if let Some(key) = operator_key {
         let operator = Arc::new(Operator::new(key, context.chain.clone(), system, staking));

@@ -25,6 +25,8 @@ pub struct NodeMetrics {
     pub next_checkpoint: IntGauge,
     /// The epoch followed.
     pub epoch: IntGauge,
+    /// Epoch changes taken up, one per epoch passed (also while catching up).
+    pub epoch_changes: IntCounter,
     /// Shards held.
     pub shards: IntGauge,
     /// Audit challenges answered, by `answer` (`symbol` or `missing`).
@@ -98,6 +100,11 @@ impl NodeMetrics {
             ),
             next_checkpoint: gauge(&registry, "node_next_checkpoint", "Next checkpoint to read"),
             epoch: gauge(&registry, "node_epoch", "Epoch followed"),
+            epoch_changes: counter(
+                &registry,
+                "node_epoch_changes_total",
+                "Epoch changes taken up, one per epoch passed",
+            ),
             shards: gauge(&registry, "node_shards", "Shards held"),
             audit_challenges: counter_vec(
                 &registry,
@@ -106,6 +113,16 @@ impl NodeMetrics {
                 "answer",
             ),
             registry,
+        }
+    }
+
+    /// Serves metrics kept elsewhere (by the store, the recovery queue): clones of them,
+    /// which share their values.
+    pub fn register_all(&self, collectors: Vec<Box<dyn prometheus::core::Collector>>) {
+        for collector in collectors {
+            self.registry
+                .register(collector)
+                .expect("metrics are registered once");
         }
     }
 

@@ -2,10 +2,9 @@
 //! new shard) from peers' recovery symbols: each missing sliver takes one proven symbol from
 //! each of `p` or `s` other slivers, so a node reads about one sliver per sliver it rebuilds.
 
-use std::{collections::BTreeMap, sync::Arc, sync::atomic::Ordering, time::Duration};
+use std::{collections::BTreeMap, sync::Arc};
 
 use rand::seq::SliceRandom;
-use tokio::sync::mpsc;
 use walrus_core::{
     BlobId, VerifiedBlobMetadata,
     encoding::{RecoveryError, RecoverySymbol, SliverKind, recover_sliver},
@@ -13,12 +12,10 @@ use walrus_core::{
 use walrus_sdk::{NodeClient, read::fetch_metadata, run_blocking};
 
 use crate::{
-    state::{EpochView, NodeContext, RecoveryJob},
+    recovery_queue::RecoveryJob,
+    state::{EpochView, NodeContext},
     storage::StorageError,
 };
-
-/// Pause before a blob whose recovery failed is tried again.
-const RETRY_DELAY: Duration = Duration::from_secs(2);
 
 /// Why a blob could not be recovered now.
 #[derive(Debug, thiserror::Error)]
@@ -29,18 +26,20 @@ enum RecoveryFailure {
     Peers(String),
 }
 
-/// Runs recovery jobs until the queue closes.
-pub async fn run(context: Arc<NodeContext>, mut jobs: mpsc::UnboundedReceiver<RecoveryJob>) {
-    while let Some(job) = jobs.recv().await {
+/// Runs the recovery queue's jobs, one at a time, for as long as the node runs; a blob that
+/// fails goes back to the queue for a retry with backoff.
+pub async fn run(context: Arc<NodeContext>) {
+    loop {
+        let job = context.recovery.next().await;
         let blobs = match job {
-            RecoveryJob::Blob(blob_id) => vec![blob_id],
+            RecoveryJob::Blob { blob_id, attempt } => vec![(blob_id, attempt)],
             RecoveryJob::All => match context.storage.blob_infos() {
                 Ok(infos) => {
                     let epoch = context.view().epoch();
                     infos
                         .into_iter()
                         .filter(|(_, info)| info.is_certified(epoch))
-                        .map(|(blob_id, _)| blob_id)
+                        .map(|(blob_id, _)| (blob_id, 1))
                         .collect()
                 }
                 Err(error) => {
@@ -49,13 +48,14 @@ pub async fn run(context: Arc<NodeContext>, mut jobs: mpsc::UnboundedReceiver<Re
                 }
             },
         };
-        for blob_id in blobs {
+        for (blob_id, attempt) in blobs {
             if let Err(error) = ensure_slivers(&context, &blob_id).await {
-                tracing::warn!(%blob_id, %error, "recovery failed; retrying later");
-                context.recover_later(RecoveryJob::Blob(blob_id), RETRY_DELAY);
+                context
+                    .recovery
+                    .retry(blob_id, attempt, &error.to_string());
             }
         }
-        context.pending_recoveries.fetch_sub(1, Ordering::Relaxed);
+        context.recovery.finish();
     }
 }
 

@@ -1,20 +1,14 @@
 //! What every part of the node shares: its key, its store, the committee of the epoch it
 //! follows and the shards it holds in it.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::Duration,
-};
+use std::sync::Arc;
 
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, watch};
 use walrus_chain::{client::LedgerClient, contract::ObjectId};
 use walrus_core::{BlobId, keys::bls::BlsKeyPair};
 use walrus_sdk::{CommitteeView, SdkError};
 
-use crate::{metrics::NodeMetrics, storage::NodeStorage};
+use crate::{metrics::NodeMetrics, recovery_queue::RecoveryQueue, storage::NodeStorage};
 
 /// The committee of the followed epoch, seen from this node.
 #[derive(Debug, Clone)]
@@ -67,15 +61,6 @@ impl EpochView {
     }
 }
 
-/// A unit of recovery work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecoveryJob {
-    /// Make sure the node holds its slivers of one blob.
-    Blob(BlobId),
-    /// Check every certified blob (after a start or a committee change).
-    All,
-}
-
 /// Shared by the API, the follower and the recovery worker.
 pub struct NodeContext {
     /// The node's BLS key.
@@ -93,15 +78,14 @@ pub struct NodeContext {
     /// Metrics.
     pub metrics: NodeMetrics,
     view: watch::Sender<Arc<EpochView>>,
-    recovery: mpsc::UnboundedSender<RecoveryJob>,
-    /// Recovery jobs queued, running or waiting for a retry.
-    pub pending_recoveries: AtomicUsize,
+    /// Recovery work: queued, running or waiting for a retry.
+    pub recovery: RecoveryQueue,
     /// Woken when the node found (and stored) a proof that a blob is inconsistent.
     pub inconsistency_found: Notify,
 }
 
 impl NodeContext {
-    /// The context and the receiving end of the recovery queue.
+    /// The context, with an empty recovery queue.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         key: BlsKeyPair,
@@ -111,9 +95,19 @@ impl NodeContext {
         staking: ObjectId,
         http: reqwest::Client,
         committee: CommitteeView,
-    ) -> (Arc<Self>, mpsc::UnboundedReceiver<RecoveryJob>) {
+    ) -> Arc<Self> {
         let view = EpochView::new(committee, &key);
-        let (recovery, jobs) = mpsc::unbounded_channel();
+        let recovery = RecoveryQueue::new();
+        let metrics = NodeMetrics::new();
+        let (expansions, queue) = (storage.expansions(), &recovery.metrics);
+        metrics.register_all(vec![
+            Box::new(expansions.hits.clone()),
+            Box::new(expansions.misses.clone()),
+            Box::new(queue.depth.clone()),
+            Box::new(queue.retries.clone()),
+            Box::new(queue.dropped.clone()),
+            Box::new(queue.given_up.clone()),
+        ]);
         let context = Self {
             key,
             storage,
@@ -121,14 +115,13 @@ impl NodeContext {
             system,
             staking,
             http,
-            metrics: NodeMetrics::new(),
+            metrics,
             view: watch::Sender::new(Arc::new(view)),
             recovery,
-            pending_recoveries: AtomicUsize::new(0),
             inconsistency_found: Notify::new(),
         };
         context.record_view();
-        (Arc::new(context), jobs)
+        Arc::new(context)
     }
 
     /// The current epoch view.
@@ -136,14 +129,24 @@ impl NodeContext {
         self.view.borrow().clone()
     }
 
-    /// Reads the committee from the chain again; returns the previous and the new view.
-    pub async fn refresh_view(&self) -> Result<(Arc<EpochView>, Arc<EpochView>), SdkError> {
-        let committee =
-            CommitteeView::read(&self.chain, self.system, self.staking, &self.http).await?;
-        let new = Arc::new(EpochView::new(committee, &self.key));
-        let old = self.view.send_replace(new.clone());
-        self.record_view();
-        Ok((old, new))
+    /// The committee the chain holds now.
+    pub async fn current_committee(&self) -> Result<CommitteeView, SdkError> {
+        CommitteeView::read(&self.chain, self.system, self.staking, &self.http).await
+    }
+
+    /// Serves `view` when it is not older than the current view; returns the view served.
+    pub fn advance_view(&self, view: Arc<EpochView>) -> Arc<EpochView> {
+        let advanced = self.view.send_if_modified(|current| {
+            let newer = view.epoch() >= current.epoch();
+            if newer {
+                *current = view.clone();
+            }
+            newer
+        });
+        if advanced {
+            self.record_view();
+        }
+        self.view()
     }
 
     fn record_view(&self) {
@@ -152,31 +155,8 @@ impl NodeContext {
         self.metrics.shards.set(view.shards.len() as i64);
     }
 
-    /// Queues recovery work.
-    pub fn recover(&self, job: RecoveryJob) {
-        self.pending_recoveries.fetch_add(1, Ordering::Relaxed);
-        self.queue(job);
-    }
-
-    /// Queues recovery work after `delay`; it counts as pending meanwhile, so that nobody
-    /// takes the node for recovered while a retry waits.
-    pub fn recover_later(self: &Arc<Self>, job: RecoveryJob, delay: Duration) {
-        self.pending_recoveries.fetch_add(1, Ordering::Relaxed);
-        let context = self.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            context.queue(job);
-        });
-    }
-
     /// Whether no recovery work is queued, running or waiting for a retry.
     pub fn is_recovered(&self) -> bool {
-        self.pending_recoveries.load(Ordering::Relaxed) == 0
-    }
-
-    fn queue(&self, job: RecoveryJob) {
-        if self.recovery.send(job).is_err() {
-            self.pending_recoveries.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.recovery.pending() == 0
     }
 }

@@ -23,10 +23,12 @@ use fjall::{
 use serde::{Deserialize, Serialize};
 use walrus_chain::contract::ObjectId;
 use walrus_core::{
-    BlobId, BlobMetadata,
-    encoding::{InconsistencyProof, Sliver, SliverKind},
+    BlobId, BlobMetadata, VerifiedBlobMetadata,
+    encoding::{ExpandedSliver, InconsistencyProof, Sliver, SliverKind},
 };
 use walrus_sdk::api::BlobState;
+
+use crate::expansions::{self, ExpansionCache};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +121,16 @@ pub struct NodeStorage {
     slivers: Arc<RwLock<BTreeMap<(u16, SliverKind), Keyspace>>>,
     /// Shared by the clones: what the journal syncs covered.
     durability: Arc<Durability>,
+    /// Expansions of stored slivers, dropped with the slivers.
+    expansions: ExpansionCache,
+}
+
+/// Why an expansion was not made.
+enum NotExpanded {
+    /// The sliver is not stored.
+    Absent,
+    /// The store failed or the stored sliver is damaged.
+    Failed(StorageError),
 }
 
 /// Data writes and the syncs that made them durable.
@@ -176,7 +188,19 @@ impl NodeStorage {
                 writes: AtomicU64::new(1),
                 ..Durability::default()
             }),
+            expansions: ExpansionCache::new(expansions::DEFAULT_CAPACITY),
         })
+    }
+
+    /// Keeps up to `bytes` of sliver expansions in memory (see [`crate::expansions`]).
+    pub fn with_expansion_cache(mut self, bytes: u64) -> Self {
+        self.expansions = ExpansionCache::new(bytes);
+        self
+    }
+
+    /// The cache of sliver expansions (for its metrics).
+    pub fn expansions(&self) -> &ExpansionCache {
+        &self.expansions
     }
 
     /// Counts one completed write that only a sync makes durable.
@@ -291,6 +315,45 @@ impl NodeStorage {
         Ok(keyspace.get(blob_id.0)?.map(Bytes::from))
     }
 
+    /// The expansion of the stored `kind` sliver of `shard` of the blob `metadata` describes,
+    /// from memory or else read and expanded (then kept); `None` when it is not stored. It
+    /// blocks (reads and encodes): call it off the async threads.
+    pub fn expanded_sliver(
+        &self,
+        shard: u16,
+        kind: SliverKind,
+        metadata: &VerifiedBlobMetadata,
+    ) -> Result<Option<Arc<ExpandedSliver>>, StorageError> {
+        let blob_id = metadata.blob_id();
+        if crate::faults::is_lost(blob_id, shard, kind) {
+            return Ok(None);
+        }
+        let expanded = self.expansions.get_or_expand((*blob_id, shard, kind), || {
+            let data = self
+                .sliver_data(shard, kind, blob_id)
+                .map_err(NotExpanded::Failed)?
+                .ok_or(NotExpanded::Absent)?;
+            let n_shards = metadata.config().n_shards_u16();
+            let sliver = Sliver {
+                kind,
+                index: kind.sliver_index(blob_id.pair_for_shard(shard, n_shards), n_shards),
+                symbol_size: metadata.symbol_size(),
+                data: data.to_vec(),
+            };
+            sliver.expand(metadata.config()).map_err(|error| {
+                NotExpanded::Failed(StorageError::Corrupt {
+                    what: "sliver",
+                    reason: format!("the {kind} sliver of blob {blob_id} on shard {shard}: {error}"),
+                })
+            })
+        });
+        match expanded {
+            Ok(expanded) => Ok(Some(expanded)),
+            Err(NotExpanded::Absent) => Ok(None),
+            Err(NotExpanded::Failed(error)) => Err(error),
+        }
+    }
+
     /// Whether a sliver of `shard` is stored.
     pub fn has_sliver(
         &self,
@@ -321,7 +384,11 @@ impl NodeStorage {
         let keyspace = self
             .sliver_keyspace(shard, sliver.kind, true)?
             .expect("created on demand");
-        self.written(keyspace.insert(blob_id.0, sliver.data))
+        let kind = sliver.kind;
+        self.written(keyspace.insert(blob_id.0, sliver.data))?;
+        // After the write, so that no expansion of what was there before survives it.
+        self.expansions.forget(&(*blob_id, shard, kind));
+        Ok(())
     }
 
     /// Removes the blob's metadata and its slivers on `shards`.
@@ -335,7 +402,9 @@ impl NodeStorage {
                 }
             }
         }
-        self.written(batch.commit())
+        self.written(batch.commit())?;
+        self.expansions.forget_blob(blob_id, shards);
+        Ok(())
     }
 
     /// Drops every sliver of a shard the node no longer holds.
@@ -349,6 +418,7 @@ impl NodeStorage {
                 self.db.delete_keyspace(keyspace)?;
             }
         }
+        self.expansions.forget_shard(shard);
         Ok(())
     }
 

@@ -58,7 +58,7 @@ impl TestNode {
         let storage = NodeStorage::open(dir).expect("a store in a fresh directory");
         // Nothing listens there: these nodes never reach the chain.
         let chain = LedgerClient::new("http://127.0.0.1:9");
-        let (context, _jobs) = NodeContext::new(
+        let context = NodeContext::new(
             key,
             storage,
             chain,

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use walrus_core::{BlobId, encoding::SliverKind};
 
 /// Largest request body a node accepts by default (a sliver of a blob of tens of GiB on a
-/// small network); larger ones are refused with 413.
+/// small network); larger ones are refused with 413. Each endpoint accepts less: a sliver no
+/// more than the size its blob's metadata implies, metadata no more than its length at the
+/// network's shard count, the small messages a few KiB.
 pub const MAX_REQUEST_BODY: usize = 512 * 1024 * 1024;
 
 /// Path of a blob's metadata.
@@ -132,6 +134,13 @@ pub enum ErrorCode {
     BlobInvalid,
     /// The request is for another epoch than the node's current one.
     WrongEpoch,
+    /// The body is larger than the endpoint accepts (for slivers and metadata: than the
+    /// blob's metadata implies).
+    PayloadTooLarge,
+    /// The body is declared as another media type than the endpoint takes.
+    UnsupportedMediaType,
+    /// The route exists, but not with this method.
+    MethodNotAllowed,
     /// Something failed inside the node.
     Internal,
 }

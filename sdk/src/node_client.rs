@@ -281,11 +281,7 @@ impl NodeClient {
         kind: SliverKind,
     ) -> Result<Sliver, NodeError> {
         let path = api::sliver_path(metadata.blob_id(), pair_index, kind);
-        let (config, symbol_size) = (metadata.config(), metadata.symbol_size());
-        let size = match kind {
-            SliverKind::Primary => config.primary_sliver_size(symbol_size),
-            SliverKind::Secondary => config.secondary_sliver_size(symbol_size),
-        };
+        let size = metadata.sliver_size(kind);
         Ok(Sliver {
             kind,
             index: kind.sliver_index(pair_index, metadata.config().n_shards_u16()),

@@ -201,6 +201,7 @@ fn init(
             public_url,
             ledger_url,
             max_request_body: walrus_sdk::api::MAX_REQUEST_BODY,
+            expansion_cache_bytes: walrus_node::expansions::DEFAULT_CAPACITY,
         };
         create_bls_key(&dir.join(&config.bls_key_file))?;
         config.save(&path)?;

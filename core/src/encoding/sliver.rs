@@ -269,6 +269,11 @@ impl ExpandedSliver {
         self.tree.root()
     }
 
+    /// Bytes the expansion holds: its `n` symbols and its Merkle tree.
+    pub fn byte_len(&self) -> usize {
+        self.symbols.len() + self.tree.byte_len()
+    }
+
     /// The symbol at `target_index` with its proof: the intersection with sliver
     /// `target_index` of the other kind, which it helps rebuild.
     pub fn recovery_symbol(&self, target_index: u16) -> Option<RecoverySymbol> {
