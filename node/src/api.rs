@@ -130,7 +130,9 @@ impl Api {
         limit: u64,
         what: &str,
     ) -> Result<axum::body::Bytes, ApiError> {
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(self.max_body);
+        let limit = usize::try_from(limit)
+            .unwrap_or(usize::MAX)
+            .min(self.max_body);
         read_limited(headers, body, limit, what)
             .await
             .map_err(|error| refuse(self, error))
@@ -263,7 +265,12 @@ async fn put_metadata(
     registered(&context, &view, &blob_id)?;
     let limit = view.committee.encoding.metadata_length();
     let body = context
-        .body(&headers, body, limit, "the metadata of this network's blobs")
+        .body(
+            &headers,
+            body,
+            limit,
+            "the metadata of this network's blobs",
+        )
         .await?;
     let metadata: BlobMetadata = bcs::from_bytes(&body).map_err(|error| {
         refuse(
@@ -470,9 +477,10 @@ async fn get_recovery_symbols(
     let symbols = walrus_sdk::run_blocking(|| {
         let mut symbols = Vec::new();
         for shard in &view.shards {
-            if let Some(expanded) = context
-                .storage
-                .expanded_sliver(*shard, source_kind, &metadata)?
+            if let Some(expanded) =
+                context
+                    .storage
+                    .expanded_sliver(*shard, source_kind, &metadata)?
             {
                 symbols.extend(
                     targets

@@ -389,9 +389,14 @@ mod tests {
         assert_eq!((status, error.code), (400, ErrorCode::BadRequest));
         assert!(error.error.contains("not a BCS audit request"));
 
+        // More challenges than allowed are more bytes than an audit request can have.
         let (status, error) = post_raw(&node, request(4, vec![challenge; 257])).await;
-        assert_eq!((status, error.code), (400, ErrorCode::BadRequest));
-        assert!(error.error.contains("257 challenges"), "{}", error.error);
+        assert_eq!((status, error.code), (413, ErrorCode::PayloadTooLarge));
+        assert!(
+            error.error.contains("an audit request is at most"),
+            "{}",
+            error.error
+        );
 
         let (status, _) = post_raw(&node, request(4, Vec::new())).await;
         assert_eq!(status, 400);

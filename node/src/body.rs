@@ -101,8 +101,8 @@ pub async fn read_limited(
     let mut body = body;
     let mut read = BytesMut::with_capacity(declared.map_or(0, |size| size as usize));
     while let Some(frame) = body.frame().await {
-        let frame = frame
-            .map_err(|error| ApiError::bad_request(format!("cannot read {what}: {error}")))?;
+        let frame =
+            frame.map_err(|error| ApiError::bad_request(format!("cannot read {what}: {error}")))?;
         let Ok(data) = frame.into_data() else {
             continue;
         };
@@ -132,7 +132,11 @@ mod tests {
             .unwrap();
         assert_eq!(read.len(), 10);
         let typed = headers(&[(header::CONTENT_TYPE, "Application/Octet-Stream; x=1")]);
-        assert!(read_limited(&typed, Body::empty(), 0, "a body").await.is_ok());
+        assert!(
+            read_limited(&typed, Body::empty(), 0, "a body")
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -148,7 +152,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.status(), StatusCode::PAYLOAD_TOO_LARGE);
         assert!(
-            error.message().contains("a sliver is at most 10 bytes, and 1000000"),
+            error
+                .message()
+                .contains("a sliver is at most 10 bytes, and 1000000"),
             "{}",
             error.message()
         );

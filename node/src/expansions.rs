@@ -153,7 +153,9 @@ mod tests {
         assert!(cache.get_or_expand(key(0), || Err("damaged")).is_err());
         assert_eq!(cache.weight(), 0);
         for shard in 0..10 {
-            cache.get_or_expand(key(shard), || sliver.expand(&config)).unwrap();
+            cache
+                .get_or_expand(key(shard), || sliver.expand(&config))
+                .unwrap();
         }
         assert!(cache.weight() <= size * 2, "{}", cache.weight());
     }

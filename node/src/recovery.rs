@@ -50,9 +50,7 @@ pub async fn run(context: Arc<NodeContext>) {
         };
         for (blob_id, attempt) in blobs {
             if let Err(error) = ensure_slivers(&context, &blob_id).await {
-                context
-                    .recovery
-                    .retry(blob_id, attempt, &error.to_string());
+                context.recovery.retry(blob_id, attempt, &error.to_string());
             }
         }
         context.recovery.finish();

@@ -343,7 +343,9 @@ impl NodeStorage {
             sliver.expand(metadata.config()).map_err(|error| {
                 NotExpanded::Failed(StorageError::Corrupt {
                     what: "sliver",
-                    reason: format!("the {kind} sliver of blob {blob_id} on shard {shard}: {error}"),
+                    reason: format!(
+                        "the {kind} sliver of blob {blob_id} on shard {shard}: {error}"
+                    ),
                 })
             })
         });
