@@ -30,9 +30,17 @@ fn main() {
         blob_id,
         blob_type: BlobPersistenceType::Permanent,
     };
-    write("messages", "protocol_message", &ProtocolMessage::new(3, body.clone()).to_bcs());
+    write(
+        "messages",
+        "protocol_message",
+        &ProtocolMessage::new(3, body.clone()).to_bcs(),
+    );
     let signed = SignedMessage::sign(&fixture.key, 3, body);
-    write("messages", "signed_confirmation.json", &serde_json::to_vec(&signed).unwrap());
+    write(
+        "messages",
+        "signed_confirmation.json",
+        &serde_json::to_vec(&signed).unwrap(),
+    );
 
     let pair = &fixture.pairs[2];
     let expanded = pair.primary.expand(fixture.metadata.config()).unwrap();
@@ -54,13 +62,21 @@ fn main() {
     ];
     write("audit", "answers", &bcs::to_bytes(&answers).unwrap());
 
-    write("recovery", "symbols", &bcs::to_bytes(&vec![symbol.clone()]).unwrap());
+    write(
+        "recovery",
+        "symbols",
+        &bcs::to_bytes(&vec![symbol.clone()]).unwrap(),
+    );
     let proof = InconsistencyProof {
         target_kind: SliverKind::Secondary,
         target_index: 1,
         symbols: vec![symbol],
     };
-    write("recovery", "inconsistency_proof", &bcs::to_bytes(&proof).unwrap());
+    write(
+        "recovery",
+        "inconsistency_proof",
+        &bcs::to_bytes(&proof).unwrap(),
+    );
 
     let mut sliver = vec![2 << 1];
     sliver.extend_from_slice(&pair.primary.data);
@@ -69,7 +85,11 @@ fn main() {
     sliver.extend_from_slice(&pair.secondary.data);
     write("sliver", "secondary", &sliver);
 
-    write("metadata", "metadata", &fixture.metadata.metadata().to_bcs());
+    write(
+        "metadata",
+        "metadata",
+        &fixture.metadata.metadata().to_bcs(),
+    );
 
     let account = AccountKeyPair::from_secret_bytes(&[5; 32]).unwrap();
     let transaction = TransactionData {
@@ -82,8 +102,16 @@ fn main() {
     }
     .sign(&account)
     .unwrap();
-    write("transaction", "signed.json", &serde_json::to_vec(&transaction).unwrap());
-    write("transaction", "signed.bcs", &bcs::to_bytes(&transaction).unwrap());
+    write(
+        "transaction",
+        "signed.json",
+        &serde_json::to_vec(&transaction).unwrap(),
+    );
+    write(
+        "transaction",
+        "signed.bcs",
+        &bcs::to_bytes(&transaction).unwrap(),
+    );
 
     write("checkpoint", "epoch_change.json", &epoch_change_page());
 }
@@ -97,7 +125,11 @@ fn epoch_change_page() -> Vec<u8> {
     let members = (1..=4u8)
         .map(|i| {
             let key = BlsKeyPair::from_secret_bytes(&[i; 32]).unwrap();
-            (ObjectId::new([i; 32]), key.public_key().as_bytes().to_vec(), 2)
+            (
+                ObjectId::new([i; 32]),
+                key.public_key().as_bytes().to_vec(),
+                2,
+            )
         })
         .collect();
     let parameters = SystemParameters {

@@ -26,7 +26,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let verified = sliver.verify(metadata);
     if body.len() as u64 == metadata.sliver_size(kind) {
-        let expanded = sliver.expand(metadata.config()).expect("the shape was right");
+        let expanded = sliver
+            .expand(metadata.config())
+            .expect("the shape was right");
         let _ = expanded.recovery_symbol(u16::from(*selector));
     } else {
         assert!(verified.is_err(), "a sliver of the wrong length passed");

@@ -50,6 +50,9 @@ pub fn fixture() -> &'static Fixture {
 pub fn bcs_round_trip<T: Serialize + DeserializeOwned>(data: &[u8]) -> Option<T> {
     let value: T = bcs::from_bytes(data).ok()?;
     let encoded = bcs::to_bytes(&value).expect("a decoded value encodes");
-    assert_eq!(encoded, data, "BCS decoding accepted a non-canonical encoding");
+    assert_eq!(
+        encoded, data,
+        "BCS decoding accepted a non-canonical encoding"
+    );
     Some(value)
 }
