@@ -40,8 +40,8 @@ use crate::{
     },
     faucet::{FAUCET_REQUESTS_PER_WINDOW, FAUCET_WINDOW, FaucetLimiter},
     ledger::{
-        Call, Checkpoint, ExecutionStatus, Ledger, LedgerConfig, LedgerError, Object,
-        ObjectData, SignedTransaction, TransactionData, TransactionEffects,
+        Call, Checkpoint, ExecutionStatus, Ledger, LedgerConfig, LedgerError, Object, ObjectData,
+        SignedTransaction, TransactionData, TransactionEffects,
     },
 };
 

@@ -8,9 +8,8 @@ use walrus_chain::{
     contract::{ObjectId, events::Event, system, wal},
     ledger::{
         Call, ExecutionStatus, LOG_FILE, Ledger, LedgerConfig, LedgerError, LedgerState,
-        ObjectData, ObjectUse,
-        Owner, Publication, SignedTransaction, TransactionData, TransactionEffects,
-        TransactionError, created_object, created_object_reference,
+        ObjectData, ObjectUse, Owner, Publication, SignedTransaction, TransactionData,
+        TransactionEffects, TransactionError, created_object, created_object_reference,
     },
 };
 use walrus_core::{BlobId, keys::account::AccountKeyPair, merkle::Digest};
@@ -402,7 +401,12 @@ fn durable_genesis(dir: &std::path::Path, publisher: &AccountKeyPair, at: u64) -
     let publication = *ledger.publication();
     let effects = ledger
         .execute_batch(
-            vec![signed(publisher, 0, 0, vec![create_system_call(&publication)])],
+            vec![signed(
+                publisher,
+                0,
+                0,
+                vec![create_system_call(&publication)],
+            )],
             at,
         )
         .unwrap()
@@ -1391,7 +1395,11 @@ fn old_checkpoints_come_from_disk_identical_to_those_kept_in_memory() {
     for start in 0..15 {
         assert_eq!(
             a.checkpoints(start, 3).unwrap(),
-            all.iter().skip(start as usize).take(3).cloned().collect::<Vec<_>>()
+            all.iter()
+                .skip(start as usize)
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
         );
     }
     assert!(a.recent_checkpoints(10, 5).is_none());
@@ -1446,7 +1454,10 @@ fn a_restart_from_a_snapshot_and_the_tail_equals_a_full_replay() {
     let a = change_epoch(&mut replayed, &publisher, at);
     let b = change_epoch(&mut restored, &publisher, at);
     assert_eq!(a, b);
-    assert_eq!(replayed.state().state_digest(), restored.state().state_digest());
+    assert_eq!(
+        replayed.state().state_digest(),
+        restored.state().state_digest()
+    );
 }
 
 #[test]
@@ -1507,7 +1518,10 @@ fn replay_protection_is_scoped_to_two_epochs_and_survives_a_snapshot_restart() {
     let again = ledger
         .execute_batch(vec![transaction.clone()], 70_001)
         .unwrap();
-    assert!(matches!(again[0], Err(TransactionError::AlreadyExecuted(_))));
+    assert!(matches!(
+        again[0],
+        Err(TransactionError::AlreadyExecuted(_))
+    ));
     // Signed for a future epoch, or for one before the previous: refused.
     let future = ledger.execute_batch(vec![split(78, 3)], 70_002).unwrap();
     assert!(matches!(
@@ -1530,7 +1544,10 @@ fn replay_protection_is_scoped_to_two_epochs_and_survives_a_snapshot_restart() {
     let again = ledger
         .execute_batch(vec![transaction.clone()], 70_003)
         .unwrap();
-    assert!(matches!(again[0], Err(TransactionError::AlreadyExecuted(_))));
+    assert!(matches!(
+        again[0],
+        Err(TransactionError::AlreadyExecuted(_))
+    ));
     // In the next epoch, signed for the previous one: still valid, still refused as a
     // replay.
     change_epoch(&mut ledger, &publisher, 121_000);
@@ -1538,16 +1555,17 @@ fn replay_protection_is_scoped_to_two_epochs_and_survives_a_snapshot_restart() {
     let again = ledger
         .execute_batch(vec![transaction.clone()], 121_001)
         .unwrap();
-    assert!(matches!(again[0], Err(TransactionError::AlreadyExecuted(_))));
+    assert!(matches!(
+        again[0],
+        Err(TransactionError::AlreadyExecuted(_))
+    ));
     let late = ledger.execute_batch(vec![split(79, 2)], 121_002).unwrap();
     assert!(late[0].is_ok(), "the previous epoch's transactions execute");
     // Two epochs on, its digest is forgotten and the transaction has expired.
     let remembered = ledger.state().remembered_digests();
     change_epoch(&mut ledger, &publisher, 181_000);
     assert!(ledger.state().remembered_digests() < remembered);
-    let expired = ledger
-        .execute_batch(vec![transaction], 181_001)
-        .unwrap();
+    let expired = ledger.execute_batch(vec![transaction], 181_001).unwrap();
     assert!(matches!(
         expired[0],
         Err(TransactionError::WrongEpoch {

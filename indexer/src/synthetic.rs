@@ -208,8 +208,7 @@ impl Writer<'_> {
 /// Serves the ledger in `dir` in this process on a free port; returns its URL and the
 /// server's task (abort it to stop).
 pub async fn serve(dir: &Path) -> Result<(String, tokio::task::JoinHandle<()>), ServerError> {
-    let server =
-        LedgerServer::bind(
+    let server = LedgerServer::bind(
         dir,
         SocketAddr::from(([127, 0, 0, 1], 0)),
         None,

@@ -389,7 +389,11 @@ impl LedgerState {
             });
         }
         let digest = transaction.data.digest();
-        if self.executed.get(&signed).is_some_and(|d| d.contains(&digest)) {
+        if self
+            .executed
+            .get(&signed)
+            .is_some_and(|d| d.contains(&digest))
+        {
             return Err(TransactionError::AlreadyExecuted(digest));
         }
         let ctx = TxContext::new(transaction.data.sender, digest.0)

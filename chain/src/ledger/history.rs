@@ -548,7 +548,10 @@ impl CheckpointHistory {
             .min(self.checkpoint_count);
         (start..end)
             .map(|sequence_number| {
-                match self.log.read(sequence_number + 1, self.checkpoint_count + 1)? {
+                match self
+                    .log
+                    .read(sequence_number + 1, self.checkpoint_count + 1)?
+                {
                     LogRecord::Checkpoint(checkpoint)
                         if checkpoint.sequence_number == sequence_number =>
                     {

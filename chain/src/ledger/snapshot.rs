@@ -85,9 +85,12 @@ impl SnapshotStore {
         for entry in std::fs::read_dir(&self.dir).map_err(error("cannot list"))? {
             let entry = entry.map_err(error("cannot list"))?;
             let name = entry.file_name();
-            let count: Option<u64> = name
-                .to_str()
-                .and_then(|name| name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?.parse().ok());
+            let count: Option<u64> = name.to_str().and_then(|name| {
+                name.strip_prefix(PREFIX)?
+                    .strip_suffix(SUFFIX)?
+                    .parse()
+                    .ok()
+            });
             counts.extend(count);
         }
         counts.sort_unstable_by(|a, b| b.cmp(a));

@@ -15,7 +15,7 @@
 //! the start until it listens (restoring its newest snapshot and replaying the log's tail)
 //! and reading that process's resident memory; it checks that the process's state digest
 //! equals the in-process ledger's and that it serves the very first checkpoint, then kills
-//! it and reopens the ledger in process.
+//! it; the ledger is reopened in process when the next epoch runs.
 
 use std::{
     path::{Path, PathBuf},
@@ -37,10 +37,9 @@ use walrus_chain::{
 use walrus_core::{keys::account::AccountKeyPair, merkle::Digest};
 
 use super::{bench::BenchCommittee, bench_flows::bench_directory};
-use crate::{
-    local_network::{ANY_PORT, LedgerProcess},
-    report::Output,
-};
+use walrus_cli::local_network::{ANY_PORT, LedgerProcess};
+
+use crate::report::Output;
 
 /// Simulated length of an epoch.
 const EPOCH_MS: u64 = 60_000;
@@ -231,14 +230,19 @@ impl Run {
         })
     }
 
-    fn ledger(&mut self) -> &mut Ledger {
-        self.ledger.as_mut().expect("the ledger is open between samples")
+    /// The ledger, reopened in process if a sample closed it.
+    fn ledger(&mut self) -> Result<&mut Ledger> {
+        if self.ledger.is_none() {
+            let ledger = Ledger::open_with(&self.dir, self.publisher.address(), self.config)?;
+            self.ledger = Some(ledger);
+        }
+        Ok(self.ledger.as_mut().expect("opened above"))
     }
 
     /// Signs `calls` for the current epoch.
     fn sign(&mut self, calls: Vec<Call>) -> Result<SignedTransaction> {
         self.nonce += 1;
-        let epoch = self.ledger().epoch();
+        let epoch = self.ledger()?.epoch();
         Ok(TransactionData {
             sender: self.publisher.address(),
             calls,
@@ -255,12 +259,12 @@ impl Run {
         at: u64,
     ) -> Result<Vec<walrus_chain::ledger::TransactionEffects>> {
         self.transactions += transactions.len() as u64;
-        execute(self.ledger(), transactions, at)
+        execute(self.ledger()?, transactions, at)
     }
 
     /// One epoch: store this epoch's blobs, certify them, burn the last epoch's, change epoch.
     fn epoch(&mut self) -> Result<()> {
-        let epoch = self.ledger().epoch();
+        let epoch = self.ledger()?.epoch();
         let mut root = [0u8; 32];
         root[..4].copy_from_slice(&epoch.to_le_bytes());
         let root_hash = Digest(root);
@@ -334,7 +338,7 @@ impl Run {
         }])?;
         self.execute(vec![change], self.now)?;
         ensure!(
-            self.ledger().epoch() == epoch + 1,
+            self.ledger()?.epoch() == epoch + 1,
             "the epoch did not change"
         );
         Ok(())
@@ -343,7 +347,8 @@ impl Run {
     /// Samples memory, then restarts the ledger as a process and times it.
     fn sample(&mut self, epochs: u32, args: &LedgerMemoryArgs) -> Result<Sample> {
         let driver_rss_bytes = rss_bytes(std::process::id())?;
-        let ledger = self.ledger.take().expect("the ledger is open");
+        self.ledger()?;
+        let ledger = self.ledger.take().expect("opened above");
         let checkpoints = ledger.checkpoint_count();
         let checkpoints_in_memory = ledger.checkpoints_in_memory();
         let remembered_digests = ledger.state().remembered_digests();
@@ -372,11 +377,6 @@ impl Run {
             Ok(())
         })?;
         process.kill();
-        self.ledger = Some(Ledger::open_with(
-            &self.dir,
-            self.publisher.address(),
-            self.config,
-        )?);
         Ok(Sample {
             epochs,
             checkpoints,
@@ -437,7 +437,14 @@ fn rss_bytes(pid: u32) -> Result<u64> {
     let kib = status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .context("no VmRSS line in /proc/<pid>/status")?;
     Ok(kib * 1024)
 }

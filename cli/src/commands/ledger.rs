@@ -28,7 +28,7 @@ pub struct Args {
     pub faucet: bool,
     /// Recent checkpoints kept in memory to serve followers; older ones are read from the
     /// log on disk.
-    #[arg(long, default_value_t = DEFAULT_CHECKPOINT_WINDOW, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    #[arg(long, default_value_t = DEFAULT_CHECKPOINT_WINDOW, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub checkpoint_window: usize,
     /// Write a snapshot of the state every this many checkpoints (0: never); a restart
     /// loads the newest snapshot and replays only the checkpoints after it.
@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Result<()> {
             args.config(),
         )
         .await
-            .with_context(|| format!("cannot start the ledger in {}", args.data_dir.display()))?;
+        .with_context(|| format!("cannot start the ledger in {}", args.data_dir.display()))?;
         // Tests and scripts read this line to find the port.
         println!("ledger listening on http://{}", server.local_addr());
         server.serve(crate::service::shutdown()).await?;
