@@ -88,6 +88,7 @@ impl Chain {
             sender: who.address(),
             calls,
             nonce: self.nonce,
+            epoch: self.ledger.epoch(),
         }
         .sign(who)
         .expect("the scenario's transactions sign");
@@ -450,7 +451,10 @@ impl CheckpointSource for LedgerSource {
         wait: Duration,
     ) -> Result<Vec<Checkpoint>, ClientError> {
         let wanted = (self.last + 1).saturating_sub(start).min(100) as usize;
-        let checkpoints = self.ledger.checkpoints(start, wanted).to_vec();
+        let checkpoints = self
+            .ledger
+            .checkpoints(start, wanted)
+            .expect("the ledger reads its log");
         if checkpoints.is_empty() {
             tokio::time::sleep(wait.min(Duration::from_millis(50))).await;
         }

@@ -125,6 +125,11 @@ impl LedgerClient {
         Self::answer(url.clone(), self.http.get(&url)).await
     }
 
+    /// The current epoch, which transactions are signed for (0 before the system exists).
+    pub async fn epoch(&self) -> Result<u32, ClientError> {
+        Ok(self.health().await?.epoch.unwrap_or(0))
+    }
+
     /// A digest of every object, with the checkpoint count it was taken at (the ledger
     /// hashes its whole state for it: for checks, not for polling).
     pub async fn state_digest(&self) -> Result<StateDigest, ClientError> {

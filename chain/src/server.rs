@@ -40,7 +40,7 @@ use crate::{
     },
     faucet::{FAUCET_REQUESTS_PER_WINDOW, FAUCET_WINDOW, FaucetLimiter},
     ledger::{
-        Call, Checkpoint, ExecutionStatus, Ledger, LedgerError, Object, ObjectData,
+        Call, Checkpoint, ExecutionStatus, Ledger, LedgerConfig, LedgerError, Object, ObjectData,
         SignedTransaction, TransactionData, TransactionEffects,
     },
 };
@@ -326,6 +326,7 @@ fn create_system(
             },
         }],
         nonce: 0,
+        epoch: ledger.epoch(),
     }
     .sign(publisher)
     .map_err(|e| ServerError::Genesis(e.to_string()))?;
@@ -355,17 +356,19 @@ pub struct LedgerServer {
 }
 
 impl LedgerServer {
-    /// Opens the ledger in `data_dir` and binds `listen` (port 0 picks a free port). At the
-    /// first start, `genesis` (if given) creates the system. With `faucet`, the ledger
-    /// serves `POST /v1/faucet` (a devnet's), limited per recipient.
+    /// Opens the ledger in `data_dir` (keeping history in memory and snapshotting as
+    /// `config` says) and binds `listen` (port 0 picks a free port). At the first start,
+    /// `genesis` (if given) creates the system. With `faucet`, the ledger serves
+    /// `POST /v1/faucet` (a devnet's), limited per recipient.
     pub async fn bind(
         data_dir: &Path,
         listen: SocketAddr,
         genesis: Option<&GenesisConfig>,
         faucet: bool,
+        config: LedgerConfig,
     ) -> Result<Self, ServerError> {
         let publisher = publisher_key(data_dir)?;
-        let mut ledger = Ledger::open(data_dir, publisher.address())?;
+        let mut ledger = Ledger::open_with(data_dir, publisher.address(), config)?;
         if let (None, Some(genesis)) = (ledger.system(), genesis) {
             create_system(&mut ledger, &publisher, genesis)?;
         }
@@ -516,10 +519,11 @@ async fn drive_epochs(state: AppState) {
                     system_id,
                     ledger.staking()?,
                     ledger.publication().treasury,
+                    ledger.epoch(),
                 ))
             })
         };
-        let Some((system, staking, treasury)) = due else {
+        let Some((system, staking, treasury, epoch)) = due else {
             continue;
         };
         let transaction = TransactionData {
@@ -530,6 +534,7 @@ async fn drive_epochs(state: AppState) {
                 treasury,
             }],
             nonce: state.faucet_nonce.fetch_add(1, Ordering::Relaxed),
+            epoch,
         }
         .sign(&state.publisher);
         match transaction {
@@ -609,10 +614,13 @@ struct CheckpointQuery {
     wait_ms: u64,
 }
 
+/// Checkpoints within the window of recent ones are copied under the ledger's lock; older
+/// ones are read from the log after it is released, so a consumer catching up from far
+/// behind never holds up execution.
 async fn read_checkpoints(
     State(state): State<AppState>,
     Query(query): Query<CheckpointQuery>,
-) -> Json<CheckpointPage> {
+) -> Result<Json<CheckpointPage>, ApiError> {
     let mut sealed = state.sealed.clone();
     let wait = Duration::from_millis(query.wait_ms).min(MAX_WAIT);
     if *sealed.borrow() <= query.start && !wait.is_zero() {
@@ -622,11 +630,31 @@ async fn read_checkpoints(
         .limit
         .unwrap_or(MAX_CHECKPOINTS_PER_READ)
         .min(MAX_CHECKPOINTS_PER_READ);
-    let ledger = state.ledger.lock().await;
-    Json(CheckpointPage {
-        checkpoints: ledger.checkpoints(query.start, limit).to_vec(),
-        checkpoint_count: ledger.checkpoint_count(),
-    })
+    let (recent, history) = {
+        let ledger = state.ledger.lock().await;
+        (
+            ledger.recent_checkpoints(query.start, limit),
+            ledger.history(),
+        )
+    };
+    let checkpoint_count = history.checkpoint_count();
+    let checkpoints = match recent {
+        Some(recent) => recent,
+        None => tokio::task::spawn_blocking(move || history.read(query.start, limit))
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .map_err(|error| {
+                tracing::error!(%error, "cannot read checkpoints from the log");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("the ledger cannot read its log: {error}"),
+                )
+            })?,
+    };
+    Ok(Json(CheckpointPage {
+        checkpoints,
+        checkpoint_count,
+    }))
 }
 
 async fn serve_faucet(
@@ -655,7 +683,10 @@ async fn serve_faucet(
         )
             .into_response());
     }
-    let supply = state.ledger.lock().await.publication().supply;
+    let (supply, epoch) = {
+        let ledger = state.ledger.lock().await;
+        (ledger.publication().supply, ledger.epoch())
+    };
     let transaction = TransactionData {
         sender: state.publisher.address(),
         calls: vec![Call::SplitAndTransfer {
@@ -664,6 +695,7 @@ async fn serve_faucet(
             recipient: request.recipient,
         }],
         nonce: state.faucet_nonce.fetch_add(1, Ordering::Relaxed),
+        epoch,
     }
     .sign(&state.publisher)
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

@@ -29,6 +29,9 @@ pub trait ChainClient: Send + Sync {
         &self,
         owner: Address,
     ) -> impl Future<Output = Result<Vec<Object>, ClientError>> + Send;
+
+    /// The current epoch, which transactions are signed for.
+    fn epoch(&self) -> impl Future<Output = Result<u32, ClientError>> + Send;
 }
 
 /// Checkpoints in order from any position.
@@ -59,6 +62,10 @@ impl ChainClient for LedgerClient {
         owner: Address,
     ) -> impl Future<Output = Result<Vec<Object>, ClientError>> + Send {
         LedgerClient::owned_objects(self, owner)
+    }
+
+    fn epoch(&self) -> impl Future<Output = Result<u32, ClientError>> + Send {
+        LedgerClient::epoch(self)
     }
 }
 

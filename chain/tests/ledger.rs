@@ -7,9 +7,9 @@ use sui_sdk_types::Address;
 use walrus_chain::{
     contract::{ObjectId, events::Event, system, wal},
     ledger::{
-        Call, ExecutionStatus, LOG_FILE, Ledger, LedgerError, LedgerState, ObjectData, ObjectUse,
-        Owner, Publication, SignedTransaction, TransactionData, TransactionEffects,
-        TransactionError, created_object, created_object_reference,
+        Call, ExecutionStatus, LOG_FILE, Ledger, LedgerConfig, LedgerError, LedgerState,
+        ObjectData, ObjectUse, Owner, Publication, SignedTransaction, TransactionData,
+        TransactionEffects, TransactionError, created_object, created_object_reference,
     },
 };
 use walrus_core::{BlobId, keys::account::AccountKeyPair, merkle::Digest};
@@ -31,6 +31,7 @@ fn submit(
         sender: key.address(),
         calls,
         nonce,
+        epoch: ledger.epoch(),
     }
     .sign(key)
     .unwrap();
@@ -232,6 +233,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
                 recipient: stranger.address(),
             }],
             nonce: 1,
+            epoch: 1,
         },
         signature: stranger.sign(b"anything").unwrap(),
     };
@@ -243,6 +245,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
         sender: publisher.address(),
         calls: vec![],
         nonce: 1,
+        epoch: 1,
     }
     .sign(&publisher)
     .unwrap();
@@ -306,6 +309,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
             amounts: vec![1],
         }],
         nonce: 9,
+        epoch: 1,
     }
     .sign(&publisher)
     .unwrap();
@@ -397,7 +401,12 @@ fn durable_genesis(dir: &std::path::Path, publisher: &AccountKeyPair, at: u64) -
     let publication = *ledger.publication();
     let effects = ledger
         .execute_batch(
-            vec![signed(publisher, 0, vec![create_system_call(&publication)])],
+            vec![signed(
+                publisher,
+                0,
+                0,
+                vec![create_system_call(&publication)],
+            )],
             at,
         )
         .unwrap()
@@ -408,11 +417,13 @@ fn durable_genesis(dir: &std::path::Path, publisher: &AccountKeyPair, at: u64) -
     ledger
 }
 
-fn signed(key: &AccountKeyPair, nonce: u64, calls: Vec<Call>) -> SignedTransaction {
+/// `calls` from `key`, signed for `epoch`.
+fn signed(key: &AccountKeyPair, nonce: u64, epoch: u32, calls: Vec<Call>) -> SignedTransaction {
     TransactionData {
         sender: key.address(),
         calls,
         nonce,
+        epoch,
     }
     .sign(key)
     .unwrap()
@@ -429,6 +440,7 @@ fn the_durable_ledger_replays_to_the_same_state_and_history() {
         signed(
             &publisher,
             1,
+            1,
             vec![Call::ReserveSpace {
                 system,
                 storage_amount: MIB,
@@ -440,6 +452,7 @@ fn the_durable_ledger_replays_to_the_same_state_and_history() {
         signed(
             &key(2),
             1,
+            1,
             vec![Call::BurnBlob {
                 blob: publication.supply,
             }],
@@ -448,6 +461,7 @@ fn the_durable_ledger_replays_to_the_same_state_and_history() {
         signed(
             &publisher,
             2,
+            1,
             vec![Call::ReserveSpace {
                 system,
                 storage_amount: MIB,
@@ -459,14 +473,14 @@ fn the_durable_ledger_replays_to_the_same_state_and_history() {
     let results = ledger.execute_batch(batch, 2000).unwrap();
     assert!(results[1].is_err());
     assert_eq!(ledger.checkpoint_count(), 2);
-    assert_eq!(ledger.checkpoints(1, 10)[0].transactions.len(), 2);
+    assert_eq!(ledger.checkpoints(1, 10).unwrap()[0].transactions.len(), 2);
     let state = ledger.state().clone();
-    let history = ledger.checkpoints(0, 10).to_vec();
+    let history = ledger.checkpoints(0, 10).unwrap();
     drop(ledger);
 
     let reopened = Ledger::open(dir.path(), publisher.address()).unwrap();
     assert_eq!(reopened.state(), &state);
-    assert_eq!(reopened.checkpoints(0, 10), history.as_slice());
+    assert_eq!(reopened.checkpoints(0, 10).unwrap(), history);
     assert!(matches!(
         Ledger::open(dir.path(), key(5).address()),
         Err(LedgerError::GenesisMismatch { .. })
@@ -493,6 +507,7 @@ fn a_torn_checkpoint_is_dropped_and_the_ledger_goes_on() {
         .execute_batch(
             vec![signed(
                 &publisher,
+                1,
                 1,
                 vec![Call::SplitCoin {
                     coin: publication.supply,
@@ -637,6 +652,7 @@ fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
         signed(
             &key(2),
             nonce,
+            1,
             vec![Call::InitiateEpochChange {
                 system,
                 staking,
@@ -701,7 +717,7 @@ fn execute_at(
     at: u64,
 ) -> TransactionEffects {
     let mut results = ledger
-        .execute_batch(vec![signed(who, at, vec![call])], at)
+        .execute_batch(vec![signed(who, at, ledger.epoch(), vec![call])], at)
         .unwrap();
     results.pop().unwrap().unwrap()
 }
@@ -965,7 +981,7 @@ fn refused(
     assert_eq!(object.owner, Owner::Shared);
     let (before, checkpoints) = (ledger.state().state_digest(), ledger.checkpoint_count());
     let error = ledger
-        .execute_batch(vec![signed(who, at, calls)], at)
+        .execute_batch(vec![signed(who, at, ledger.epoch(), calls)], at)
         .unwrap()
         .pop()
         .unwrap()
@@ -1307,4 +1323,254 @@ fn registering_writes_the_system_and_certifying_only_reads_it() {
         ),
         (before.0, before.1 + 1)
     );
+}
+
+/// The publisher's epoch change at `at`, signed for the ledger's epoch.
+fn change_epoch(ledger: &mut Ledger, publisher: &AccountKeyPair, at: u64) -> TransactionEffects {
+    let call = Call::InitiateEpochChange {
+        system: ledger.system().unwrap(),
+        staking: ledger.staking().unwrap(),
+        treasury: ledger.publication().treasury,
+    };
+    succeed_at(ledger, publisher, call, at)
+}
+
+/// Drives a durable ledger in `dir` (with `config`) through `epochs` epochs of a minute,
+/// with a split of the publisher's coin and an aborted reservation in each.
+fn run_epochs(dir: &std::path::Path, config: LedgerConfig, epochs: u64) -> Ledger {
+    let publisher = key(1);
+    let mut ledger = Ledger::open_with(dir, publisher.address(), config).unwrap();
+    let publication = *ledger.publication();
+    let create = signed(&publisher, 0, 0, vec![create_system_call(&publication)]);
+    ledger.execute_batch(vec![create], 1_000).unwrap();
+    let system = ledger.system().unwrap();
+    for epoch in 0..epochs {
+        let at = 1_000 + epoch * 60_000;
+        let split = Call::SplitCoin {
+            coin: publication.supply,
+            amounts: vec![1],
+        };
+        succeed_at(&mut ledger, &publisher, split, at + 1);
+        let abort = Call::ReserveSpace {
+            system,
+            storage_amount: MIB,
+            epochs_ahead: 0,
+            payment: publication.supply,
+        };
+        execute_at(&mut ledger, &publisher, abort, at + 2);
+        change_epoch(&mut ledger, &publisher, at + 60_000);
+    }
+    ledger
+}
+
+fn snapshot_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("snapshot-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn old_checkpoints_come_from_disk_identical_to_those_kept_in_memory() {
+    let (small, large) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let windowed = LedgerConfig {
+        checkpoint_window: 2,
+        snapshot_interval: 0,
+    };
+    let everything = LedgerConfig {
+        checkpoint_window: 1_000,
+        snapshot_interval: 0,
+    };
+    let a = run_epochs(small.path(), windowed, 4);
+    let b = run_epochs(large.path(), everything, 4);
+    assert_eq!(a.checkpoint_count(), 13);
+    assert_eq!(a.checkpoints_in_memory(), 2);
+    assert_eq!(b.checkpoints_in_memory(), 13);
+    let all = b.checkpoints(0, usize::MAX).unwrap();
+    assert_eq!(a.checkpoints(0, usize::MAX).unwrap(), all);
+    // Any page, straddling the window or not, reads the same.
+    for start in 0..15 {
+        assert_eq!(
+            a.checkpoints(start, 3).unwrap(),
+            all.iter()
+                .skip(start as usize)
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+        );
+    }
+    assert!(a.recent_checkpoints(10, 5).is_none());
+    assert_eq!(a.recent_checkpoints(11, 5).unwrap(), all[11..].to_vec());
+    assert!(a.recent_checkpoints(13, 5).unwrap().is_empty());
+}
+
+#[test]
+fn a_restart_from_a_snapshot_and_the_tail_equals_a_full_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LedgerConfig {
+        checkpoint_window: 4,
+        snapshot_interval: 5,
+    };
+    // 1 + 3 * 6 = 19 checkpoints: snapshots after 5, 10 and 15, the last two kept.
+    let ledger = run_epochs(dir.path(), config, 6);
+    assert_eq!(ledger.checkpoint_count(), 19);
+    assert_eq!(
+        snapshot_files(dir.path()),
+        [
+            "snapshot-00000000000000000010.bin",
+            "snapshot-00000000000000000015.bin"
+        ]
+    );
+    let state = ledger.state().clone();
+    let last = ledger.last_checkpoint_digest();
+    let history = ledger.checkpoints(0, usize::MAX).unwrap();
+    drop(ledger);
+
+    // A copy of the directory without snapshots replays the whole log.
+    let full = tempfile::tempdir().unwrap();
+    for name in ["checkpoints.log", "checkpoints.log.idx"] {
+        std::fs::copy(dir.path().join(name), full.path().join(name)).unwrap();
+    }
+    let no_snapshots = LedgerConfig {
+        snapshot_interval: 0,
+        ..config
+    };
+    let publisher = key(1);
+    let mut replayed = Ledger::open_with(full.path(), publisher.address(), no_snapshots).unwrap();
+    let mut restored = Ledger::open_with(dir.path(), publisher.address(), config).unwrap();
+    for ledger in [&replayed, &restored] {
+        // Objects, epoch and remembered digests alike.
+        assert_eq!(ledger.state(), &state);
+        assert_eq!(ledger.last_checkpoint_digest(), last);
+        assert_eq!(ledger.checkpoints(0, usize::MAX).unwrap(), history);
+        assert_eq!(ledger.system(), restored.system());
+    }
+    assert_eq!(restored.checkpoints_in_memory(), 4, "the tail after 15");
+    // The next epoch change derives the same randomness on both.
+    let at = 1_000 + 7 * 60_000;
+    let a = change_epoch(&mut replayed, &publisher, at);
+    let b = change_epoch(&mut restored, &publisher, at);
+    assert_eq!(a, b);
+    assert_eq!(
+        replayed.state().state_digest(),
+        restored.state().state_digest()
+    );
+}
+
+#[test]
+fn a_damaged_snapshot_falls_back_to_an_older_one_or_a_full_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LedgerConfig {
+        checkpoint_window: 4,
+        snapshot_interval: 5,
+    };
+    let ledger = run_epochs(dir.path(), config, 6);
+    let state = ledger.state().clone();
+    drop(ledger);
+    let publisher = key(1);
+    let snapshots = snapshot_files(dir.path());
+    for (damaged, name) in snapshots.iter().rev().enumerate() {
+        let path = dir.path().join(name);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x55;
+        std::fs::write(&path, bytes).unwrap();
+        let reopened = Ledger::open_with(dir.path(), publisher.address(), config).unwrap();
+        assert_eq!(reopened.state(), &state, "{} damaged", damaged + 1);
+    }
+    // A truncated copy of a snapshot is passed over too.
+    std::fs::write(dir.path().join(&snapshots[1]), b"WLSNAP01").unwrap();
+    let reopened = Ledger::open_with(dir.path(), publisher.address(), config).unwrap();
+    assert_eq!(reopened.state(), &state);
+}
+
+#[test]
+fn replay_protection_is_scoped_to_two_epochs_and_survives_a_snapshot_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LedgerConfig {
+        checkpoint_window: 4,
+        snapshot_interval: 1,
+    };
+    let publisher = key(1);
+    let mut ledger = run_epochs(dir.path(), config, 1);
+    assert_eq!(ledger.epoch(), 2);
+    let publication = *ledger.publication();
+    let split = |nonce: u64, epoch: u32| {
+        signed(
+            &publisher,
+            nonce,
+            epoch,
+            vec![Call::SplitCoin {
+                coin: publication.supply,
+                amounts: vec![1],
+            }],
+        )
+    };
+    // Signed for this epoch: executes once; again, in the same epoch, it is refused.
+    let transaction = split(77, 2);
+    let once = ledger
+        .execute_batch(vec![transaction.clone()], 70_000)
+        .unwrap();
+    assert!(once[0].is_ok());
+    let again = ledger
+        .execute_batch(vec![transaction.clone()], 70_001)
+        .unwrap();
+    assert!(matches!(
+        again[0],
+        Err(TransactionError::AlreadyExecuted(_))
+    ));
+    // Signed for a future epoch, or for one before the previous: refused.
+    let future = ledger.execute_batch(vec![split(78, 3)], 70_002).unwrap();
+    assert!(matches!(
+        future[0],
+        Err(TransactionError::WrongEpoch {
+            signed: 3,
+            current: 2
+        })
+    ));
+    // Across a restart from the snapshot just taken, still refused.
+    let count = ledger.checkpoint_count();
+    drop(ledger);
+    assert!(
+        snapshot_files(dir.path())
+            .last()
+            .unwrap()
+            .ends_with(&format!("{count:020}.bin"))
+    );
+    let mut ledger = Ledger::open_with(dir.path(), publisher.address(), config).unwrap();
+    let again = ledger
+        .execute_batch(vec![transaction.clone()], 70_003)
+        .unwrap();
+    assert!(matches!(
+        again[0],
+        Err(TransactionError::AlreadyExecuted(_))
+    ));
+    // In the next epoch, signed for the previous one: still valid, still refused as a
+    // replay.
+    change_epoch(&mut ledger, &publisher, 121_000);
+    assert_eq!(ledger.epoch(), 3);
+    let again = ledger
+        .execute_batch(vec![transaction.clone()], 121_001)
+        .unwrap();
+    assert!(matches!(
+        again[0],
+        Err(TransactionError::AlreadyExecuted(_))
+    ));
+    let late = ledger.execute_batch(vec![split(79, 2)], 121_002).unwrap();
+    assert!(late[0].is_ok(), "the previous epoch's transactions execute");
+    // Two epochs on, its digest is forgotten and the transaction has expired.
+    let remembered = ledger.state().remembered_digests();
+    change_epoch(&mut ledger, &publisher, 181_000);
+    assert!(ledger.state().remembered_digests() < remembered);
+    let expired = ledger.execute_batch(vec![transaction], 181_001).unwrap();
+    assert!(matches!(
+        expired[0],
+        Err(TransactionError::WrongEpoch {
+            signed: 2,
+            current: 4
+        })
+    ));
 }

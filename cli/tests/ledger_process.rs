@@ -50,6 +50,7 @@ async fn bad_requests_get_4xx_and_the_ledger_keeps_serving() {
             blob: sui_sdk_types::Address::new([7; 32]),
         }],
         nonce: 0,
+        epoch: 0,
     };
     let mut signed = forged.sign(&account(2)).unwrap();
     signed.data.sender = account(1).address();
@@ -95,6 +96,7 @@ async fn sigkill_under_load_keeps_every_acknowledged_transaction() {
                         amounts: vec![1],
                     }],
                     nonce: worker * 1_000_000 + i,
+                    epoch: 0,
                 }
                 .sign(&user)
                 .unwrap();
@@ -212,6 +214,7 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
             sender: user.address(),
             calls: vec![call],
             nonce,
+            epoch: health.epoch.unwrap(),
         }
         .sign(&user)
         .unwrap();
@@ -356,4 +359,161 @@ async fn the_faucet_is_off_unless_asked_for_and_limited_per_recipient() {
         .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     assert_eq!(ask(&open.url, &other).await.unwrap().status(), 200);
+}
+
+/// A ledger in `dir` (with a faucet) that keeps `window` checkpoints in memory and snapshots
+/// every `interval`, its log written to `log`.
+fn start_ledger_with_history(
+    dir: &std::path::Path,
+    window: u32,
+    interval: u32,
+    log: &std::path::Path,
+) -> common::LedgerProcess {
+    let (window, interval) = (window.to_string(), interval.to_string());
+    common::LedgerProcess::spawn(
+        common::binary(),
+        common::ANY_PORT,
+        &[
+            "--data-dir".as_ref(),
+            dir.as_os_str(),
+            "--faucet".as_ref(),
+            "--checkpoint-window".as_ref(),
+            window.as_ref(),
+            "--snapshot-interval".as_ref(),
+            interval.as_ref(),
+        ],
+        std::fs::File::create(log).unwrap().into(),
+    )
+    .unwrap()
+}
+
+/// Every checkpoint the ledger at `client` serves, as the JSON text of its pages of `limit`.
+async fn all_checkpoint_pages(url: &str, limit: u64) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let mut pages = Vec::new();
+    let mut start = 0;
+    loop {
+        let text = http
+            .get(format!("{url}/v1/checkpoints?start={start}&limit={limit}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let page: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let served = page["checkpoints"].as_array().unwrap().len() as u64;
+        pages.push(text);
+        start += served;
+        if served == 0 || start >= page["checkpoint_count"].as_u64().unwrap() {
+            return pages;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_from_a_snapshot_and_the_logs_tail_equals_a_full_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let log = dir.path().join("ledger.log");
+    let ledger = start_ledger_with_history(&data, 3, 5, &log);
+    let client = LedgerClient::new(&ledger.url);
+    let user = account(6);
+    let coin = client
+        .faucet(user.address(), 1_000_000)
+        .await
+        .unwrap()
+        .effects
+        .created[0];
+    // One checkpoint each: 1 + 12 = 13 checkpoints, snapshots after 5 and 10.
+    let split = |nonce: u64| {
+        TransactionData {
+            sender: user.address(),
+            calls: vec![Call::SplitCoin {
+                coin,
+                amounts: vec![1],
+            }],
+            nonce,
+            epoch: 0,
+        }
+        .sign(&user)
+        .unwrap()
+    };
+    for nonce in 0..12 {
+        let submitted = client.submit(&split(nonce)).await.unwrap();
+        assert_eq!(submitted.effects.status, ExecutionStatus::Success);
+    }
+    // Replay protection: the same signed transaction again is refused.
+    let refused = client.submit(&split(3)).await.unwrap_err();
+    assert!(
+        matches!(&refused, ClientError::Refused { status: 400, message } if message.contains("executed already")),
+        "{refused:?}"
+    );
+    let digest = client.state_digest().await.unwrap();
+    assert_eq!(digest.checkpoint_count, 13);
+    // Pages of 4 from the start: most come from disk (the window holds 3).
+    let pages = all_checkpoint_pages(&ledger.url, 4).await;
+    let mut snapshots: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("snapshot-"))
+        .collect();
+    snapshots.sort();
+    assert_eq!(
+        snapshots,
+        [
+            "snapshot-00000000000000000005.bin",
+            "snapshot-00000000000000000010.bin"
+        ]
+    );
+    ledger.kill();
+
+    // Restarted from the snapshot at 10 and the last 3 checkpoints of the log.
+    let ledger = start_ledger_with_history(&data, 3, 5, &log);
+    let client = LedgerClient::new(&ledger.url);
+    assert_eq!(client.state_digest().await.unwrap(), digest);
+    assert_eq!(all_checkpoint_pages(&ledger.url, 4).await, pages);
+    let refused = client.submit(&split(3)).await.unwrap_err();
+    assert!(
+        matches!(&refused, ClientError::Refused { status: 400, message } if message.contains("executed already")),
+        "replayed after a snapshot restart: {refused:?}"
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("restored the state from a snapshot") && logged.contains("replayed=3"),
+        "{logged}"
+    );
+    ledger.kill();
+
+    // The newest snapshot damaged: the older one and a longer tail give the same state.
+    let newest = data.join(&snapshots[1]);
+    let mut bytes = std::fs::read(&newest).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&newest, bytes).unwrap();
+    let ledger = start_ledger_with_history(&data, 3, 5, &log);
+    let client = LedgerClient::new(&ledger.url);
+    assert_eq!(client.state_digest().await.unwrap(), digest);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("snapshot is damaged") && logged.contains("replayed=8"),
+        "{logged}"
+    );
+    ledger.kill();
+
+    // No snapshot at all: a full replay of the log, to the same state and history.
+    for name in &snapshots {
+        std::fs::remove_file(data.join(name)).unwrap();
+    }
+    let ledger = start_ledger_with_history(&data, 3, 0, &log);
+    let client = LedgerClient::new(&ledger.url);
+    assert_eq!(client.state_digest().await.unwrap(), digest);
+    assert_eq!(all_checkpoint_pages(&ledger.url, 4).await, pages);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("no usable snapshot") && logged.contains("replayed=13"),
+        "{logged}"
+    );
+    let refused = client.submit(&split(3)).await.unwrap_err();
+    assert!(matches!(refused, ClientError::Refused { status: 400, .. }));
 }

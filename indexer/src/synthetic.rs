@@ -10,7 +10,7 @@ use std::{net::SocketAddr, path::Path};
 
 use walrus_chain::{
     contract::{ObjectId, system::SystemParameters},
-    ledger::{Call, ExecutionStatus, Ledger, LedgerError, TransactionData},
+    ledger::{Call, ExecutionStatus, Ledger, LedgerConfig, LedgerError, TransactionData},
     server::{LedgerServer, PUBLISHER_KEY_FILE, ServerError},
 };
 use walrus_core::{
@@ -165,6 +165,7 @@ impl Writer<'_> {
                     sender: self.publisher.address(),
                     calls,
                     nonce: self.nonce,
+                    epoch: self.ledger.epoch(),
                 }
                 .sign(&self.publisher)
                 .map_err(|error| SyntheticError::Transaction(error.to_string()))
@@ -207,8 +208,14 @@ impl Writer<'_> {
 /// Serves the ledger in `dir` in this process on a free port; returns its URL and the
 /// server's task (abort it to stop).
 pub async fn serve(dir: &Path) -> Result<(String, tokio::task::JoinHandle<()>), ServerError> {
-    let server =
-        LedgerServer::bind(dir, SocketAddr::from(([127, 0, 0, 1], 0)), None, false).await?;
+    let server = LedgerServer::bind(
+        dir,
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        None,
+        false,
+        LedgerConfig::default(),
+    )
+    .await?;
     let url = format!("http://{}", server.local_addr());
     let task = tokio::spawn(async move {
         if let Err(error) = server.serve(std::future::pending()).await {

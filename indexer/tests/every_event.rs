@@ -55,7 +55,10 @@ impl CheckpointSource for LedgerSource {
         start: u64,
         wait: Duration,
     ) -> Result<Vec<Checkpoint>, ClientError> {
-        let checkpoints = self.0.checkpoints(start, 7).to_vec();
+        let checkpoints = self
+            .0
+            .checkpoints(start, 7)
+            .expect("the ledger reads its log");
         if checkpoints.is_empty() {
             tokio::time::sleep(wait.min(Duration::from_millis(50))).await;
         }
@@ -84,6 +87,7 @@ impl Chain {
             sender: who.address(),
             calls,
             nonce: self.nonce,
+            epoch: self.ledger.epoch(),
         }
         .sign(who)
         .unwrap();
@@ -440,6 +444,7 @@ fn scenario(dir: &std::path::Path) -> Ledger {
     let invalid_blob = chain
         .ledger
         .checkpoints(0, usize::MAX)
+        .unwrap()
         .iter()
         .rev()
         .find_map(|c| {
@@ -654,29 +659,31 @@ async fn every_event_lands_where_it_should() {
     check_checkpoints(&ledger, &mut connection, last);
 }
 
-fn all_events(ledger: &Ledger) -> Vec<(u64, &TransactionData, &Event)> {
+fn all_events(ledger: &Ledger) -> Vec<(u64, TransactionData, Event)> {
     ledger
         .checkpoints(0, usize::MAX)
-        .iter()
+        .unwrap()
+        .into_iter()
         .flat_map(|c| {
-            c.transactions.iter().flat_map(move |t| {
+            c.transactions.into_iter().flat_map(move |t| {
+                let data = t.transaction.data;
                 t.effects
                     .events
-                    .iter()
-                    .map(move |e| (c.sequence_number, &t.transaction.data, e))
+                    .into_iter()
+                    .map(move |e| (c.sequence_number, data.clone(), e))
             })
         })
         .collect()
 }
 
 /// The last `System` object written in each epoch, from the checkpoints' effects.
-fn systems_by_epoch(ledger: &Ledger) -> BTreeMap<u32, &System> {
+fn systems_by_epoch(ledger: &Ledger) -> BTreeMap<u32, System> {
     let mut systems = BTreeMap::new();
-    for checkpoint in ledger.checkpoints(0, usize::MAX) {
-        for executed in &checkpoint.transactions {
-            for object in &executed.effects.written {
-                if let ObjectData::System(system) = &object.data {
-                    systems.insert(system.epoch().unwrap(), system.as_ref());
+    for checkpoint in ledger.checkpoints(0, usize::MAX).unwrap() {
+        for executed in checkpoint.transactions {
+            for object in executed.effects.written {
+                if let ObjectData::System(system) = object.data {
+                    systems.insert(system.epoch().unwrap(), *system);
                 }
             }
         }
@@ -875,6 +882,7 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
     // Certified in the checkpoint sealed at time 3.
     let certified_at = ledger
         .checkpoints(0, usize::MAX)
+        .unwrap()
         .iter()
         .find(|c| c.timestamp_ms == 3)
         .unwrap()
@@ -1262,6 +1270,7 @@ fn check_checkpoints(ledger: &Ledger, connection: &mut PgConnection, last: u64) 
         .unwrap();
     let expected: Vec<(i64, i64, i32)> = ledger
         .checkpoints(0, usize::MAX)
+        .unwrap()
         .iter()
         .map(|c| {
             (
@@ -1279,6 +1288,7 @@ fn check_checkpoints(ledger: &Ledger, connection: &mut PgConnection, last: u64) 
         .unwrap();
     let expected: Vec<Vec<u8>> = ledger
         .checkpoints(0, usize::MAX)
+        .unwrap()
         .iter()
         .flat_map(|c| c.transactions.iter().map(|t| t.effects.digest.0.to_vec()))
         .collect();

@@ -28,6 +28,7 @@ async fn a_row_that_cannot_be_written_stops_the_pipeline_and_keeps_no_part_of_it
         let ledger = Ledger::open(dir.path(), synthetic::publisher().address()).unwrap();
         ledger
             .checkpoints(0, usize::MAX)
+            .unwrap()
             .iter()
             .flat_map(|c| {
                 c.transactions.iter().flat_map(move |t| {

@@ -82,6 +82,7 @@ impl<C: ChainClient> Client<C> {
             sender: self.address(),
             calls,
             nonce: rand::random(),
+            epoch: self.chain.epoch().await?,
         }
         .sign(&self.key)
         .map_err(|error| SdkError::Chain(format!("cannot sign: {error}")))?;

@@ -76,6 +76,17 @@ pub enum TransactionError {
     /// The signature is invalid or not the sender's.
     #[error("rejected: {0}")]
     InvalidSignature(String),
+    /// The transaction is signed for an epoch other than the current one or the previous
+    /// one.
+    #[error(
+        "rejected: the transaction is signed for epoch {signed} but the ledger is in epoch {current}; a transaction executes only in the epoch it names or the next, so sign it again for epoch {current}"
+    )]
+    WrongEpoch {
+        /// The epoch the transaction names.
+        signed: u32,
+        /// The ledger's epoch.
+        current: u32,
+    },
     /// The same transaction was executed before.
     #[error("rejected: transaction {0} was executed already; change its nonce to send it again")]
     AlreadyExecuted(TransactionDigest),
@@ -181,13 +192,66 @@ impl std::fmt::Display for ObjectUse {
     }
 }
 
-/// The objects of the ledger.
+/// The objects of the ledger, its epoch and the transactions it executed lately.
+///
+/// Replay protection is epoch-scoped, as Sui's `ValidDuring` expiration makes it: a
+/// transaction names the epoch it is signed for and executes only while the ledger is in that
+/// epoch or the next, so the digests of transactions that name an epoch older than the
+/// previous one can never match an executable transaction again and are forgotten. The set
+/// holds at most two epochs of transactions, however long the ledger runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LedgerState {
     objects: BTreeMap<ObjectId, Object>,
     /// The ids of the objects each address owns (kept with `objects`).
     owned: BTreeMap<Address, BTreeSet<ObjectId>>,
-    executed: BTreeSet<TransactionDigest>,
+    /// The system's current epoch (0 until the system exists).
+    epoch: u32,
+    /// Digests of the executed transactions, by the epoch they name: this epoch's and the
+    /// previous one's only.
+    executed: BTreeMap<u32, BTreeSet<TransactionDigest>>,
+}
+
+/// What a snapshot keeps of a [`LedgerState`] (the owner index is rebuilt from the objects).
+#[derive(Serialize)]
+struct StateView<'a> {
+    epoch: u32,
+    objects: Vec<&'a Object>,
+    executed: &'a BTreeMap<u32, BTreeSet<TransactionDigest>>,
+}
+
+/// A [`StateView`] read back.
+#[derive(Deserialize)]
+struct StoredState {
+    epoch: u32,
+    objects: Vec<Object>,
+    executed: BTreeMap<u32, BTreeSet<TransactionDigest>>,
+}
+
+impl Serialize for LedgerState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StateView {
+            epoch: self.epoch,
+            objects: self.objects.values().collect(),
+            executed: &self.executed,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for LedgerState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let stored = StoredState::deserialize(deserializer)?;
+        let mut state = Self {
+            epoch: stored.epoch,
+            executed: stored.executed,
+            ..Self::default()
+        };
+        for object in stored.objects {
+            state.index(object.id(), &object.owner);
+            state.objects.insert(object.id(), object);
+        }
+        Ok(state)
+    }
 }
 
 /// Objects created when the packages are published: the WAL supply and the init cap go to
@@ -317,8 +381,19 @@ impl LedgerState {
         if transaction.data.calls.is_empty() {
             return Err(TransactionError::Empty);
         }
+        let signed = transaction.data.epoch;
+        if signed > self.epoch || signed.saturating_add(1) < self.epoch {
+            return Err(TransactionError::WrongEpoch {
+                signed,
+                current: self.epoch,
+            });
+        }
         let digest = transaction.data.digest();
-        if self.executed.contains(&digest) {
+        if self
+            .executed
+            .get(&signed)
+            .is_some_and(|d| d.contains(&digest))
+        {
             return Err(TransactionError::AlreadyExecuted(digest));
         }
         let ctx = TxContext::new(transaction.data.sender, digest.0)
@@ -331,7 +406,7 @@ impl LedgerState {
                 Ok(()) => {}
                 Err(Failure::Rejected(error)) => return Err(error),
                 Err(Failure::Aborted(abort)) => {
-                    self.executed.insert(digest);
+                    self.executed.entry(signed).or_default().insert(digest);
                     return Ok(TransactionEffects {
                         digest,
                         status: ExecutionStatus::Aborted { call: index, abort },
@@ -349,7 +424,7 @@ impl LedgerState {
             consumed,
             events,
         } = session.finish();
-        self.executed.insert(digest);
+        self.executed.entry(signed).or_default().insert(digest);
         let mut effects = TransactionEffects {
             digest,
             status: ExecutionStatus::Success,
@@ -383,7 +458,35 @@ impl LedgerState {
                 .written
                 .push(self.objects.get(&id).expect("just written").clone());
         }
+        self.follow_epoch(&effects.written);
         Ok(effects)
+    }
+
+    /// Takes the epoch of the system among `written`, if there, and forgets the digests of
+    /// transactions that can no longer execute: those naming an epoch before the previous.
+    fn follow_epoch(&mut self, written: &[Object]) {
+        let epoch = written.iter().find_map(|object| match &object.data {
+            ObjectData::System(system) => system.epoch().ok(),
+            _ => None,
+        });
+        if let Some(epoch) = epoch
+            && epoch != self.epoch
+        {
+            self.epoch = epoch;
+            self.executed = self.executed.split_off(&epoch.saturating_sub(1));
+        }
+    }
+
+    /// The current epoch: the system's, or 0 before the system exists. Transactions name it
+    /// (or the previous one) to execute.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// Digests remembered for replay protection (those of this epoch's and the previous
+    /// epoch's transactions).
+    pub fn remembered_digests(&self) -> usize {
+        self.executed.values().map(BTreeSet::len).sum()
     }
 }
 
@@ -1062,6 +1165,7 @@ mod tests {
             sender: key.address(),
             calls,
             nonce,
+            epoch: state.epoch(),
         }
         .sign(key)
         .unwrap();

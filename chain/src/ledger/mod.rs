@@ -5,12 +5,16 @@ mod execution;
 mod history;
 mod log;
 mod object;
+mod snapshot;
 mod transaction;
 
 pub use execution::{
     ExecutionStatus, LedgerState, ObjectUse, Publication, TransactionEffects, TransactionError,
 };
-pub use history::{Checkpoint, ExecutedTransaction, LOG_FILE, Ledger, LedgerError};
+pub use history::{
+    Checkpoint, CheckpointHistory, DEFAULT_CHECKPOINT_WINDOW, DEFAULT_SNAPSHOT_INTERVAL,
+    ExecutedTransaction, LOG_FILE, Ledger, LedgerConfig, LedgerError, SNAPSHOTS_KEPT,
+};
 pub use log::{LogError, RecordLog};
 pub use object::{Object, ObjectData, Owner};
 pub use transaction::{

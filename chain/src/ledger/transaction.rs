@@ -376,6 +376,10 @@ pub struct TransactionData {
     pub calls: Vec<Call>,
     /// Makes otherwise identical transactions distinct.
     pub nonce: u64,
+    /// The epoch the transaction is signed for: it executes only while the ledger is in
+    /// this epoch or the next (Sui's `ValidDuring` window of at most two epochs), so the
+    /// ledger can forget its digest once that window has passed.
+    pub epoch: u32,
 }
 
 /// `blake2b256(intent || BCS(data))`, the transaction's id.

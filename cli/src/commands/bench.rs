@@ -8,7 +8,7 @@ use serde::Serialize;
 use walrus_chain::{
     client::LedgerClient,
     contract::system::SystemParameters,
-    ledger::{Call, ExecutionStatus, Ledger, SignedTransaction, TransactionData},
+    ledger::{Call, ExecutionStatus, Ledger, LedgerConfig, SignedTransaction, TransactionData},
     server::{LedgerServer, PUBLISHER_KEY_FILE},
     source::CheckpointCursor,
 };
@@ -25,6 +25,7 @@ use walrus_core::{
 use super::{
     bench_audit::{self, AuditArgs},
     bench_flows::{self, Flow, FlowArgs},
+    bench_ledger_memory::{self, LedgerMemoryArgs},
 };
 use crate::report::Output;
 
@@ -41,6 +42,9 @@ pub enum Bench {
         #[arg(long, default_value_t = 256)]
         batch: usize,
     },
+    /// The ledger's resident memory and restart time as it ages: epochs of blob stores (in
+    /// process), with `walrus ledger` restarted on its directory at sample points.
+    LedgerMemory(LedgerMemoryArgs),
     /// The store flow on a local 4-node network, against encoding alone.
     Store(FlowArgs),
     /// The read flow on a local 4-node network, against decoding alone.
@@ -80,6 +84,10 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
             let report = bench_flows::run(&args, Flow::Read)?;
             output.print(&report, bench_flows::FlowReport::to_text);
         }
+        Bench::LedgerMemory(args) => {
+            let report = bench_ledger_memory::run(&args, output)?;
+            output.print(&report, bench_ledger_memory::LedgerMemoryReport::to_text);
+        }
         Bench::Audit(args) => {
             let report = bench_audit::run(&args)?;
             output.print(&report, bench_audit::AuditReport::to_text);
@@ -116,17 +124,24 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
     Ok(())
 }
 
-fn now_ms() -> u64 {
+/// Milliseconds since the Unix epoch.
+pub(super) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// Signs one call for the genesis epoch (the benchmark's ledger never changes epoch).
 fn sign(key: &AccountKeyPair, nonce: u64, call: Call) -> Result<SignedTransaction> {
+    let epoch = match call {
+        Call::CreateSystem { .. } => 0,
+        _ => 1,
+    };
     Ok(TransactionData {
         sender: key.address(),
         calls: vec![call],
         nonce,
+        epoch,
     }
     .sign(key)?)
 }
@@ -153,51 +168,44 @@ fn run_batches(
     Ok((started.elapsed().as_secs_f64(), created))
 }
 
-fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
-    let dir = std::env::temp_dir().join(format!("walrus-bench-ledger-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let publisher = AccountKeyPair::from_secret_bytes(&[1; 32])?;
-    // The ledger process restarted below signs as the publisher whose key is in the directory.
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(PUBLISHER_KEY_FILE), publisher.to_suiprivkey()?)?;
-    let mut ledger = Ledger::open(&dir, publisher.address()).context("opening the ledger")?;
+/// A 4-node, 12-shard committee of fixed BLS keys, for benchmarks of a ledger in process.
+pub(super) struct BenchCommittee {
+    nodes: Vec<BlsKeyPair>,
+    members: Vec<CommitteeMember>,
+}
 
-    // A 4-node committee of 12 shards and a certificate of one 1 KiB blob by all of it.
-    let nodes: Vec<BlsKeyPair> = (0..4u8)
-        .map(|i| {
-            let mut secret = [0u8; 32];
-            secret[31] = 10 + i;
-            BlsKeyPair::from_secret_bytes(&secret)
-        })
-        .collect::<Result<_, _>>()?;
-    let members: Vec<CommitteeMember> = nodes
-        .iter()
-        .map(|key| CommitteeMember {
-            public_key: *key.public_key(),
-            weight: 3,
-        })
-        .collect();
-    let committee = Committee::new(1, members.clone())?;
-    let blob = vec![7u8; 1024];
-    let metadata = compute_metadata(&blob, &EncodingConfig::new(12)?)?;
-    let body = BlobCertificationBody {
-        blob_id: *metadata.blob_id(),
-        blob_type: BlobPersistenceType::Permanent,
-    };
-    let confirmations: Vec<_> = nodes
-        .iter()
-        .map(|key| SignedMessage::sign(key, 1, body.clone()))
-        .collect();
-    let certificate = QuorumCertificate::aggregate(&committee, confirmations.iter().enumerate())?;
+impl BenchCommittee {
+    /// The committee: four nodes of three shards each.
+    pub(super) fn new() -> Result<Self> {
+        let nodes: Vec<BlsKeyPair> = (0..4u8)
+            .map(|i| {
+                let mut secret = [0u8; 32];
+                secret[31] = 10 + i;
+                BlsKeyPair::from_secret_bytes(&secret)
+            })
+            .collect::<Result<_, _>>()?;
+        let members = nodes
+            .iter()
+            .map(|key| CommitteeMember {
+                public_key: *key.public_key(),
+                weight: 3,
+            })
+            .collect();
+        Ok(Self { nodes, members })
+    }
 
-    let publication = *ledger.publication();
-    let create = sign(
-        &publisher,
-        0,
+    /// The genesis call: the system with this committee in epoch 1, prices of 1 FROST, room
+    /// for everything, epochs of `epoch_duration_ms`.
+    pub(super) fn create_system(
+        &self,
+        init_cap: walrus_chain::contract::ObjectId,
+        epoch_duration_ms: u64,
+    ) -> Call {
         Call::CreateSystem {
-            init_cap: publication.init_cap,
+            init_cap,
             epoch: 1,
-            members: members
+            members: self
+                .members
                 .iter()
                 .enumerate()
                 .map(|(i, m)| {
@@ -215,10 +223,51 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
                 write_price_per_unit_size: 1,
                 total_capacity_size: u64::MAX / 4,
                 max_epochs_ahead: 10,
-                epoch_duration_ms: 60_000,
+                epoch_duration_ms,
                 max_committee_size: 100,
             },
-        },
+        }
+    }
+
+    /// The whole committee's certificate, in `epoch`, that `blob_id` is stored.
+    pub(super) fn certificate(&self, epoch: u32, blob_id: BlobId) -> Result<QuorumCertificate> {
+        let committee = Committee::new(epoch, self.members.clone())?;
+        let body = BlobCertificationBody {
+            blob_id,
+            blob_type: BlobPersistenceType::Permanent,
+        };
+        let confirmations: Vec<_> = self
+            .nodes
+            .iter()
+            .map(|key| SignedMessage::sign(key, epoch, body.clone()))
+            .collect();
+        Ok(QuorumCertificate::aggregate(
+            &committee,
+            confirmations.iter().enumerate(),
+        )?)
+    }
+}
+
+fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
+    let dir = std::env::temp_dir().join(format!("walrus-bench-ledger-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let publisher = AccountKeyPair::from_secret_bytes(&[1; 32])?;
+    // The ledger process restarted below signs as the publisher whose key is in the directory.
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(PUBLISHER_KEY_FILE), publisher.to_suiprivkey()?)?;
+    let mut ledger = Ledger::open(&dir, publisher.address()).context("opening the ledger")?;
+
+    // A 4-node committee of 12 shards and a certificate of one 1 KiB blob by all of it.
+    let committee = BenchCommittee::new()?;
+    let blob = vec![7u8; 1024];
+    let metadata = compute_metadata(&blob, &EncodingConfig::new(12)?)?;
+    let certificate = committee.certificate(1, *metadata.blob_id())?;
+
+    let publication = *ledger.publication();
+    let create = sign(
+        &publisher,
+        0,
+        committee.create_system(publication.init_cap, 60_000),
     )?;
     run_batches(&mut ledger, vec![create], 1)?;
     let system = ledger
@@ -311,7 +360,7 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
     let (certify_seconds, _) = run_batches(&mut ledger, certifies, batch)?;
     let checkpoints = ledger.checkpoint_count() - checkpoints_before;
     let total_transactions: usize = ledger
-        .checkpoints(0, usize::MAX)
+        .checkpoints(0, usize::MAX)?
         .iter()
         .map(|c| c.transactions.len())
         .sum();
@@ -321,7 +370,14 @@ fn bench_ledger(blobs: u32, batch: usize) -> Result<LedgerBenchReport> {
     // Restart: the ledger process replays the whole log, then serves it over HTTP.
     let (replay_seconds, stream_seconds) = super::block_on(async {
         let started = Instant::now();
-        let server = LedgerServer::bind(&dir, "127.0.0.1:0".parse()?, None, false).await?;
+        let server = LedgerServer::bind(
+            &dir,
+            "127.0.0.1:0".parse()?,
+            None,
+            false,
+            LedgerConfig::default(),
+        )
+        .await?;
         let replay_seconds = started.elapsed().as_secs_f64();
         let client = LedgerClient::new(&format!("http://{}", server.local_addr()));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -3,7 +3,10 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::{Context, Result};
-use walrus_chain::server::{GenesisConfig, LedgerServer};
+use walrus_chain::{
+    ledger::{DEFAULT_CHECKPOINT_WINDOW, DEFAULT_SNAPSHOT_INTERVAL, LedgerConfig},
+    server::{GenesisConfig, LedgerServer},
+};
 
 /// Arguments of `walrus ledger`.
 #[derive(Debug, clap::Args)]
@@ -23,6 +26,24 @@ pub struct Args {
     /// take WAL from it.
     #[arg(long)]
     pub faucet: bool,
+    /// Recent checkpoints kept in memory to serve followers; older ones are read from the
+    /// log on disk.
+    #[arg(long, default_value_t = DEFAULT_CHECKPOINT_WINDOW, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub checkpoint_window: usize,
+    /// Write a snapshot of the state every this many checkpoints (0: never); a restart
+    /// loads the newest snapshot and replays only the checkpoints after it.
+    #[arg(long, default_value_t = DEFAULT_SNAPSHOT_INTERVAL)]
+    pub snapshot_interval: u64,
+}
+
+impl Args {
+    /// The history and snapshot settings.
+    fn config(&self) -> LedgerConfig {
+        LedgerConfig {
+            checkpoint_window: self.checkpoint_window,
+            snapshot_interval: self.snapshot_interval,
+        }
+    }
 }
 
 /// Runs the ledger until Ctrl-C or SIGTERM.
@@ -40,9 +61,15 @@ pub fn run(args: Args) -> Result<()> {
         .transpose()?;
     super::block_on(async {
         let faucet = args.faucet || genesis.as_ref().is_some_and(|genesis| genesis.faucet);
-        let server = LedgerServer::bind(&args.data_dir, args.listen, genesis.as_ref(), faucet)
-            .await
-            .with_context(|| format!("cannot start the ledger in {}", args.data_dir.display()))?;
+        let server = LedgerServer::bind(
+            &args.data_dir,
+            args.listen,
+            genesis.as_ref(),
+            faucet,
+            args.config(),
+        )
+        .await
+        .with_context(|| format!("cannot start the ledger in {}", args.data_dir.display()))?;
         // Tests and scripts read this line to find the port.
         println!("ledger listening on http://{}", server.local_addr());
         server.serve(crate::service::shutdown()).await?;

@@ -4,6 +4,7 @@ pub mod api;
 pub mod bench;
 pub mod bench_audit;
 pub mod bench_flows;
+pub mod bench_ledger_memory;
 pub mod blob_id;
 pub mod blobs;
 pub mod devnet;
