@@ -3,7 +3,11 @@
 //! the API starts before the ledger is up.
 
 use tokio::sync::OnceCell;
-use walrus_chain::{client::LedgerClient, contract::ObjectId, ledger::ObjectData};
+use walrus_chain::{
+    client::{ClientError, LedgerClient},
+    contract::{ObjectId, blob::Blob},
+    ledger::ObjectData,
+};
 use walrus_sdk::{Client, CommitteeView, SdkError, wallet::WalletConfig};
 
 use crate::ApiError;
@@ -92,6 +96,20 @@ impl Chain {
             })
             .await
             .copied()
+    }
+
+    /// The `Blob` object `id` names, or the one a shared blob `id` wraps; `None` when no such
+    /// object exists (now) or it is something else.
+    pub async fn blob_object(&self, id: &ObjectId) -> Result<Option<Blob>, SdkError> {
+        match self.ledger.object(id).await {
+            Ok(object) => Ok(match object.data {
+                ObjectData::Blob(blob) => Some(*blob),
+                ObjectData::SharedBlob(shared) => Some(shared.blob().clone()),
+                _ => None,
+            }),
+            Err(ClientError::Refused { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The current committee and epoch clock, from one read of the system and staking

@@ -12,6 +12,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9185";
 /// The default largest blob the publisher accepts (64 MiB).
 pub const DEFAULT_MAX_BODY_SIZE: usize = 64 << 20;
 
+/// The default number of stores the publisher runs at once.
+pub const DEFAULT_MAX_CONCURRENT_STORES: usize = 4;
+
 /// Reads the publisher's wallet file (a `walrus` wallet: ledger URL and key).
 pub fn read_wallet(path: &Path) -> Result<WalletConfig, ApiError> {
     let error = |reason: String| ApiError::Wallet(format!("{}: {reason}", path.display()));
@@ -34,6 +37,8 @@ pub struct ApiConfig {
     pub auth_token: Option<String>,
     /// Largest blob the publisher accepts, in bytes.
     pub max_body_size: usize,
+    /// Most stores the publisher runs at once; more are refused with 503 and `Retry-After`.
+    pub max_concurrent_stores: usize,
     /// Postgres connections in the pool.
     pub pool_size: u32,
     /// Longest a GraphQL request may run.
@@ -52,6 +57,7 @@ impl ApiConfig {
             wallet: None,
             auth_token: None,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
+            max_concurrent_stores: DEFAULT_MAX_CONCURRENT_STORES,
             pool_size: 16,
             request_timeout: Duration::from_secs(10),
             poll_interval: Duration::from_millis(500),

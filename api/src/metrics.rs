@@ -1,4 +1,5 @@
-//! Prometheus metrics of the API: requests by route, method and status, and their latency.
+//! Prometheus metrics of the API: requests by route, method and status, their latency, and
+//! the sliver bytes the aggregator fetched from storage nodes.
 
 use std::time::Instant;
 
@@ -7,7 +8,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use prometheus::{HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
 
 /// The API's metrics.
 #[derive(Clone)]
@@ -15,6 +16,8 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    /// Bytes of the slivers the aggregator fetched from storage nodes.
+    pub sliver_bytes: IntCounter,
 }
 
 impl Default for Metrics {
@@ -34,8 +37,16 @@ impl Default for Metrics {
             &["route"],
         )
         .expect("valid metric");
+        let sliver_bytes = IntCounter::new(
+            "api_sliver_bytes_total",
+            "Bytes of the slivers the aggregator fetched from storage nodes",
+        )
+        .expect("valid metric");
         registry
             .register(Box::new(requests.clone()))
+            .expect("registered once");
+        registry
+            .register(Box::new(sliver_bytes.clone()))
             .expect("registered once");
         registry
             .register(Box::new(latency.clone()))
@@ -44,6 +55,7 @@ impl Default for Metrics {
             registry,
             requests,
             latency,
+            sliver_bytes,
         }
     }
 }

@@ -39,13 +39,14 @@ impl Api {
             })?;
         let metrics = Metrics::default();
         let schema = graphql::schema(&db, config.poll_interval);
-        let rest = rest::router(RestState {
+        let rest = rest::router(RestState::new(
             db,
             chain,
-            auth_token: config.auth_token,
-            max_body_size: config.max_body_size,
-            metrics: metrics.clone(),
-        });
+            config.auth_token,
+            config.max_body_size,
+            config.max_concurrent_stores,
+            metrics.clone(),
+        ));
         let cors = CorsLayer::new()
             .allow_origin(Any)
             .allow_methods(Any)
@@ -55,6 +56,7 @@ impl Api {
                 header::CONTENT_RANGE,
                 header::ACCEPT_RANGES,
                 header::CACHE_CONTROL,
+                header::RETRY_AFTER,
             ]);
         let router = graphql::routes(schema, config.request_timeout)
             .merge(rest)

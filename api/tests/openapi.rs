@@ -1,12 +1,12 @@
-//! The OpenAPI document served at `/v1/api` lists every route the API serves, and nothing
-//! else; on an empty database the API starts, serves it, and refuses bad requests in JSON.
+//! The OpenAPI document served at `/v1/api`, generated from the handlers, lists every REST
+//! route the API serves, and nothing else; on an empty database the API starts, serves it,
+//! and refuses bad requests in Walrus's JSON error shape.
 
 use std::collections::BTreeSet;
 
 use walrus_api::{
     chain::Chain,
     db::Db,
-    graphql,
     metrics::Metrics,
     rest::{self, RestState},
 };
@@ -16,21 +16,20 @@ use walrus_indexer::pg::TestDatabase;
 async fn every_route_is_in_the_openapi_document() {
     let database = TestDatabase::new().unwrap();
     let db = Db::connect(database.url(), 1).unwrap();
-    let state = RestState {
+    let state = RestState::new(
         db,
-        chain: std::sync::Arc::new(Chain::new("http://127.0.0.1:9", None).unwrap()),
-        auth_token: None,
-        max_body_size: 1,
-        metrics: Metrics::default(),
-    };
-    let mut served: BTreeSet<(String, String)> = rest::routes(&state)
+        std::sync::Arc::new(Chain::new("http://127.0.0.1:9", None).unwrap()),
+        None,
+        1,
+        1,
+        Metrics::default(),
+    );
+    let served: BTreeSet<(String, String)> = rest::routes(&state)
         .into_iter()
         .map(|route| (route.path.to_owned(), route.method.as_str().to_lowercase()))
         .collect();
-    served.insert((graphql::PATH.to_owned(), "get".to_owned()));
-    served.insert((graphql::PATH.to_owned(), "post".to_owned()));
 
-    let document: serde_json::Value = serde_json::from_str(rest::OPENAPI).unwrap();
+    let document: serde_json::Value = serde_json::from_str(rest::openapi_json()).unwrap();
     let documented: BTreeSet<(String, String)> = document["paths"]
         .as_object()
         .unwrap()
@@ -67,7 +66,7 @@ async fn on_an_empty_database_the_api_serves_and_refuses_in_json() {
         .unwrap();
     assert_eq!(
         document,
-        serde_json::from_str::<serde_json::Value>(rest::OPENAPI).unwrap()
+        serde_json::from_str::<serde_json::Value>(rest::openapi_json()).unwrap()
     );
     let stats: serde_json::Value = http
         .post(format!("{url}/graphql"))
@@ -82,21 +81,49 @@ async fn on_an_empty_database_the_api_serves_and_refuses_in_json() {
         stats["data"]["networkStats"],
         serde_json::json!({"currentEpoch": 0, "blobsRegistered": "0"})
     );
-    for (request, status, code) in [
-        (http.get(format!("{url}/nope")), 404, "NOT_FOUND"),
-        (http.delete(format!("{url}/v1/blobs")), 405, "BAD_REQUEST"),
-        (http.get(format!("{url}/v1/blobs/x")), 400, "BAD_REQUEST"),
+    for (request, status, reason) in [
+        (http.get(format!("{url}/nope")), 404, "ROUTE_NOT_FOUND"),
+        (
+            http.delete(format!("{url}/v1/blobs")),
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            http.get(format!("{url}/v1/blobs/x")),
+            400,
+            "MALFORMED_REQUEST",
+        ),
+        (
+            http.get(format!("{url}/v1/blobs/by-object-id/0xzz")),
+            400,
+            "MALFORMED_REQUEST",
+        ),
         (
             http.put(format!("{url}/v1/blobs?epochs=1")).body("blob"),
             503,
             "NO_WALLET",
         ),
+        (
+            http.put(format!("{url}/v1/blobs?deletable=true&permanent=true"))
+                .body("blob"),
+            400,
+            "INVALID_BLOB_PERSISTENCE",
+        ),
+        (
+            http.put(format!("{url}/v1/blobs?epochs=1&colour=blue"))
+                .body("blob"),
+            400,
+            "MALFORMED_REQUEST",
+        ),
     ] {
         let response = request.send().await.unwrap();
         assert_eq!(response.status().as_u16(), status);
         let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(body["code"], code, "{body}");
-        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()));
+        let error = &body["error"];
+        assert_eq!(error["code"], status, "{body}");
+        assert_eq!(error["details"][0]["reason"], reason, "{body}");
+        assert_eq!(error["details"][0]["domain"], "daemon.walrus.space");
+        assert!(error["message"].as_str().is_some_and(|e| !e.is_empty()));
     }
     let metrics = http
         .get(format!("{url}/metrics"))

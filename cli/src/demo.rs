@@ -71,9 +71,10 @@ pub async fn run(urls: &DevnetUrls, dir: &Path) -> Result<DemoReport> {
         status.is_success(),
         "the publisher refused the sample: {stored}"
     );
-    let blob_id = stored["blob_id"]
+    let blob_id = stored["newlyCreated"]["blobObject"]["blobId"]
         .as_str()
-        .context("the publisher's answer has no blob_id")?
+        .or(stored["alreadyCertified"]["blobId"].as_str())
+        .with_context(|| format!("the publisher's answer names no blob id: {stored}"))?
         .to_owned();
 
     let started = Instant::now();

@@ -16,6 +16,7 @@ pub mod read;
 pub mod retry;
 mod staking;
 pub mod store;
+pub mod stream;
 pub mod wallet;
 
 pub use blocking::run_blocking;
@@ -24,4 +25,6 @@ pub use committee::{CommitteeView, Member};
 pub use error::SdkError;
 pub use node_client::{NodeClient, NodeError};
 pub use progress::{NoProgress, Phase, Progress};
-pub use store::{StoreOptions, StoreOutcome, StoreResult};
+pub use store::{
+    PostStore, RegisterOperation, StoreBehavior, StoreOptions, StoreOutcome, StoreResult,
+};

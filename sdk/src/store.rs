@@ -11,7 +11,7 @@ use futures::{StreamExt, TryStreamExt, stream, stream::FuturesUnordered};
 use serde::Serialize;
 use walrus_chain::{
     contract::{ObjectId, blob::Blob, system::BYTES_PER_UNIT_SIZE},
-    ledger::{Call, ObjectData, created_object},
+    ledger::{Call, ObjectData, TransactionEffects, created_object},
     source::ChainClient,
 };
 use walrus_core::{
@@ -47,6 +47,29 @@ pub struct StoreOptions {
     pub deletable: bool,
 }
 
+/// What becomes of the `Blob` object once it is certified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PostStore {
+    /// The wallet keeps it.
+    #[default]
+    Keep,
+    /// It is sent to this address in the certifying transaction.
+    SendTo(sui_sdk_types::Address),
+    /// It is wrapped into a shared blob (`shared_blob::new`) that anyone may fund and extend;
+    /// only permanent blobs can be shared.
+    Share,
+}
+
+/// What a store does beyond [`StoreOptions`], as Walrus's publisher offers it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreBehavior {
+    /// Store even when the wallet owns a certified registration lasting long enough: a new
+    /// `Blob` object is certified.
+    pub force: bool,
+    /// Where the certified `Blob` object goes.
+    pub post_store: PostStore,
+}
+
 /// What happened to a stored blob.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +78,28 @@ pub enum StoreOutcome {
     NewlyCertified,
     /// The wallet already owned a certified registration lasting long enough.
     AlreadyCertified,
+}
+
+/// How a store came by its registration (Walrus's `RegisterBlobOp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterOperation {
+    /// Storage was bought and the blob registered on it.
+    RegisterFromScratch {
+        /// Bytes of the encoded blob.
+        encoded_length: u64,
+        /// Epochs the storage was bought for.
+        epochs_ahead: u32,
+    },
+    /// Storage the wallet owned was used for a new registration.
+    ReuseStorage {
+        /// Bytes of the encoded blob.
+        encoded_length: u64,
+    },
+    /// The wallet owned an uncertified registration lasting long enough.
+    ReuseRegistration {
+        /// Bytes of the encoded blob.
+        encoded_length: u64,
+    },
 }
 
 /// The result of a store.
@@ -74,6 +119,15 @@ pub struct StoreResult {
     pub outcome: StoreOutcome,
     /// FROST the wallet spent.
     pub cost: u64,
+    /// The `Blob` object as the store left it (certified).
+    #[serde(skip)]
+    pub blob_object: Blob,
+    /// How the registration came about; `None` when the blob was certified already.
+    #[serde(skip)]
+    pub operation: Option<RegisterOperation>,
+    /// The shared blob wrapping the `Blob`, when [`PostStore::Share`] was asked for.
+    #[serde(skip)]
+    pub shared_blob: Option<ObjectId>,
 }
 
 impl<C: ChainClient> Client<C> {
@@ -84,19 +138,42 @@ impl<C: ChainClient> Client<C> {
         options: StoreOptions,
         progress: &dyn Progress,
     ) -> Result<StoreResult, SdkError> {
-        let mut committee = self.committee().await?;
-        if options.epochs == 0 || options.epochs > committee.max_epochs_ahead {
-            return Err(SdkError::Chain(format!(
-                "cannot store for {} epochs: choose 1 to {}",
-                options.epochs, committee.max_epochs_ahead
-            )));
-        }
+        let committee = self.committee().await?;
+        check_epochs(&committee, options.epochs)?;
         progress.phase(Phase::Encoding);
-        let started = Instant::now();
         let config = committee.encoding;
         let encoded = run_blocking(|| encode(blob, &config))?;
+        self.store_encoded(
+            committee,
+            &encoded,
+            options,
+            StoreBehavior::default(),
+            progress,
+        )
+        .await
+    }
+
+    /// Stores a blob encoded for `committee`'s network (as [`Client::store`] does after
+    /// encoding), with `behavior`: the way for callers that look at the blob id before
+    /// storing, as a publisher does.
+    pub async fn store_encoded(
+        &self,
+        mut committee: CommitteeView,
+        encoded: &EncodedBlob<'_>,
+        options: StoreOptions,
+        behavior: StoreBehavior,
+        progress: &dyn Progress,
+    ) -> Result<StoreResult, SdkError> {
+        check_epochs(&committee, options.epochs)?;
+        if behavior.post_store == PostStore::Share && options.deletable {
+            return Err(SdkError::Chain(
+                "a deletable blob cannot be shared: store it as permanent to share it".into(),
+            ));
+        }
+        let started = Instant::now();
         let blob_id = *encoded.blob_id();
-        let encoded_size = config.encoded_blob_length(blob.len() as u64)?;
+        let size = encoded.metadata().unencoded_length();
+        let encoded_size = committee.encoding.encoded_blob_length(size)?;
         let wanted_end = committee.epoch() + options.epochs;
 
         let owned = self.owned_blobs().await?;
@@ -108,22 +185,31 @@ impl<C: ChainClient> Client<C> {
                     && b.end_epoch() >= wanted_end
             })
         };
-        if let Some(existing) = mine(true) {
+        if let Some(existing) = mine(true).filter(|_| !behavior.force) {
             return Ok(StoreResult {
                 blob_id,
                 object_id: existing.id,
-                size: blob.len() as u64,
+                size,
                 encoded_size,
                 end_epoch: existing.end_epoch(),
                 outcome: StoreOutcome::AlreadyCertified,
                 cost: 0,
+                blob_object: existing.clone(),
+                operation: None,
+                shared_blob: None,
             });
         }
         progress.phase(Phase::Registering);
-        let (registered, cost) = match mine(false) {
-            Some(existing) => (existing.clone(), 0),
+        let (registered, cost, operation) = match mine(false) {
+            Some(existing) => (
+                existing.clone(),
+                0,
+                RegisterOperation::ReuseRegistration {
+                    encoded_length: encoded_size,
+                },
+            ),
             None => {
-                self.register(encoded.metadata(), options, &committee)
+                self.register_blob(encoded.metadata(), options, &committee)
                     .await?
             }
         };
@@ -135,17 +221,34 @@ impl<C: ChainClient> Client<C> {
         } else {
             BlobPersistenceType::Permanent
         };
+        let after = match behavior.post_store {
+            PostStore::Keep => Vec::new(),
+            PostStore::SendTo(recipient) => vec![Call::TransferObjects {
+                objects: vec![registered.id],
+                recipient,
+            }],
+            PostStore::Share => vec![Call::ShareBlob {
+                blob: registered.id,
+            }],
+        };
 
         let mut attempt = 0;
-        loop {
+        let effects = loop {
             attempt += 1;
             let certified = self
-                .certify(&committee, &encoded, persistence, registered.id, progress)
+                .certify(
+                    &committee,
+                    encoded,
+                    persistence,
+                    registered.id,
+                    &after,
+                    progress,
+                )
                 .await;
             match certified {
-                Ok(()) => {
+                Ok(effects) => {
                     tracing::debug!(%blob_id, elapsed = ?started.elapsed(), "certified");
-                    break;
+                    break effects;
                 }
                 Err(error) if attempt < CERTIFY_ATTEMPTS => {
                     let current = self.committee().await?;
@@ -160,15 +263,19 @@ impl<C: ChainClient> Client<C> {
                 }
                 Err(error) => return Err(error),
             }
-        }
+        };
+        let (blob_object, shared_blob) = certified_object(effects, registered.id)?;
         Ok(StoreResult {
             blob_id,
             object_id: registered.id,
-            size: blob.len() as u64,
+            size,
             encoded_size,
-            end_epoch: registered.end_epoch(),
+            end_epoch: blob_object.end_epoch(),
             outcome: StoreOutcome::NewlyCertified,
             cost,
+            blob_object,
+            operation: Some(operation),
+            shared_blob,
         })
     }
 
@@ -179,22 +286,23 @@ impl<C: ChainClient> Client<C> {
         encoded: &EncodedBlob<'_>,
         persistence: BlobPersistenceType,
         blob: ObjectId,
+        after: &[Call],
         progress: &dyn Progress,
-    ) -> Result<(), SdkError> {
+    ) -> Result<TransactionEffects, SdkError> {
         let certificate = self
             .upload_and_confirm(committee, encoded, persistence, progress)
             .await?;
         tracing::debug!(blob_id = %encoded.blob_id(), "confirmed by a quorum");
         progress.phase(Phase::Certifying);
-        self.execute(vec![Call::CertifyBlob {
+        let mut calls = vec![Call::CertifyBlob {
             system: self.system_id(),
             blob,
             signature: certificate.signature.as_bytes().to_vec(),
             signers: certificate.signers,
             message: certificate.message,
-        }])
-        .await
-        .map(drop)
+        }];
+        calls.extend_from_slice(after);
+        self.execute(calls).await
     }
 
     /// Registers the blob `metadata` describes in one transaction, on storage the wallet
@@ -206,6 +314,17 @@ impl<C: ChainClient> Client<C> {
         options: StoreOptions,
         committee: &CommitteeView,
     ) -> Result<(Blob, u64), SdkError> {
+        let (blob, cost, _) = self.register_blob(metadata, options, committee).await?;
+        Ok((blob, cost))
+    }
+
+    /// [`Client::register`], also telling whether the storage was bought or reused.
+    async fn register_blob(
+        &self,
+        metadata: &VerifiedBlobMetadata,
+        options: StoreOptions,
+        committee: &CommitteeView,
+    ) -> Result<(Blob, u64, RegisterOperation), SdkError> {
         let size = metadata.unencoded_length();
         let encoded_size = metadata.config().encoded_blob_length(size)?;
         let epoch = committee.epoch();
@@ -221,6 +340,7 @@ impl<C: ChainClient> Client<C> {
                     && storage.size() >= encoded_size
             })
             .min_by_key(|storage| (storage.size(), storage.end_epoch()));
+        let reused = reusable.is_some();
         let (mut calls, storage, cost) = match reusable {
             Some(storage) => {
                 let mut calls = Vec::new();
@@ -265,7 +385,17 @@ impl<C: ChainClient> Client<C> {
                 _ => None,
             })
             .ok_or_else(|| SdkError::Chain("registering wrote no Blob object".into()))?;
-        Ok((blob, cost))
+        let operation = if reused {
+            RegisterOperation::ReuseStorage {
+                encoded_length: encoded_size,
+            }
+        } else {
+            RegisterOperation::RegisterFromScratch {
+                encoded_length: encoded_size,
+                epochs_ahead: options.epochs,
+            }
+        };
+        Ok((blob, cost, operation))
     }
 
     /// Sends metadata and slivers to every member at once and aggregates the confirmations
@@ -361,6 +491,36 @@ impl<C: ChainClient> Client<C> {
         )
         .map_err(|error| SdkError::Chain(format!("cannot aggregate confirmations: {error}")))
     }
+}
+
+/// Refuses an epoch count the network does not sell.
+fn check_epochs(committee: &CommitteeView, epochs: u32) -> Result<(), SdkError> {
+    if epochs == 0 || epochs > committee.max_epochs_ahead {
+        return Err(SdkError::Chain(format!(
+            "cannot store for {epochs} epochs: choose 1 to {}",
+            committee.max_epochs_ahead
+        )));
+    }
+    Ok(())
+}
+
+/// The certified `Blob` object `id` as the certifying transaction wrote it, and the shared
+/// blob wrapping it when it was shared there.
+fn certified_object(
+    effects: TransactionEffects,
+    id: ObjectId,
+) -> Result<(Blob, Option<ObjectId>), SdkError> {
+    effects
+        .written
+        .into_iter()
+        .find_map(|object| match object.data {
+            ObjectData::Blob(blob) if blob.id == id => Some((*blob, None)),
+            ObjectData::SharedBlob(shared) if shared.blob().id == id => {
+                Some((shared.blob().clone(), Some(shared.id)))
+            }
+            _ => None,
+        })
+        .ok_or_else(|| SdkError::Chain(format!("certifying wrote no Blob object {id}")))
 }
 
 /// What a member's confirmation must say.

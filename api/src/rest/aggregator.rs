@@ -1,37 +1,67 @@
-//! The aggregator: `GET /v1/blobs/{blob_id}` reads a blob through the sdk and answers it
-//! whole or in a byte range, with its blob id as ETag and a Cache-Control lasting until
-//! the blob's end epoch; and `GET /v1/blobs/{blob_id}/status`.
+//! The aggregator, with Walrus's routes: `GET /v1/blobs/{blob_id}` (whole, or the bytes of
+//! its `Range`), `GET /v1/blobs/{blob_id}/byte-range?start&length`, `GET
+//! /v1/blobs/by-object-id/{object_id}` (with the blob's attributes as headers); and our
+//! `GET /v1/blobs/{blob_id}/status`. Answers carry the blob id as ETag and a Cache-Control
+//! lasting until the blob's end epoch.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::{
     Json,
-    body::Body,
-    extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use walrus_chain::contract::ObjectId;
 use walrus_core::BlobId;
-use walrus_sdk::{NoProgress, SdkError, read::read_blob};
 
 use super::{
     RestState,
-    error::{ErrorCode, RestError},
-    range::{self, ByteRange},
+    error::{ErrorBody, Reason, RestError},
     registrations::{self, BlobStatus},
+    serve::{self, Requested},
 };
+
+/// A blob id in a path: 32 bytes as 43 characters of URL-safe base64.
+#[derive(Deserialize, ToSchema)]
+#[schema(
+    pattern = "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$",
+    example = "E7_nNXvFU_3qZVu3OH1yycRG7LZlyn1-UxEDCDDqGGU"
+)]
+pub struct BlobIdText(pub String);
+
+/// An object id in a path: `0x` and 64 hex digits.
+#[derive(Deserialize, ToSchema)]
+#[schema(
+    pattern = "^0x[0-9a-fA-F]{64}$",
+    example = "0x56ae1c86e17db174ea002f8340e28880bc8a8587c56e8604a4fa6b1170b23a60"
+)]
+pub struct ObjectIdText(pub String);
+
+/// Blob attributes the by-object-id route answers as headers (Walrus's default set).
+const ATTRIBUTE_HEADERS: [&str; 7] = [
+    "content-type",
+    "authorization",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "content-location",
+    "link",
+];
 
 fn parse_blob_id(text: &str) -> Result<BlobId, RestError> {
     text.parse()
         .map_err(|error: walrus_core::blob_id::ParseBlobIdError| {
-            RestError::bad_request(error.to_string())
+            RestError::bad_request(format!("{text:?} is no blob id: {error}"))
         })
 }
 
 fn not_found(blob_id: &BlobId) -> RestError {
     RestError::new(
         StatusCode::NOT_FOUND,
-        ErrorCode::NotFound,
+        Reason::BlobNotFound,
         format!(
             "blob {blob_id} is not stored (never certified, deleted, expired, or not indexed \
              yet); check the id, or GET /v1/blobs/{blob_id}/status"
@@ -39,10 +69,67 @@ fn not_found(blob_id: &BlobId) -> RestError {
     )
 }
 
+/// The query of the read routes: Walrus's consistency flags. Every read checks each sliver
+/// it uses against the blob's metadata; `strict_consistency_check` also decodes the whole
+/// blob and re-derives its id (no streaming); `skip_consistency_check` changes nothing here.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReadOptions {
+    /// Decode the whole blob and re-derive its id before answering.
+    #[serde(default)]
+    pub strict_consistency_check: bool,
+    /// Accepted for Walrus's clients (slivers are always checked against the metadata).
+    #[serde(default)]
+    pub skip_consistency_check: bool,
+}
+
+impl ReadOptions {
+    fn parse(query: Result<Query<Self>, QueryRejection>) -> Result<Self, RestError> {
+        let Query(options) = query.map_err(|rejection| {
+            RestError::bad_request(format!(
+                "{}: the parameters are strict_consistency_check and skip_consistency_check",
+                rejection.body_text()
+            ))
+        })?;
+        if options.strict_consistency_check && options.skip_consistency_check {
+            return Err(RestError::new(
+                StatusCode::BAD_REQUEST,
+                Reason::InvalidConsistencyCheck,
+                "give at most one of strict_consistency_check and skip_consistency_check",
+            ));
+        }
+        Ok(options)
+    }
+}
+
+/// The query of `GET /v1/blobs/{blob_id}/byte-range`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ByteRangeQuery {
+    /// The first byte (0-indexed).
+    #[param(minimum = 0)]
+    pub start: u64,
+    /// How many bytes (1 or more; `start + length` at most the blob's size).
+    #[param(minimum = 1)]
+    pub length: u64,
+}
+
 /// `GET /v1/blobs/{blob_id}/status`: where the blob stands, from the indexer.
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/{blob_id}/status",
+    tag = "aggregator",
+    params(("blob_id" = BlobIdText, Path, description = "The blob id (URL-safe base64)")),
+    responses(
+        (status = 200, description = "Where the blob stands", body = BlobStatus),
+        (status = 400, description = "Malformed blob id", body = ErrorBody),
+    )
+)]
 pub async fn status(
     State(state): State<RestState>,
-    Path(blob_id): Path<String>,
+    Path(BlobIdText(blob_id)): Path<BlobIdText>,
 ) -> Result<Response, RestError> {
     let blob_id = parse_blob_id(&blob_id)?;
     let (rows, epoch) = registrations::of(&state.db, &blob_id).await?;
@@ -53,120 +140,272 @@ pub async fn status(
         .into_response())
 }
 
-/// `GET /v1/blobs/{blob_id}`: the blob, or the bytes of its `Range`.
+/// Read a blob: whole, or the bytes of one `Range` (206 with `Content-Range`; past the end,
+/// 416). `If-None-Match` with its ETag answers 304.
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/{blob_id}",
+    tag = "aggregator",
+    params(
+        ("blob_id" = BlobIdText, Path, description = "The blob id (URL-safe base64)"),
+        ReadOptions,
+        ("Range" = Option<String>, Header, description = "One range: bytes=a-b, bytes=a- or bytes=-n"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag a client holds"),
+    ),
+    responses(
+        (status = 200, description = "The blob", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The bytes of the range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, description = "Malformed blob id or query", body = ErrorBody),
+        (status = 404, description = "Not stored, or proven invalid", body = ErrorBody),
+        (status = 416, description = "The range lies past the blob's end", body = ErrorBody),
+        (status = 503, description = "The nodes or the chain cannot serve it now", body = ErrorBody),
+    )
+)]
 pub async fn read(
     State(state): State<RestState>,
-    Path(blob_id): Path<String>,
+    Path(BlobIdText(blob_id)): Path<BlobIdText>,
+    query: Result<Query<ReadOptions>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, RestError> {
     let blob_id = parse_blob_id(&blob_id)?;
-    let (rows, _) = registrations::of(&state.db, &blob_id).await?;
+    let options = ReadOptions::parse(query)?;
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    answer_blob(
+        &state,
+        &blob_id,
+        &headers,
+        &options,
+        Requested::Header(range.map(str::to_owned)),
+    )
+    .await
+}
+
+/// Read `length` bytes of a blob from `start` (200; a range outside the blob is refused).
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/{blob_id}/byte-range",
+    tag = "aggregator",
+    params(
+        ("blob_id" = BlobIdText, Path, description = "The blob id (URL-safe base64)"),
+        ByteRangeQuery,
+    ),
+    responses(
+        (status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, description = "Malformed blob id or query, an empty range, or one past \
+            the blob's end", body = ErrorBody),
+        (status = 404, description = "Not stored, or proven invalid", body = ErrorBody),
+        (status = 503, description = "The nodes or the chain cannot serve it now", body = ErrorBody),
+    )
+)]
+pub async fn byte_range(
+    State(state): State<RestState>,
+    Path(BlobIdText(blob_id)): Path<BlobIdText>,
+    query: Result<Query<ByteRangeQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, RestError> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    let Query(query) = query.map_err(|rejection| {
+        RestError::new(
+            StatusCode::BAD_REQUEST,
+            Reason::InvalidByteRange,
+            format!(
+                "{}: give start (0 or more) and length (1 or more)",
+                rejection.body_text()
+            ),
+        )
+    })?;
+    let end = query
+        .start
+        .checked_add(query.length)
+        .filter(|_| query.length > 0)
+        .ok_or_else(|| {
+            RestError::new(
+                StatusCode::BAD_REQUEST,
+                Reason::InvalidByteRange,
+                "length must be 1 or more, and start + length must not overflow",
+            )
+        })?;
+    answer_blob(
+        &state,
+        &blob_id,
+        &headers,
+        &ReadOptions::default(),
+        Requested::Exact(query.start..end),
+    )
+    .await
+}
+
+/// Read the blob of a `Blob` object (or of a shared blob), with its attributes as headers.
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/by-object-id/{object_id}",
+    tag = "aggregator",
+    params(
+        ("object_id" = ObjectIdText, Path, description = "The Blob or shared blob object"),
+        ReadOptions,
+        ("Range" = Option<String>, Header, description = "One range: bytes=a-b, bytes=a- or bytes=-n"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag a client holds"),
+    ),
+    responses(
+        (status = 200, description = "The blob; its attributes content-type, \
+            content-disposition, content-encoding, content-language, content-location, link \
+            and authorization as headers", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The bytes of the range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, description = "Malformed object id or query", body = ErrorBody),
+        (status = 404, description = "No such Blob object, or its blob is not stored", body = ErrorBody),
+        (status = 416, description = "The range lies past the blob's end", body = ErrorBody),
+        (status = 503, description = "The nodes or the chain cannot serve it now", body = ErrorBody),
+    )
+)]
+pub async fn by_object_id(
+    State(state): State<RestState>,
+    Path(ObjectIdText(object_id)): Path<ObjectIdText>,
+    query: Result<Query<ReadOptions>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, RestError> {
+    let id: ObjectId = object_id.parse().map_err(|error| {
+        RestError::bad_request(format!(
+            "{object_id:?} is no object id ({error}): give `0x` and 64 hex digits"
+        ))
+    })?;
+    let options = ReadOptions::parse(query)?;
+    let blob = state
+        .chain
+        .blob_object(&id)
+        .await
+        .map_err(RestError::unavailable)?
+        .ok_or_else(|| {
+            RestError::new(
+                StatusCode::NOT_FOUND,
+                Reason::BlobNotFound,
+                format!("object {id} is no Blob or shared blob (now); check the id"),
+            )
+        })?;
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let mut response = answer_blob(
+        &state,
+        &blob.blob_id(),
+        &headers,
+        &options,
+        Requested::Header(range.map(str::to_owned)),
+    )
+    .await?;
+    if response.status().is_success() {
+        let answer = response.headers_mut();
+        for (key, value) in blob.attributes() {
+            let key = key.to_ascii_lowercase();
+            if !ATTRIBUTE_HEADERS.contains(&key.as_str()) {
+                continue;
+            }
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(key), HeaderValue::try_from(value))
+            {
+                answer.insert(name, value);
+            }
+        }
+    }
+    Ok(response)
+}
+
+/// The bytes of `blob_id` that `requested` asks for, with the headers of its lifetime.
+async fn answer_blob(
+    state: &RestState,
+    blob_id: &BlobId,
+    headers: &HeaderMap,
+    options: &ReadOptions,
+    requested: Requested,
+) -> Result<Response, RestError> {
+    let (rows, _) = registrations::of(&state.db, blob_id).await?;
     let (committee, clock) = state
         .chain
         .snapshot()
         .await
         .map_err(RestError::unavailable)?;
+    if rows.iter().any(|r| r.invalidated_epoch.is_some()) {
+        return Err(RestError::blob_invalid(blob_id));
+    }
     let epoch = i32::try_from(clock.epoch).unwrap_or(i32::MAX);
     let lifetime = rows
         .iter()
         .filter(|r| r.stores_in(epoch))
         .max_by_key(|r| r.end_epoch);
-    let etag = format!("\"{blob_id}\"");
+    let etag = match &requested {
+        Requested::Exact(bytes) => {
+            format!("\"{blob_id}-{}-{}\"", bytes.start, bytes.end - bytes.start)
+        }
+        Requested::Header(_) => format!("\"{blob_id}\""),
+    };
     let mut answer = HeaderMap::new();
     let value = |text: &str| HeaderValue::from_str(text).map_err(RestError::internal);
     answer.insert(header::ETAG, value(&etag)?);
     answer.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if rows.iter().any(|r| r.invalidated_epoch.is_some()) {
-        return Err(RestError::blob_invalid(&blob_id));
-    }
-    let Some(lifetime) = lifetime else {
-        if !rows.is_empty() {
-            // Deleted, expired or invalid.
-            return Err(not_found(&blob_id));
-        }
-        // Not indexed (yet): a blob certified a moment ago is on the nodes before the
-        // indexer has it. Read it from them (the id check makes the bytes right), and let
-        // nobody cache an answer whose lifetime is unknown.
-        answer.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        answer.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        );
-        let blob =
-            read_blob(&committee, &blob_id, &NoProgress)
-                .await
-                .map_err(|error| match error {
-                    SdkError::BlobInvalid { .. } => RestError::blob_invalid(&blob_id),
-                    _ => not_found(&blob_id),
-                })?;
-        return ranged(blob, answer, &headers);
-    };
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
-    let max_age = clock
-        .start_of(lifetime.end_epoch as u32)
-        .saturating_sub(now_ms)
-        / 1000;
     answer.insert(
-        header::CACHE_CONTROL,
-        value(&format!("public, max-age={max_age}, immutable"))?,
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
-    let if_none_match = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    if if_none_match
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    {
+    let content_type = mirrored_content_type(headers)
+        .or_else(|| lifetime.and_then(|r| r.content_type()))
+        .unwrap_or("application/octet-stream");
+    answer.insert(header::CONTENT_TYPE, value(content_type)?);
+    let cache_control = match lifetime {
+        Some(lifetime) => {
+            let now_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            let max_age = clock
+                .start_of(lifetime.end_epoch as u32)
+                .saturating_sub(now_ms)
+                / 1000;
+            format!("public, max-age={max_age}, immutable")
+        }
+        // Not indexed (yet): a blob certified a moment ago is on the nodes before the indexer
+        // has it. Read it from them (its slivers are checked against its metadata), and let
+        // nobody cache an answer whose lifetime is unknown.
+        None if rows.is_empty() => "no-cache".to_owned(),
+        // Deleted or expired.
+        None => return Err(not_found(blob_id)),
+    };
+    answer.insert(header::CACHE_CONTROL, value(&cache_control)?);
+    if lifetime.is_some() && matches_etag(headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, answer).into_response());
     }
-    answer.insert(
-        header::CONTENT_TYPE,
-        value(
-            lifetime
-                .content_type()
-                .unwrap_or("application/octet-stream"),
-        )?,
-    );
-    let blob = read_blob(&committee, &blob_id, &NoProgress)
-        .await
-        .map_err(|error| match error {
-            SdkError::BlobInvalid { .. } => RestError::blob_invalid(&blob_id),
-            error => RestError::unavailable(error),
-        })?;
-    ranged(blob, answer, &headers)
+    let unindexed = lifetime.is_none();
+    serve::blob(
+        &committee,
+        blob_id,
+        requested,
+        options.strict_consistency_check,
+        answer,
+        state.metrics.sliver_bytes.clone(),
+    )
+    .await
+    .map_err(|error| match error {
+        serve::ServeError::Invalid => RestError::blob_invalid(blob_id),
+        serve::ServeError::Unavailable(_) if unindexed => not_found(blob_id),
+        serve::ServeError::Unavailable(error) => RestError::unavailable(error),
+        serve::ServeError::Refused(error) => error,
+    })
 }
 
-/// The blob, or the part of it the request's `Range` asks for, with `answer`'s headers.
-fn ranged(
-    blob: Vec<u8>,
-    mut answer: HeaderMap,
-    headers: &HeaderMap,
-) -> Result<Response, RestError> {
-    let value = |text: &str| HeaderValue::from_str(text).map_err(RestError::internal);
-    let length = blob.len() as u64;
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    match range::parse(range, length) {
-        ByteRange::Full => Ok((StatusCode::OK, answer, blob).into_response()),
-        ByteRange::Partial(bytes) => {
-            answer.insert(
-                header::CONTENT_RANGE,
-                value(&format!("bytes {}-{}/{length}", bytes.start, bytes.end - 1))?,
-            );
-            let part = blob[bytes.start as usize..bytes.end as usize].to_vec();
-            Ok((StatusCode::PARTIAL_CONTENT, answer, Body::from(part)).into_response())
-        }
-        ByteRange::Unsatisfiable => {
-            let mut response = RestError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                ErrorCode::RangeNotSatisfiable,
-                format!("the blob has {length} bytes; ask for a range inside them"),
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::CONTENT_RANGE, value(&format!("bytes */{length}"))?);
-            Ok(response)
-        }
-    }
+/// Whether `If-None-Match` names `etag`.
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// The content type a client asks for, as Walrus's aggregator mirrors it: its `Accept` when
+/// that names one type (no `*`), else the `Content-Type` of its request.
+fn mirrored_content_type(headers: &HeaderMap) -> Option<&str> {
+    let named = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    named(header::ACCEPT)
+        .filter(|accept| !accept.contains('*') && !accept.contains(','))
+        .or_else(|| named(header::CONTENT_TYPE))
 }

@@ -3,15 +3,18 @@
 
 use diesel::prelude::*;
 use serde::Serialize;
+use utoipa::ToSchema;
 use walrus_core::BlobId;
-use walrus_indexer::schema::{blobs, epochs};
+use walrus_indexer::schema::{blobs, epochs, events};
 
-use super::error::RestError;
+use super::{error::RestError, store_result::EventId};
 use crate::db::Db;
 
 /// One `Blob` object of a blob id.
 #[derive(Debug, Clone, Queryable)]
 pub struct Registration {
+    /// The `Blob` object.
+    pub object_id: Vec<u8>,
     /// The epoch it was certified in.
     pub certified_epoch: Option<i32>,
     /// The first epoch it is no longer stored in.
@@ -48,6 +51,7 @@ pub async fn of(db: &Db, blob_id: &BlobId) -> Result<(Vec<Registration>, i32), R
         let rows = blobs::table
             .filter(blobs::blob_id.eq(id))
             .select((
+                blobs::object_id,
                 blobs::certified_epoch,
                 blobs::end_epoch,
                 blobs::deletable,
@@ -65,8 +69,43 @@ pub async fn of(db: &Db, blob_id: &BlobId) -> Result<(Vec<Registration>, i32), R
     .map_err(RestError::internal)
 }
 
+/// The latest event of `event_type` (`events::BlobCertified`, ...) about `blob_id`, of the
+/// `Blob` object `object_id` when given.
+pub async fn latest_event(
+    db: &Db,
+    blob_id: &BlobId,
+    object_id: Option<Vec<u8>>,
+    event_type: &'static str,
+) -> Result<Option<EventId>, RestError> {
+    let id = blob_id.0.to_vec();
+    let row = db
+        .run(move |connection| {
+            let mut query = events::table
+                .filter(events::blob_id.eq(id))
+                .filter(events::event_type.eq(event_type))
+                .into_boxed();
+            if let Some(object_id) = object_id {
+                query = query.filter(events::object_id.eq(object_id));
+            }
+            query
+                .order((
+                    events::checkpoint.desc(),
+                    events::transaction_position.desc(),
+                ))
+                .select((events::transaction_digest, events::event_index))
+                .first::<(Vec<u8>, i32)>(connection)
+                .optional()
+        })
+        .await
+        .map_err(RestError::internal)?;
+    Ok(row.map(|(digest, index)| EventId {
+        tx_digest: hex::encode(digest),
+        event_seq: index.to_string(),
+    }))
+}
+
 /// Where a blob stands, from the indexer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BlobState {
     /// Never registered (or not indexed yet).
@@ -82,7 +121,7 @@ pub enum BlobState {
 }
 
 /// `GET /v1/blobs/{blob_id}/status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BlobStatus {
     /// The blob.
     pub blob_id: String,

@@ -215,6 +215,11 @@ impl Blob {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every attribute, in insertion order.
+    pub fn attributes(&self) -> &[(String, String)] {
+        self.attributes.as_deref().unwrap_or_default()
+    }
+
     /// Epoch of registration.
     pub fn registered_epoch(&self) -> u32 {
         self.registered_epoch

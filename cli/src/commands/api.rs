@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use anyhow::{Context, Result};
 use walrus_api::{
     ApiConfig,
-    config::{DEFAULT_MAX_BODY_SIZE, read_wallet},
+    config::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONCURRENT_STORES, read_wallet},
 };
 
 use crate::service::{init_logging, shutdown};
@@ -31,6 +31,9 @@ pub struct Args {
     /// Largest blob the publisher accepts, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY_SIZE)]
     pub max_body_size: usize,
+    /// Most stores the publisher runs at once; more are refused with 503 and `Retry-After`.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONCURRENT_STORES)]
+    pub max_concurrent_stores: usize,
     /// Print the GraphQL schema (SDL) and exit.
     #[arg(long)]
     pub print_schema: bool,
@@ -57,6 +60,11 @@ pub fn run(args: Args) -> Result<()> {
     config.wallet = wallet;
     config.auth_token = args.auth_token;
     config.max_body_size = args.max_body_size;
+    anyhow::ensure!(
+        args.max_concurrent_stores > 0,
+        "--max-concurrent-stores must be 1 or more"
+    );
+    config.max_concurrent_stores = args.max_concurrent_stores;
     super::block_on(async {
         let api = walrus_api::Api::bind(config)
             .await

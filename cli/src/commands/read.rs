@@ -1,10 +1,18 @@
-//! `walrus read BLOB_ID [-o FILE]`: reads a blob, checked against its id.
+//! `walrus read BLOB_ID [-o FILE]`: reads a blob, each source sliver checked against the
+//! blob's metadata, writing it out as its slivers arrive (to FILE through a temporary file
+//! beside it, renamed once complete).
 
-use std::{io::Write, path::PathBuf, str::FromStr};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
 
 use anyhow::{Context, Result, bail};
+use futures::StreamExt;
 use serde::Serialize;
 use walrus_core::BlobId;
+use walrus_sdk::{Phase, Progress, stream::OpenBlob};
 
 use super::wallet::WalletArgs;
 use crate::{flow_progress::FlowProgress, report::Output};
@@ -38,26 +46,30 @@ pub fn run(args: Args, wallet: &WalletArgs, output: &Output) -> Result<()> {
     if args.out.is_none() && output.is_json() {
         bail!("with --json, name the output file with -o");
     }
-    let blob = super::block_on(async {
+    let size = super::block_on(async {
         let client = wallet.client().await?;
+        let committee = client.committee().await?;
         let progress = FlowProgress::new(output.progress());
-        let blob = client.read(&blob_id, &progress).await;
+        let written = match &args.out {
+            Some(path) => write_file(&committee, &blob_id, path, &progress).await,
+            None => write_blob(
+                &committee,
+                &blob_id,
+                &mut std::io::stdout().lock(),
+                &progress,
+            )
+            .await
+            .context("cannot write the blob to standard output"),
+        };
         progress.finish();
-        anyhow::Ok(blob?)
+        written
     })?;
-    match &args.out {
-        Some(path) => std::fs::write(path, &blob)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            std::io::stdout()
-                .write_all(&blob)
-                .context("cannot write to standard output")?;
-            return Ok(());
-        }
+    if args.out.is_none() {
+        return Ok(());
     }
     let report = ReadReport {
         blob_id: blob_id.to_string(),
-        size: blob.len() as u64,
+        size,
         out: args.out,
     };
     output.print(&report, |r| {
@@ -72,4 +84,46 @@ pub fn run(args: Args, wallet: &WalletArgs, output: &Output) -> Result<()> {
         )
     });
     Ok(())
+}
+
+/// Streams the blob into `path`: into a temporary file beside it, renamed once complete, so
+/// that a failed read leaves no partial file behind.
+async fn write_file(
+    committee: &walrus_sdk::CommitteeView,
+    blob_id: &BlobId,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<u64> {
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let size = write_blob(committee, blob_id, file.as_file_mut(), progress)
+        .await
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(size)
+}
+
+/// Streams the blob into `out` as its source slivers arrive; returns its size.
+async fn write_blob(
+    committee: &walrus_sdk::CommitteeView,
+    blob_id: &BlobId,
+    out: &mut impl Write,
+    progress: &dyn Progress,
+) -> Result<u64> {
+    let blob = OpenBlob::open(committee, blob_id).await?;
+    let size = blob.size();
+    progress.phase(Phase::Fetching { total_bytes: size });
+    let mut chunks = std::pin::pin!(blob.stream(0..size, |_| ()));
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        out.write_all(&chunk)?;
+        progress.advance(chunk.len() as u64);
+    }
+    out.flush()?;
+    Ok(size)
 }
