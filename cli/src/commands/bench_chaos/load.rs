@@ -19,9 +19,12 @@ use crate::commands::bench_flows::random_blob;
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Largest blob the load stores.
 const MAX_BLOB: u64 = 256 << 10;
+/// Epochs the load's blobs are stored for: the run sets the epoch duration so that they
+/// outlive the run and its checks.
+pub const STORE_EPOCHS: u32 = 190;
 /// How the load stores.
-pub const OPTIONS: StoreOptions = StoreOptions {
-    epochs: 20,
+const OPTIONS: StoreOptions = StoreOptions {
+    epochs: STORE_EPOCHS,
     deletable: false,
 };
 

@@ -40,7 +40,7 @@ use self::{
     load::{Counts, LoadBlob, OPERATION_TIMEOUT},
     tables::TableDigest,
 };
-use crate::report::Output;
+use crate::{report::Output, service::shutdown};
 
 /// Options of `walrus bench chaos`.
 #[derive(Debug, Clone, clap::Args)]
@@ -157,7 +157,14 @@ pub fn run(args: &ChaosArgs, output: &Output) -> Result<()> {
             .map_or(0, |elapsed| elapsed.as_secs())
     });
     let (_temporary, dir) = super::bench_flows::bench_directory(args.dir.as_deref())?;
-    let report = super::block_on(chaos(&dir, args.minutes, seed, output))?;
+    // Ctrl-C or SIGTERM ends the run early; dropping it stops the processes and removes the
+    // lab's namespaces.
+    let report = super::block_on(async {
+        tokio::select! {
+            report = chaos(&dir, args.minutes, seed, output) => report,
+            () = shutdown() => anyhow::bail!("the chaos run was interrupted"),
+        }
+    })?;
     output.print(&report, ChaosReport::to_text);
     ensure!(
         report.violations.is_empty(),
@@ -185,8 +192,13 @@ fn start_indexer(binary: &Path, chain: &str, database: &str, log: &Path) -> Resu
 
 async fn chaos(dir: &Path, minutes: f64, seed: u64, output: &Output) -> Result<ChaosReport> {
     let binary = std::env::current_exe().context("cannot find the walrus binary")?;
+    // 30-second epochs, longer for long runs: the blobs, stored for `STORE_EPOCHS`, must
+    // outlive the run and the checks (half an hour allowed) with epochs to spare.
+    let epoch_duration = Duration::from_secs(30).max(Duration::from_secs_f64(
+        (minutes * 60.0 + 1800.0) / f64::from(load::STORE_EPOCHS - 40),
+    ));
     let options = NetworkOptions {
-        epoch_duration: Duration::from_secs(30),
+        epoch_duration,
         max_request_body: 16 << 20,
         ..NetworkOptions::default()
     };
