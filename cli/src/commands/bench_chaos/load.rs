@@ -17,6 +17,8 @@ use crate::commands::bench_flows::random_blob;
 
 /// How long one operation may take before it counts as failed.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+/// Pause after a failed operation, so that a process that is down is not hammered.
+const FAILURE_PAUSE: Duration = Duration::from_millis(250);
 /// Largest blob the load stores.
 const MAX_BLOB: u64 = 256 << 10;
 /// Epochs the load's blobs are stored for: the run sets the epoch duration so that they
@@ -71,7 +73,8 @@ pub struct LoadLog {
 }
 
 impl LoadLog {
-    fn failed(&mut self, operation: &str, cause: String) {
+    async fn failed(&mut self, operation: &str, cause: String) {
+        tokio::time::sleep(FAILURE_PAUSE).await;
         *self
             .failures
             .entry(format!("{operation}: {cause}"))
@@ -102,12 +105,13 @@ pub async fn run(client: Client, seed: u64, stop: &AtomicBool) -> LoadLog {
             }
             Ok(Err(error)) => {
                 log.stores.failed += 1;
-                log.failed("store", cause(&error.to_string()));
+                log.failed("store", cause(&error.to_string())).await;
                 log.unacknowledged.push(blob);
             }
             Err(_) => {
                 log.stores.failed += 1;
-                log.failed("store", format!("timed out after {OPERATION_TIMEOUT:?}"));
+                log.failed("store", format!("timed out after {OPERATION_TIMEOUT:?}"))
+                    .await;
                 log.unacknowledged.push(blob);
             }
         }
@@ -123,11 +127,12 @@ pub async fn run(client: Client, seed: u64, stop: &AtomicBool) -> LoadLog {
             }
             Ok(Err(error)) => {
                 log.reads.failed += 1;
-                log.failed("read", cause(&error.to_string()));
+                log.failed("read", cause(&error.to_string())).await;
             }
             Err(_) => {
                 log.reads.failed += 1;
-                log.failed("read", format!("timed out after {OPERATION_TIMEOUT:?}"));
+                log.failed("read", format!("timed out after {OPERATION_TIMEOUT:?}"))
+                    .await;
             }
         }
     }
