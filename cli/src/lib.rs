@@ -4,5 +4,6 @@ pub mod demo;
 pub mod devnet;
 pub mod graphql_client;
 pub mod local_network;
+pub mod netns;
 pub mod process;
 pub mod supervisor;

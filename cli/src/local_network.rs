@@ -24,7 +24,10 @@ use walrus_node::config::{
 };
 use walrus_sdk::{Client, api::NodeHealth, wallet::WalletConfig};
 
-use crate::process::{STOP_GRACE, ServiceProcess, log_file, service_command};
+use crate::{
+    netns::NetHost,
+    process::{STOP_GRACE, ServiceProcess, log_file, service_command_in},
+};
 
 /// The file describing a network, in its directory.
 pub const MANIFEST_FILE: &str = "network.toml";
@@ -34,6 +37,11 @@ pub const WALLET_FILE: &str = "wallet.toml";
 /// Listen on any free port of 127.0.0.1.
 pub const ANY_PORT: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
+/// The ledger's port on its own network namespace.
+const NETNS_LEDGER_PORT: u16 = 9000;
+/// A storage node's port on its own network namespace.
+const NETNS_NODE_PORT: u16 = 9100;
 
 /// FROST per WAL.
 const WAL: u64 = 1_000_000_000;
@@ -83,7 +91,18 @@ impl LedgerProcess {
         args: &[&std::ffi::OsStr],
         log: Stdio,
     ) -> Result<Self> {
-        let mut command = service_command(binary);
+        Self::spawn_in(binary, None, listen, args, log)
+    }
+
+    /// [`LedgerProcess::spawn`] in the network namespace `netns` when given.
+    pub fn spawn_in(
+        binary: &Path,
+        netns: Option<&str>,
+        listen: SocketAddr,
+        args: &[&std::ffi::OsStr],
+        log: Stdio,
+    ) -> Result<Self> {
+        let mut command = service_command_in(binary, netns);
         command
             .arg("ledger")
             .arg("--listen")
@@ -141,6 +160,8 @@ pub struct LocalNode {
     pub node_id: ObjectId,
     /// Its BLS key.
     pub key: BlsKeyPair,
+    /// The network namespace it runs in (`None`: the machine's).
+    pub netns: Option<String>,
     binary: PathBuf,
     process: Option<ServiceProcess>,
 }
@@ -181,7 +202,7 @@ impl LocalNode {
             bail!("node {} runs already", self.config.name);
         }
         let log = log_file(&self.log())?;
-        let mut command = service_command(&self.binary);
+        let mut command = service_command_in(&self.binary, self.netns.as_deref());
         command
             .args(["node", "run", "--config"])
             .arg(&self.config_path)
@@ -276,6 +297,9 @@ pub struct LocalNetwork {
     /// The client wallet's key (`suiprivkey`).
     pub wallet_key: String,
     ledger_listen: SocketAddr,
+    /// The namespaces of the ledger and of the first nodes, when they run on a lab's hosts.
+    ledger_netns: Option<String>,
+    node_hosts: Vec<NetHost>,
     binary: PathBuf,
     options: NetworkOptions,
 }
@@ -290,6 +314,62 @@ impl LocalNetwork {
         dir: &Path,
         options: NetworkOptions,
         ledger_listen: SocketAddr,
+        public_url: impl Fn(usize, &str) -> Option<String>,
+        timeout: Duration,
+    ) -> Result<Self> {
+        Self::create(
+            binary,
+            dir,
+            options,
+            (None, ledger_listen),
+            Vec::new(),
+            public_url,
+            timeout,
+        )
+        .await
+    }
+
+    /// Starts a new network in `dir` as [`LocalNetwork::start`] does, with the ledger on
+    /// `hosts[0]` and node `i` on `hosts[i + 1]` (a [`crate::netns::NetLab`]'s, each in its own
+    /// network namespace; the network cannot be opened again).
+    pub async fn start_on(
+        binary: &Path,
+        dir: &Path,
+        options: NetworkOptions,
+        hosts: &[NetHost],
+        timeout: Duration,
+    ) -> Result<Self> {
+        let Some((ledger, nodes)) = hosts.split_first() else {
+            bail!("a network on hosts needs one for the ledger");
+        };
+        if nodes.len() < options.nodes {
+            bail!(
+                "{} nodes need {} hosts besides the ledger's",
+                options.nodes,
+                options.nodes
+            );
+        }
+        Self::create(
+            binary,
+            dir,
+            options,
+            (
+                Some(ledger.netns.clone()),
+                SocketAddr::new(ledger.ip.into(), NETNS_LEDGER_PORT),
+            ),
+            nodes.to_vec(),
+            |_, _| None,
+            timeout,
+        )
+        .await
+    }
+
+    async fn create(
+        binary: &Path,
+        dir: &Path,
+        options: NetworkOptions,
+        (ledger_netns, ledger_listen): (Option<String>, SocketAddr),
+        node_hosts: Vec<NetHost>,
         public_url: impl Fn(usize, &str) -> Option<String>,
         timeout: Duration,
     ) -> Result<Self> {
@@ -316,7 +396,7 @@ impl LocalNetwork {
         });
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         std::fs::write(dir.join("genesis.json"), genesis.to_string())?;
-        let ledger = spawn_ledger(binary, dir, ledger_listen)?;
+        let ledger = spawn_ledger(binary, dir, ledger_netns.as_deref(), ledger_listen)?;
         let ledger_listen = listen_address(&ledger.url)?;
         let wallet = AccountKeyPair::generate(&mut rand::rngs::OsRng);
         LedgerClient::new(&ledger.url)
@@ -335,6 +415,8 @@ impl LocalNetwork {
             nodes: Vec::with_capacity(options.nodes),
             wallet_key,
             ledger_listen,
+            ledger_netns,
+            node_hosts,
             binary: binary.to_owned(),
             options,
         };
@@ -366,7 +448,7 @@ impl LocalNetwork {
                 .with_context(|| format!("cannot read {}", wallet_path.display()))?,
         )
         .with_context(|| format!("{} is damaged", wallet_path.display()))?;
-        let ledger = spawn_ledger(binary, dir, manifest.ledger_listen)?;
+        let ledger = spawn_ledger(binary, dir, None, manifest.ledger_listen)?;
         let mut nodes = Vec::with_capacity(manifest.nodes.len());
         for node in &manifest.nodes {
             let config_path = dir.join(&node.dir).join("node.toml");
@@ -377,6 +459,7 @@ impl LocalNetwork {
                 config,
                 node_id: node.node_id,
                 key,
+                netns: None,
                 binary: binary.to_owned(),
                 process: None,
             });
@@ -387,6 +470,8 @@ impl LocalNetwork {
             nodes,
             wallet_key: wallet.private_key,
             ledger_listen: manifest.ledger_listen,
+            ledger_netns: None,
+            node_hosts: Vec::new(),
             binary: binary.to_owned(),
             options: manifest.options,
         };
@@ -417,7 +502,12 @@ impl LocalNetwork {
 
     /// Starts the ledger again, on its address and with its data, after it exited.
     pub fn restart_ledger(&mut self) -> Result<()> {
-        self.ledger = spawn_ledger(&self.binary, &self.dir, self.ledger_listen)?;
+        self.ledger = spawn_ledger(
+            &self.binary,
+            &self.dir,
+            self.ledger_netns.as_deref(),
+            self.ledger_listen,
+        )?;
         Ok(())
     }
 
@@ -499,7 +589,13 @@ impl LocalNetwork {
         let index = self.nodes.len();
         let node_dir = self.dir.join(format!("node-{index}"));
         std::fs::create_dir_all(&node_dir)?;
-        let listen = format!("127.0.0.1:{}", free_port()?).parse()?;
+        let (netns, listen) = match self.node_hosts.get(index) {
+            Some(host) => (
+                Some(host.netns.clone()),
+                SocketAddr::new(host.ip.into(), NETNS_NODE_PORT),
+            ),
+            None => (None, format!("127.0.0.1:{}", free_port()?).parse()?),
+        };
         let listen_url = format!("http://{listen}");
         let config = NodeConfig {
             name: format!("node-{index}"),
@@ -532,6 +628,7 @@ impl LocalNetwork {
             config,
             node_id,
             key,
+            netns,
             binary: self.binary.clone(),
             process: None,
         });
@@ -541,10 +638,16 @@ impl LocalNetwork {
 
 /// Starts the ledger of the network in `dir` (its genesis and data there, its log appended
 /// to `ledger.log`).
-fn spawn_ledger(binary: &Path, dir: &Path, listen: SocketAddr) -> Result<LedgerProcess> {
+fn spawn_ledger(
+    binary: &Path,
+    dir: &Path,
+    netns: Option<&str>,
+    listen: SocketAddr,
+) -> Result<LedgerProcess> {
     let log = log_file(&ledger_log(dir))?;
-    LedgerProcess::spawn(
+    LedgerProcess::spawn_in(
         binary,
+        netns,
         listen,
         &[
             "--genesis".as_ref(),

@@ -20,8 +20,21 @@ pub const STOP_GRACE: Duration = Duration::from_secs(10);
 /// A command for a child process of the network: own process group, SIGTERM when the parent
 /// dies, no stdin.
 pub fn service_command(program: &Path) -> Command {
+    service_command_in(program, None)
+}
+
+/// [`service_command`] run in the network namespace `netns` when given (through
+/// `ip netns exec`, which executes `program` in its place: the child's pid is `program`'s).
+pub fn service_command_in(program: &Path, netns: Option<&str>) -> Command {
     use std::os::unix::process::CommandExt as _;
-    let mut command = Command::new(program);
+    let mut command = match netns {
+        Some(netns) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", netns]).arg(program);
+            command
+        }
+        None => Command::new(program),
+    };
     command.process_group(0).stdin(Stdio::null());
     // SAFETY: the closure runs between fork and exec and only makes one system call
     // (prctl), which is async-signal-safe; it allocates nothing and takes no locks.

@@ -8,21 +8,17 @@ mod common;
 
 use std::time::Duration;
 
-use common::{LocalNode, MAX_TEST_BODY, TestNetwork, chain_events, metric};
+use common::{
+    MAX_TEST_BODY, TestNetwork, assert_holds_its_slivers, chain_events, metric, random_blob,
+    stores_all,
+};
 use nix::sys::signal::Signal;
-use rand::{RngCore, SeedableRng, rngs::StdRng};
 use walrus_chain::{contract::events::Event, ledger::Call};
 use walrus_core::messages::QuorumCertificate;
 use walrus_core::{BlobId, EncodingConfig, encoding::SliverKind};
 use walrus_sdk::{
     NoProgress, NodeClient, StoreOptions, StoreOutcome, api::BlobState, retry::with_retries,
 };
-
-fn random_blob(size: usize, seed: u64) -> Vec<u8> {
-    let mut blob = vec![0u8; size];
-    StdRng::seed_from_u64(seed).fill_bytes(&mut blob);
-    blob
-}
 
 const PERMANENT: StoreOptions = StoreOptions {
     epochs: 50,
@@ -352,43 +348,6 @@ async fn a_store_survives_a_node_dying_and_a_wiped_node_rebuilds_its_share() {
     for (blob_id, blob) in &blobs {
         assert!(client.read(blob_id, &NoProgress).await.unwrap() == *blob);
     }
-}
-
-/// Checks that `node` serves both slivers of each of its `shards` of every blob, each
-/// matching the blob's metadata.
-async fn assert_holds_its_slivers(
-    node: &LocalNode,
-    blobs: &[(BlobId, Vec<u8>)],
-    shards: &[u16],
-    n_shards: u16,
-) {
-    let client = NodeClient::new(&node.url(), reqwest::Client::new());
-    for (blob_id, _) in blobs {
-        let metadata = client
-            .metadata(blob_id)
-            .await
-            .unwrap()
-            .verify(blob_id)
-            .unwrap();
-        for shard in shards {
-            let pair = blob_id.pair_for_shard(*shard, n_shards);
-            for kind in [SliverKind::Primary, SliverKind::Secondary] {
-                let sliver = client.sliver(&metadata, pair, kind).await.unwrap();
-                sliver.verify(&metadata).unwrap();
-            }
-        }
-    }
-}
-
-/// Whether `node` reports holding all its slivers of every blob.
-async fn stores_all(node: &LocalNode, blobs: &[(BlobId, Vec<u8>)]) -> bool {
-    let client = NodeClient::new(&node.url(), reqwest::Client::new());
-    for (blob_id, _) in blobs {
-        if !client.status(blob_id).await.is_ok_and(|s| s.stored) {
-            return false;
-        }
-    }
-    true
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -84,6 +84,13 @@ impl ApiError {
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         tracing::error!(%error, "storage failure while answering a request");
+        if error.is_disk_full() {
+            return Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                ErrorCode::Internal,
+                format!("the node's disk is full ({error}); ask other nodes, or retry later"),
+            );
+        }
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Internal,

@@ -25,7 +25,7 @@ use crate::{
 
 /// How long one checkpoint read waits for new checkpoints.
 const POLL_WAIT: Duration = Duration::from_secs(5);
-/// Pause after the chain could not be read.
+/// Pause after the chain could not be read or the disk was full.
 const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
 /// What a run of checkpoints asks of the node beyond its store.
@@ -120,7 +120,15 @@ async fn apply_run(
         ..ChainUpdate::default()
     };
     let consequences = apply_checkpoints(context, run, &mut update)?;
-    context.storage.apply(&update)?;
+    // A full disk pauses the follower (the API answers 507 meanwhile) instead of stopping
+    // the node; it goes on once there is room again.
+    while let Err(error) = context.storage.apply(&update) {
+        if !error.is_disk_full() {
+            return Err(error);
+        }
+        tracing::error!(%error, "the disk is full: cannot record checkpoints; retrying");
+        tokio::time::sleep(RETRY_PAUSE).await;
+    }
     context.metrics.next_checkpoint.set(update.cursor as i64);
     let stored_shards = context.storage.stored_shards();
     for blob_id in &consequences.forget {

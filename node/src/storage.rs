@@ -46,6 +46,22 @@ pub enum StorageError {
     },
 }
 
+impl StorageError {
+    /// Whether the disk is full (ENOSPC somewhere in the database's error).
+    pub fn is_disk_full(&self) -> bool {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(error) = source {
+            if let Some(io) = error.downcast_ref::<std::io::Error>()
+                && io.kind() == std::io::ErrorKind::StorageFull
+            {
+                return true;
+            }
+            source = error.source();
+        }
+        false
+    }
+}
+
 /// One live `Blob` object of a blob id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {

@@ -24,6 +24,7 @@ use walrus_core::{
 
 use super::{
     bench_audit::{self, AuditArgs},
+    bench_chaos::{self, ChaosArgs},
     bench_flows::{self, Flow, FlowArgs},
     bench_ledger_memory::{self, LedgerMemoryArgs},
 };
@@ -53,6 +54,12 @@ pub enum Bench {
     /// and by verification alone, bytes per challenge, and a model of a network's auditing
     /// traffic.
     Audit(AuditArgs),
+    /// A local network (its processes in network namespaces when the machine allows) with
+    /// the indexer, under stores and reads while random SIGKILLs, SIGSTOPs and partitions hit
+    /// the nodes (at most f shards at once), the ledger and the indexer; then checks that
+    /// acknowledged stores are certified, certified blobs read back intact and the indexer
+    /// equals a replay, and counts faults, operations and failures.
+    Chaos(ChaosArgs),
 }
 
 #[derive(Serialize)]
@@ -88,6 +95,7 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
             let report = bench_ledger_memory::run(&args, output)?;
             output.print(&report, bench_ledger_memory::LedgerMemoryReport::to_text);
         }
+        Bench::Chaos(args) => bench_chaos::run(&args, output)?,
         Bench::Audit(args) => {
             let report = bench_audit::run(&args)?;
             output.print(&report, bench_audit::AuditReport::to_text);

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod bench;
 pub mod bench_audit;
+pub mod bench_chaos;
 pub mod bench_flows;
 pub mod bench_ledger_memory;
 pub mod blob_id;

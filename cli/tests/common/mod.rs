@@ -289,3 +289,51 @@ pub async fn graphql_until(
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// `size` bytes from a generator seeded with `seed`.
+pub fn random_blob(size: usize, seed: u64) -> Vec<u8> {
+    use rand::{RngCore as _, SeedableRng as _};
+    let mut blob = vec![0u8; size];
+    rand::rngs::StdRng::seed_from_u64(seed).fill_bytes(&mut blob);
+    blob
+}
+
+/// Checks that `node` serves both slivers of each of its `shards` of every blob, each
+/// matching the blob's metadata.
+pub async fn assert_holds_its_slivers(
+    node: &LocalNode,
+    blobs: &[(walrus_core::BlobId, Vec<u8>)],
+    shards: &[u16],
+    n_shards: u16,
+) {
+    let client = walrus_sdk::NodeClient::new(&node.url(), reqwest::Client::new());
+    for (blob_id, _) in blobs {
+        let metadata = client
+            .metadata(blob_id)
+            .await
+            .unwrap()
+            .verify(blob_id)
+            .unwrap();
+        for shard in shards {
+            let pair = blob_id.pair_for_shard(*shard, n_shards);
+            for kind in [
+                walrus_core::encoding::SliverKind::Primary,
+                walrus_core::encoding::SliverKind::Secondary,
+            ] {
+                let sliver = client.sliver(&metadata, pair, kind).await.unwrap();
+                sliver.verify(&metadata).unwrap();
+            }
+        }
+    }
+}
+
+/// Whether `node` reports holding all its slivers of every blob.
+pub async fn stores_all(node: &LocalNode, blobs: &[(walrus_core::BlobId, Vec<u8>)]) -> bool {
+    let client = walrus_sdk::NodeClient::new(&node.url(), reqwest::Client::new());
+    for (blob_id, _) in blobs {
+        if !client.status(blob_id).await.is_ok_and(|s| s.stored) {
+            return false;
+        }
+    }
+    true
+}
