@@ -77,7 +77,9 @@ async fn asset(Path(path): Path<String>) -> Response {
     let Some(file) = Assets::get(&format!("assets/{path}")) else {
         return (
             StatusCode::NOT_FOUND,
-            format!("no asset {path}: the explorer's assets change with each release; reload the page"),
+            format!(
+                "no asset {path}: the explorer's assets change with each release; reload the page"
+            ),
         )
             .into_response();
     };

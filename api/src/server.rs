@@ -11,8 +11,7 @@ use crate::{
     ApiConfig, ApiError,
     chain::Chain,
     db::Db,
-    explorer,
-    graphql,
+    explorer, graphql,
     metrics::{self, Metrics},
     rest::{self, RestState},
 };

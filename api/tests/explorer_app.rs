@@ -42,12 +42,19 @@ async fn pages_answer_the_app_and_assets_are_served_immutable() {
         index = response.text().await.unwrap();
         assert!(index.contains(r#"<div id="app">"#), "{page}: {index}");
     }
-    let graphiql = get(&format!("{}/graphql", api.url)).await.text().await.unwrap();
+    let graphiql = get(&format!("{}/graphql", api.url))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(graphiql.contains(r#"<div id="graphiql">"#), "{graphiql}");
 
     for html in [&index, &graphiql] {
         // Nothing is loaded from elsewhere: every script and style is one of ours.
-        assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "{html}");
+        assert!(
+            !html.contains("src=\"http") && !html.contains("href=\"http"),
+            "{html}"
+        );
         let assets = asset_paths(html);
         assert!(assets.iter().any(|path| path.ends_with(".js")), "{html}");
         assert!(assets.iter().any(|path| path.ends_with(".css")), "{html}");

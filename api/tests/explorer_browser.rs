@@ -77,6 +77,9 @@ async fn every_page_works_offline_in_chromium() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the browser checks failed:\n{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser checks failed:\n{stdout}"
+    );
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }

@@ -26,7 +26,10 @@ async fn search_resolves_every_kind_of_id() {
         json!({"kind": "BLOB", "id": blob})
     );
     let node = common::id(s.node_a);
-    assert_eq!(search(&api, &node).await, json!({"kind": "NODE", "id": node}));
+    assert_eq!(
+        search(&api, &node).await,
+        json!({"kind": "NODE", "id": node})
+    );
     let proposal = common::id(s.open_proposal);
     assert_eq!(
         search(&api, &proposal).await,
@@ -127,11 +130,8 @@ async fn blob_objects_of_a_blob_id_node_stakers_and_votes_of_a_voter() {
         );
     }
     assert_eq!(
-        api.error_codes(
-            "{ votes(voter: \"alice\") { nodes { epoch } } }",
-            json!({})
-        )
-        .await,
+        api.error_codes("{ votes(voter: \"alice\") { nodes { epoch } } }", json!({}))
+            .await,
         ["BAD_USER_INPUT"]
     );
 }

@@ -33,9 +33,7 @@ mod supply;
 
 use std::time::Duration;
 
-use async_graphql::{
-    EmptyMutation, MergedObject, Response, Schema, SchemaBuilder, ServerError,
-};
+use async_graphql::{EmptyMutation, MergedObject, Response, Schema, SchemaBuilder, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use axum::{
     Router,

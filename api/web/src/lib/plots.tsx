@@ -10,11 +10,12 @@ export interface Point {
   value: number;
 }
 
-function scale(points: Point[], floorZero: boolean) {
+/** Scales of a plot; bars (`floorZero`) start at 0 and reach `top` at least. */
+function scale(points: Point[], floorZero: boolean, top?: number) {
   const xs = points.map((p) => p.epoch);
   const ys = points.map((p) => p.value);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [floorZero ? Math.min(0, ...ys) : Math.min(...ys), Math.max(...ys)];
+  let [y0, y1] = [floorZero ? Math.min(0, ...ys) : Math.min(...ys), Math.max(top ?? -Infinity, ...ys)];
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const w = WIDTH - PAD.left - PAD.right;
   const h = HEIGHT - PAD.top - PAD.bottom;
@@ -45,7 +46,7 @@ function Axes(props: { s: ReturnType<typeof scale>; format: (v: number) => strin
         {`epoch ${s.x0}`}
       </text>
       {s.x1 !== s.x0 && (
-        <text x={s.x(s.x1)} y={bottom + 16} text-anchor="middle">
+        <text x={s.x(s.x1)} y={bottom + 16} text-anchor="end">
           {`epoch ${s.x1}`}
         </text>
       )}
@@ -75,16 +76,20 @@ export function LinePlot(props: { title: string; points: Point[]; format: (v: nu
   );
 }
 
-/** Bars over epochs, from zero; `warn` marks bars drawn in the warning colour. */
+/**
+ * Bars over epochs, from zero up to `top` at least; `warn` marks bars drawn in the warning
+ * colour.
+ */
 export function BarPlot(props: {
   title: string;
   points: Point[];
   format: (v: number) => string;
+  top?: number;
   warn?: (p: Point) => boolean;
 }) {
   if (props.points.length === 0) return <p class="muted">No {props.title.toLowerCase()} yet.</p>;
   const points = [...props.points].sort((a, b) => a.epoch - b.epoch);
-  const s = scale(points, true);
+  const s = scale(points, true, props.top);
   const span = Math.max(1, s.x1 - s.x0);
   const w = Math.max(6, Math.min(40, ((WIDTH - PAD.left - PAD.right) / (span + 1)) * 0.7));
   return (

@@ -99,7 +99,8 @@ export function BlobPage(props: { id: string }) {
         <span class={`state big ${state}`} id="blob-state">
           {state}
         </span>
-        {state !== "DELETED" && state !== "INVALID" && (
+        {state === "EXPIRED" && <span class="muted"> certified, and past its end epoch</span>}
+        {state === "CERTIFIED" && (
           <a class="button" href={`/v1/blobs/${encodeURIComponent(blob.blobId)}`} download>
             Download
           </a>

@@ -3,7 +3,7 @@
 import { useQuery } from "../lib/graphql";
 import { Link } from "../lib/router";
 import { Fact, Paged, Status, Table } from "../lib/table";
-import { bps, bytes, count, short, time, wal } from "../lib/format";
+import { bps, bytes, count, time, wal } from "../lib/format";
 import { ShardMap, memberColour, type ShardOwner } from "../lib/plots";
 
 const EPOCH = `query($epoch: Int) {
@@ -131,7 +131,6 @@ export function EpochPage(props: { epoch?: number }) {
           { title: "Penalty", cell: (s) => (s.penalty ? wal(s.penalty.burned) : "–") },
         ]}
       />
-      <p class="muted small">Node ids: {e.committee.map((m) => (m.node ? short(m.node.id) : "–")).join(", ")}</p>
     </>
   );
 }

@@ -158,6 +158,7 @@ export function NodePage(props: { id: string }) {
           title="Score per epoch"
           points={node.scores.nodes.map((s) => ({ epoch: s.epoch, value: s.score }))}
           format={(v) => bps(v)}
+          top={10000}
           warn={(p) => p.value < 10000}
         />
         <BarPlot
