@@ -1,12 +1,14 @@
 //! The Walrus API: one axum server with a GraphQL explorer API over the indexer's Postgres
-//! (`/graphql`), a REST publisher and aggregator that store and read blobs through the sdk
-//! (`/v1/blobs`), its OpenAPI document (`/v1/api`) and Prometheus metrics (`/metrics`).
+//! (`/graphql`, with GraphiQL), the explorer web app (`/`, see [`explorer`]), a REST
+//! publisher and aggregator that store and read blobs through the sdk (`/v1/blobs`), its
+//! OpenAPI document (`/v1/api`) and Prometheus metrics (`/metrics`).
 //! See ARCHITECTURE.md ("API").
 
 pub mod chain;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod explorer;
 pub mod graphql;
 pub mod metrics;
 pub mod rest;

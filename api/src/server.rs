@@ -11,7 +11,7 @@ use crate::{
     ApiConfig, ApiError,
     chain::Chain,
     db::Db,
-    graphql,
+    explorer, graphql,
     metrics::{self, Metrics},
     rest::{self, RestState},
 };
@@ -60,6 +60,7 @@ impl Api {
             ]);
         let router = graphql::routes(schema, config.request_timeout)
             .merge(rest)
+            .merge(explorer::routes())
             .layer(middleware::from_fn_with_state(metrics, metrics::track))
             .layer(cors);
         Ok(Self { listener, router })

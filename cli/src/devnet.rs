@@ -80,6 +80,8 @@ enum Database {
 pub struct DevnetUrls {
     /// The ledger's HTTP API.
     pub ledger: String,
+    /// The explorer web app.
+    pub explorer: String,
     /// GraphQL (GraphiQL in a browser).
     pub graphql: String,
     /// `PUT` blobs here.
@@ -247,6 +249,7 @@ impl Devnet {
         let mut devnet = Self {
             urls: DevnetUrls {
                 ledger: network.ledger.url.clone(),
+                explorer: format!("{api_url}/"),
                 graphql: format!("{api_url}/graphql"),
                 publisher: format!("{api_url}/v1/blobs"),
                 aggregator: format!("{api_url}/v1/blobs"),

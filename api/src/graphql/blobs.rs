@@ -288,6 +288,8 @@ impl Lookup for ShardCount {
 /// What to list blobs by; every field narrows the list.
 #[derive(Debug, Default, InputObject)]
 pub struct BlobFilter {
+    /// Only the `Blob` objects registered for this blob id.
+    blob_id: Option<String>,
     /// Only blobs owned by this address.
     owner: Option<String>,
     /// Only certified (`true`) or only uncertified (`false`) blobs.
@@ -405,12 +407,16 @@ impl BlobQuery {
             .as_deref()
             .map(|owner| parse_id(owner, "owner"))
             .transpose()?;
+        let blob_id = filter.blob_id.as_deref().map(parse_blob_id).transpose()?;
         let min_size = size_bound(filter.min_size, "minSize")?;
         let max_size = size_bound(filter.max_size, "maxSize")?;
         let rows = query(ctx, move |connection| {
             let mut select = blobs::table.select(BlobRow::as_select()).into_boxed();
             if let Some(owner) = owner {
                 select = select.filter(blobs::owner.eq(owner));
+            }
+            if let Some(blob_id) = blob_id {
+                select = select.filter(blobs::blob_id.eq(blob_id));
             }
             match filter.certified {
                 Some(true) => select = select.filter(blobs::certified_epoch.is_not_null()),

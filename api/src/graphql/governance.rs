@@ -280,31 +280,11 @@ impl ProposalRow {
         before: Option<String>,
     ) -> Result<Connection<String, VoteRow>, Error> {
         let voter = voter.map(|v| parse_id(&v, "voter")).transpose()?;
-        let proposal = self.proposal_id.clone();
-        paginate(
+        votes_page(
             ctx,
+            Some(self.proposal_id.clone()),
+            voter,
             PageArgs::new(first, after, last, before),
-            SortKey {
-                tag: "votes",
-                columns: "checkpoint, staked_wal_id",
-                descending: false,
-            },
-            move |connection, page| {
-                let mut select = votes::table
-                    .filter(votes::proposal_id.eq(proposal))
-                    .select(VoteRow::as_select())
-                    .into_boxed();
-                if let Some(voter) = voter {
-                    select = select.filter(votes::voter.eq(voter));
-                }
-                load_page!(page, select, connection)
-            },
-            |vote| {
-                vec![
-                    KeyPart::Int(vote.checkpoint),
-                    KeyPart::Bytes(vote.staked_wal_id.clone()),
-                ]
-            },
         )
         .await
     }
@@ -315,6 +295,8 @@ impl ProposalRow {
 #[diesel(table_name = votes, check_for_backend(diesel::pg::Pg))]
 #[graphql(name = "Vote", complex)]
 pub struct VoteRow {
+    #[graphql(skip)]
+    proposal_id: Vec<u8>,
     #[graphql(skip)]
     staked_wal_id: Vec<u8>,
     #[graphql(skip)]
@@ -340,8 +322,48 @@ pub enum VoteChoice {
     Abstain,
 }
 
+/// One page of the votes on `proposal` and by `voter` (each when given), oldest first.
+async fn votes_page(
+    ctx: &Context<'_>,
+    proposal: Option<Vec<u8>>,
+    voter: Option<Vec<u8>>,
+    args: PageArgs,
+) -> Result<Connection<String, VoteRow>, Error> {
+    paginate(
+        ctx,
+        args,
+        SortKey {
+            tag: "votes",
+            columns: "checkpoint, staked_wal_id, proposal_id",
+            descending: false,
+        },
+        move |connection, page| {
+            let mut select = votes::table.select(VoteRow::as_select()).into_boxed();
+            if let Some(proposal) = proposal {
+                select = select.filter(votes::proposal_id.eq(proposal));
+            }
+            if let Some(voter) = voter {
+                select = select.filter(votes::voter.eq(voter));
+            }
+            load_page!(page, select, connection)
+        },
+        |vote| {
+            vec![
+                KeyPart::Int(vote.checkpoint),
+                KeyPart::Bytes(vote.staked_wal_id.clone()),
+                KeyPart::Bytes(vote.proposal_id.clone()),
+            ]
+        },
+    )
+    .await
+}
+
 #[ComplexObject]
 impl VoteRow {
+    /// The proposal voted on.
+    async fn proposal(&self, ctx: &Context<'_>) -> Result<Option<ProposalRow>, Error> {
+        load::<ProposalById>(ctx, self.proposal_id.clone()).await
+    }
     /// The stake that voted.
     async fn stake_id(&self) -> String {
         hex_id(&self.staked_wal_id)
@@ -465,6 +487,26 @@ pub struct GovernanceQuery;
 
 #[Object]
 impl GovernanceQuery {
+    /// The votes `voter` cast, oldest first.
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn votes(
+        &self,
+        ctx: &Context<'_>,
+        voter: String,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, VoteRow>, Error> {
+        let voter = parse_id(&voter, "voter")?;
+        votes_page(
+            ctx,
+            None,
+            Some(voter),
+            PageArgs::new(first, after, last, before),
+        )
+        .await
+    }
     /// Proposals, latest first; only those of `status` when given.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn proposals(

@@ -26,20 +26,18 @@ mod loaders;
 mod network;
 pub mod page;
 mod scalars;
+mod search;
 mod staking;
 mod subscriptions;
 mod supply;
 
 use std::time::Duration;
 
-use async_graphql::{
-    EmptyMutation, MergedObject, Response, Schema, SchemaBuilder, ServerError, http::GraphiQLSource,
-};
+use async_graphql::{EmptyMutation, MergedObject, Response, Schema, SchemaBuilder, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use axum::{
     Router,
     extract::{DefaultBodyLimit, State},
-    response::Html,
     routing::get,
 };
 
@@ -54,7 +52,7 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 5_000;
 /// Largest GraphQL request body.
 pub const MAX_QUERY_BYTES: usize = 64 * 1024;
-/// Path of the GraphQL endpoint (POST queries, GET GraphiQL).
+/// Path of the GraphQL endpoint (POST queries, GET GraphiQL from the embedded assets).
 pub const PATH: &str = "/graphql";
 /// Path of the WebSocket endpoint of subscriptions.
 pub const WS_PATH: &str = "/graphql/ws";
@@ -68,6 +66,7 @@ pub struct Query(
     staking::StakingQuery,
     governance::GovernanceQuery,
     supply::SupplyQuery,
+    search::SearchQuery,
 );
 
 /// The API's schema.
@@ -117,22 +116,13 @@ struct GraphqlState {
 /// `/graphql` (POST: queries; GET: GraphiQL) and `/graphql/ws` (subscriptions).
 pub fn routes<S: Clone + Send + Sync + 'static>(schema: ApiSchema, timeout: Duration) -> Router<S> {
     Router::new()
-        .route(PATH, get(graphiql).post(execute))
+        .route(PATH, get(crate::explorer::graphiql).post(execute))
         .layer(DefaultBodyLimit::max(MAX_QUERY_BYTES))
         .with_state(GraphqlState {
             schema: schema.clone(),
             timeout,
         })
         .route_service(WS_PATH, GraphQLSubscription::new(schema))
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint(PATH)
-            .subscription_endpoint(WS_PATH)
-            .finish(),
-    )
 }
 
 async fn execute(State(state): State<GraphqlState>, request: GraphQLRequest) -> GraphQLResponse {

@@ -263,6 +263,23 @@ impl NodeRow {
         )
         .await
     }
+    /// The stakes with its pool, oldest first (withdrawn ones too).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    async fn stakes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, StakeRow>, Error> {
+        stakes_page(
+            ctx,
+            StakesOf::Node(self.node_id.clone()),
+            PageArgs::new(first, after, last, before),
+        )
+        .await
+    }
 }
 
 /// A row of `staking_pools`.
@@ -645,6 +662,46 @@ impl WithdrawalRow {
     }
 }
 
+/// Whose stakes a list holds.
+enum StakesOf {
+    /// An owner's.
+    Owner(Vec<u8>),
+    /// A pool's.
+    Node(Vec<u8>),
+}
+
+/// One page of the stakes of `of`, oldest first.
+async fn stakes_page(
+    ctx: &Context<'_>,
+    of: StakesOf,
+    args: PageArgs,
+) -> Result<Connection<String, StakeRow>, Error> {
+    paginate(
+        ctx,
+        args,
+        SortKey {
+            tag: "stakes",
+            columns: "staked_checkpoint, staked_wal_id",
+            descending: false,
+        },
+        move |connection, page| {
+            let select = stakes::table.select(StakeRow::as_select()).into_boxed();
+            let select = match of {
+                StakesOf::Owner(owner) => select.filter(stakes::owner.eq(owner)),
+                StakesOf::Node(node) => select.filter(stakes::node_id.eq(node)),
+            };
+            load_page!(page, select, connection)
+        },
+        |stake| {
+            vec![
+                KeyPart::Int(stake.staked_checkpoint),
+                KeyPart::Bytes(stake.staked_wal_id.clone()),
+            ]
+        },
+    )
+    .await
+}
+
 /// The staking queries.
 #[derive(Default)]
 pub struct StakingQuery;
@@ -695,27 +752,10 @@ impl StakingQuery {
         before: Option<String>,
     ) -> Result<Connection<String, StakeRow>, Error> {
         let owner = parse_id(&owner, "owner")?;
-        paginate(
+        stakes_page(
             ctx,
+            StakesOf::Owner(owner),
             PageArgs::new(first, after, last, before),
-            SortKey {
-                tag: "stakes",
-                columns: "staked_checkpoint, staked_wal_id",
-                descending: false,
-            },
-            move |connection, page| {
-                let select = stakes::table
-                    .filter(stakes::owner.eq(owner))
-                    .select(StakeRow::as_select())
-                    .into_boxed();
-                load_page!(page, select, connection)
-            },
-            |stake| {
-                vec![
-                    KeyPart::Int(stake.staked_checkpoint),
-                    KeyPart::Bytes(stake.staked_wal_id.clone()),
-                ]
-            },
         )
         .await
     }

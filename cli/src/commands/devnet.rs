@@ -254,6 +254,7 @@ fn ready_text(ready: &Ready<'_>) -> String {
     format!(
         "\nWalrus devnet {} in {}\n\
          \n  ledger      {}\
+         \n  explorer    {}   (blobs, nodes, stakers, governance)\
          \n  GraphQL     {}   (GraphiQL in a browser)\
          \n  publisher   PUT {}?epochs=N\
          \n  aggregator  GET {}/BLOB_ID\
@@ -269,6 +270,7 @@ fn ready_text(ready: &Ready<'_>) -> String {
         if ready.created { "created" } else { "resumed" },
         ready.dir.display(),
         urls.ledger,
+        urls.explorer,
         urls.graphql,
         urls.publisher,
         urls.aggregator,
