@@ -941,9 +941,9 @@ fn check_network(ledger: &Ledger, connection: &mut PgConnection) {
     // proposal can raise the prices mid-epoch), the current one the system's.
     let systems = systems_by_epoch(ledger);
     assert_eq!(systems.keys().copied().collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
-    assert_eq!(systems[&5], system.as_ref());
+    assert_eq!(&systems[&5], system.as_ref());
     for (epoch, _, prices, _) in &epoch_rows {
-        let written = systems[&(*epoch as u32)];
+        let written = &systems[&(*epoch as u32)];
         assert_eq!(
             *prices,
             (
