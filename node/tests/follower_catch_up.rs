@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use walrus_chain::{
     client::LedgerClient,
     contract::ObjectId,
+    ledger::LedgerConfig,
     server::{GenesisConfig, GenesisMember, LedgerServer},
 };
 use walrus_core::keys::bls::BlsKeyPair;
@@ -60,6 +61,7 @@ async fn a_follower_back_after_epochs_takes_up_each_epoch_in_order() {
         "127.0.0.1:0".parse().unwrap(),
         Some(&genesis),
         false,
+        LedgerConfig::default(),
     )
     .await
     .unwrap();

@@ -204,7 +204,7 @@ fn cases(encoded: &EncodedBlob<'_>) -> Vec<Case> {
         "?targets=70000",
         "?targets=1,,x",
         "?targets=%FF",
-        &format!("?targets={}", vec!["1"; 11].join(",")),
+        &format!("?targets={}", ["1"; 11].join(",")),
     ] {
         cases.push(case(
             Method::GET,
