@@ -678,9 +678,11 @@ async fn a_node_rebuilding_an_inconsistently_encoded_blob_proves_it() {
     );
     proof.verify(&metadata).unwrap();
 
-    // Nobody attests an honest blob invalid, with that proof or with garbage.
+    // Nobody attests an honest blob invalid, with that proof or with garbage. The honest
+    // blob has the dishonest one's size, so the proof passes the size limit its metadata
+    // sets and is refused for what it proves.
     let honest = client
-        .store(&random_blob(100_000, 42), PERMANENT, &NoProgress)
+        .store(&random_blob(1 << 20, 42), PERMANENT, &NoProgress)
         .await
         .unwrap()
         .blob_id;
