@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{
     MAX_TEST_BODY, TestNetwork, assert_holds_its_slivers, chain_events, metric, random_blob,
-    stores_all,
+    status_of_declared_put, stores_all,
 };
 use nix::sys::signal::Signal;
 use walrus_chain::{contract::events::Event, ledger::Call};
@@ -558,15 +558,16 @@ async fn corrupted_slivers_and_bad_requests_break_neither_reads_nor_nodes() {
         "sliver that does not match its hash",
     )
     .await;
-    expect(
-        http.put(format!(
-            "{base}/v1/blobs/{blob_id}/slivers/{own_pair}/primary"
-        ))
-        .body(vec![0u8; MAX_TEST_BODY + 1]),
+    // The node refuses an oversized body by its declared length, before reading it.
+    assert_eq!(
+        status_of_declared_put(
+            &format!("{base}/v1/blobs/{blob_id}/slivers/{own_pair}/primary"),
+            MAX_TEST_BODY as u64 + 1,
+        )
+        .await,
         413,
-        "oversized body",
-    )
-    .await;
+        "oversized body"
+    );
     expect(
         http.get(format!("{base}/v1/blobs/{}/confirmation", BlobId([3; 32]))),
         409,

@@ -46,6 +46,7 @@ use crate::{chain::Chain, db::Db, metrics::Metrics};
         openapi,
         metrics,
     ),
+    components(schemas(aggregator::BlobIdText, aggregator::ObjectIdText)),
     modifiers(&BearerToken),
     tags(
         (name = "publisher", description = "Stores blobs paid by the API's wallet"),

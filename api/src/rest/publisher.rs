@@ -79,6 +79,23 @@ fn one_epoch() -> u32 {
     1
 }
 
+/// The address of `send_object_to` in its full form only (`0x` and 64 hex digits), as the
+/// document states: Sui's short forms (`0x0`, `0`) are refused rather than guessed at.
+fn parse_address(text: &str) -> Result<Address, RestError> {
+    let refuse = |why: String| {
+        RestError::bad_request(format!(
+            "send_object_to={text:?} is no Sui address ({why}): give `0x` and 64 hex digits"
+        ))
+    };
+    let full = text
+        .strip_prefix("0x")
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !full {
+        return Err(refuse("not `0x` and 64 hex digits".to_owned()));
+    }
+    Address::from_str(text).map_err(|error| refuse(error.to_string()))
+}
+
 impl PublisherQuery {
     /// The sdk's options and behavior, or why the combination is refused.
     pub fn to_store(&self) -> Result<(StoreOptions, StoreBehavior), RestError> {
@@ -101,14 +118,7 @@ impl PublisherQuery {
                     "give one of `send_object_to` and `share`: a shared blob has no owner",
                 ));
             }
-            (Some(address), false) => {
-                PostStore::SendTo(Address::from_str(address).map_err(|error| {
-                    RestError::bad_request(format!(
-                        "send_object_to={address:?} is no Sui address ({error}): give `0x` and \
-                         64 hex digits"
-                    ))
-                })?)
-            }
+            (Some(address), false) => PostStore::SendTo(parse_address(address)?),
             (None, true) if !self.permanent => {
                 return Err(persistence(
                     "only permanent blobs can be shared: add `permanent=true` to `share=true`",
@@ -414,10 +424,13 @@ mod tests {
             )),
             Some(Reason::MalformedRequest)
         );
-        assert_eq!(
-            refused("send_object_to=nobody"),
-            Some(Reason::MalformedRequest)
-        );
+        for address in ["nobody", "0", "0x0", "0x1"] {
+            assert_eq!(
+                refused(&format!("send_object_to={address}")),
+                Some(Reason::MalformedRequest),
+                "{address}"
+            );
+        }
         assert!(query("epochs=1&colour=blue").is_err());
         assert!(query("epochs=-1").is_err());
         assert!(query("encoding_type=RS2").is_err());

@@ -337,3 +337,33 @@ pub async fn stores_all(node: &LocalNode, blobs: &[(walrus_core::BlobId, Vec<u8>
     }
     true
 }
+
+/// Sends only the head of a PUT to `url` (`http://HOST:PORT/PATH`) declaring `length` body
+/// bytes and returns the answer's status: a server that refuses such a body before reading it
+/// answers and closes, which a client still writing the body would see as a broken pipe.
+pub async fn status_of_declared_put(url: &str, length: u64) -> u16 {
+    use std::io::{Read as _, Write as _};
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let rest = url.strip_prefix("http://").expect("an http URL");
+        let (address, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let head = format!(
+            "PUT {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/octet-stream\r\n\
+             Content-Length: {length}\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut answer = [0u8; 64];
+        let read = stream.read(&mut answer).unwrap();
+        let text = String::from_utf8_lossy(&answer[..read]).into_owned();
+        text.split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"))
+    })
+    .await
+    .unwrap()
+}
