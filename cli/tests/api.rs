@@ -247,12 +247,16 @@ async fn a_walrus_client_stores_and_reads_through_the_api() {
     assert_eq!(by_object.status(), StatusCode::OK);
     assert_eq!(by_object.headers()[header::CONTENT_TYPE], "text/plain");
     assert_eq!(by_object.bytes().await.unwrap(), blob);
-    let by_shared = http
-        .get(format!("{url}/v1/blobs/by-object-id/{shared_id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(by_shared.status(), StatusCode::OK);
+    // The shared blob's id is new: the aggregator serves it once the indexer has seen it.
+    let shared_url = format!("{url}/v1/blobs/by-object-id/{shared_id}");
+    network
+        .wait_for(
+            Duration::from_secs(60),
+            "the indexer to see the shared blob",
+            async |_| http.get(&shared_url).send().await.unwrap().status() == StatusCode::OK,
+        )
+        .await;
+    let by_shared = http.get(&shared_url).send().await.unwrap();
     assert_eq!(by_shared.bytes().await.unwrap().as_ref(), b"shared");
     let nothing = http
         .get(format!("{url}/v1/blobs/by-object-id/0x{}", "0".repeat(64)))
