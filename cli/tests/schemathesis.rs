@@ -74,6 +74,7 @@ async fn schemathesis_finds_nothing_wrong_with_the_api() {
         ],
     );
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../api/schemathesis.toml");
+    let st_dir = network.dir.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(st)
             .args(["--config-file", config, "run"])
@@ -82,6 +83,8 @@ async fn schemathesis_finds_nothing_wrong_with_the_api() {
             .args(["--header", "Authorization: Bearer s3cret"])
             .args(["--workers", "1", "--request-timeout", "120"])
             .env("NO_COLOR", "1")
+            // Its own state (`.schemathesis/`) goes to the test's directory, not the checkout.
+            .current_dir(&st_dir)
             .output()
             .unwrap()
     })
