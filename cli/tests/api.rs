@@ -42,15 +42,7 @@ async fn a_walrus_client_stores_and_reads_through_the_api() {
         database.url(),
         &[],
     );
-    let wallet = network.dir.join("publisher.toml");
-    std::fs::write(
-        &wallet,
-        format!(
-            "ledger_url = {:?}\nprivate_key = {:?}\n",
-            network.ledger.url, network.wallet_key
-        ),
-    )
-    .unwrap();
+    let wallet = network.funded_wallet();
     let common_args = [
         "--database-url",
         database.url(),

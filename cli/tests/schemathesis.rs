@@ -49,15 +49,7 @@ async fn schemathesis_finds_nothing_wrong_with_the_api() {
         database.url(),
         &[],
     );
-    let wallet = network.dir.join("publisher.toml");
-    std::fs::write(
-        &wallet,
-        format!(
-            "ledger_url = {:?}\nprivate_key = {:?}\n",
-            network.ledger.url, network.wallet_key
-        ),
-    )
-    .unwrap();
+    let wallet = network.funded_wallet();
     let (_api, url) = start_api(
         &network.dir.join("api.log"),
         &[

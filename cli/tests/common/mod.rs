@@ -138,6 +138,21 @@ impl TestNetwork {
         }
     }
 
+    /// Writes a wallet file holding the network's funded account (a publisher's wallet) in
+    /// the network's directory; returns its path.
+    pub fn funded_wallet(&self) -> PathBuf {
+        let wallet = self.dir.join("publisher.toml");
+        std::fs::write(
+            &wallet,
+            format!(
+                "ledger_url = {:?}\nprivate_key = {:?}\n",
+                self.ledger.url, self.wallet_key
+            ),
+        )
+        .unwrap();
+        wallet
+    }
+
     /// Polls `condition` every 200 ms until it holds; panics after `timeout`.
     pub async fn wait_for(
         &self,
