@@ -170,13 +170,12 @@ pub async fn read(
 ) -> Result<Response, RestError> {
     let blob_id = parse_blob_id(&blob_id)?;
     let options = ReadOptions::parse(query)?;
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     answer_blob(
         &state,
         &blob_id,
         &headers,
         &options,
-        Requested::Header(range.map(str::to_owned)),
+        Requested::from_headers(&headers),
     )
     .await
 }
@@ -284,13 +283,12 @@ pub async fn by_object_id(
                 format!("object {id} is no Blob or shared blob (now); check the id"),
             )
         })?;
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let mut response = answer_blob(
         &state,
         &blob.blob_id(),
         &headers,
         &options,
-        Requested::Header(range.map(str::to_owned)),
+        Requested::from_headers(&headers),
     )
     .await?;
     if response.status().is_success() {

@@ -28,6 +28,14 @@ pub enum Requested {
     Exact(Range<u64>),
 }
 
+impl Requested {
+    /// The bytes the request's `Range` header asks for (all without one).
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Self {
+        let range = headers.get(axum::http::header::RANGE);
+        Self::Header(range.and_then(|v| v.to_str().ok()).map(str::to_owned))
+    }
+}
+
 /// Why a blob could not be served.
 #[derive(Debug)]
 pub enum ServeError {
