@@ -38,7 +38,7 @@ impl Api {
                 source,
             })?;
         let metrics = Metrics::default();
-        let schema = graphql::schema(&db, config.poll_interval);
+        let schema = graphql::schema(&db, Some(chain.clone()), config.poll_interval);
         let rest = rest::router(RestState::new(
             db,
             chain,
@@ -57,6 +57,7 @@ impl Api {
                 header::ACCEPT_RANGES,
                 header::CACHE_CONTROL,
                 header::RETRY_AFTER,
+                header::HeaderName::from_static("x-quilt-patch-identifier"),
             ]);
         let router = graphql::routes(schema, config.request_timeout)
             .merge(rest)

@@ -19,7 +19,7 @@ async fn subscriptions_deliver_new_certifications_and_events() {
     // Up to the registrations: the certification comes later.
     testing::index_through(&database, ledger.clone(), 2).await;
     let db = Db::connect(database.url(), 4).unwrap();
-    let schema = graphql::schema(&db, Duration::from_millis(20));
+    let schema = graphql::schema(&db, None, Duration::from_millis(20));
     let mut certifications =
         schema.execute_stream("subscription { certifications(afterCheckpoint: \"2\") { blobId certification { epoch } } }");
     let mut executions = schema

@@ -55,6 +55,8 @@ enum Command {
     ListBlobs,
     /// List the wallet's stakes.
     ListStakes,
+    /// List the patches of a quilt: identifier, patch id and tags.
+    ListPatchesInQuilt(commands::quilt::ListArgs),
     /// Set up, register or run a storage node.
     Node {
         #[command(subcommand)]
@@ -67,6 +69,8 @@ enum Command {
     },
     /// Read a blob and check it against its id.
     Read(commands::read::Args),
+    /// Read patches of a quilt into a directory, fetching only the slivers holding them.
+    ReadQuilt(commands::quilt::ReadArgs),
     /// Ask to withdraw a stake: it leaves its pool at the next epoch.
     RequestWithdraw(commands::stake::StakeArg),
     /// Stake WAL with a storage node.
@@ -75,6 +79,9 @@ enum Command {
     Withdraw(commands::stake::StakeArg),
     /// Store files: encode, register, upload to the storage nodes, certify.
     Store(commands::store::Args),
+    /// Store many files as one quilt: one blob with an index, one registration and one
+    /// certification for all.
+    StoreQuilt(commands::quilt::StoreArgs),
     /// Encode a file into sliver pairs, check they decode, and show where each pair goes.
     Encode(commands::encode::Args),
     /// Run the embedded ledger: the contract, checkpoints and an HTTP API.
@@ -115,6 +122,9 @@ fn main() -> ExitCode {
         Command::Governance { command } => commands::governance::run(command, &cli.wallet, &output),
         Command::ListBlobs => commands::blobs::list(&cli.wallet, &output),
         Command::ListStakes => commands::stake::list(&cli.wallet, &output),
+        Command::ListPatchesInQuilt(args) => commands::quilt::list(args, &cli.wallet, &output),
+        Command::ReadQuilt(args) => commands::quilt::read(args, &cli.wallet, &output),
+        Command::StoreQuilt(args) => commands::quilt::store(args, &cli.wallet, &output),
         Command::NodeAdmin { command } => commands::node_admin::run(command, &cli.wallet, &output),
         Command::RequestWithdraw(args) => {
             commands::stake::request_withdraw(args, &cli.wallet, &output)

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod merkle;
 pub mod messages;
 pub mod metadata;
+pub mod quilt;
 
 pub use blob_id::{BlobId, EncodingType};
 pub use encoding::{EncodingConfig, encode};

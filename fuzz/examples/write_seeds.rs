@@ -24,6 +24,25 @@ fn write(target: &str, name: &str, bytes: &[u8]) {
 }
 
 fn main() {
+    let quilt = walrus_core::quilt::build(vec![
+        walrus_core::quilt::QuiltFile {
+            label: walrus_core::quilt::PatchLabel {
+                identifier: "a.txt".to_owned(),
+                tags: [("k".to_owned(), "v".to_owned())].into(),
+            },
+            data: b"hello".to_vec(),
+        },
+        walrus_core::quilt::QuiltFile {
+            label: walrus_core::quilt::PatchLabel {
+                identifier: "b".to_owned(),
+                tags: Default::default(),
+            },
+            data: Vec::new(),
+        },
+    ])
+    .expect("two valid files make a quilt");
+    write("quilt", "two_files", &quilt.blob);
+
     let fixture = fixture();
     let blob_id = *fixture.blob_id();
     let body = BlobCertificationBody {

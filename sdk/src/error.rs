@@ -87,6 +87,28 @@ pub enum SdkError {
         /// Why.
         reason: String,
     },
+    /// Files that cannot make a quilt.
+    #[error("cannot build the quilt: {0}")]
+    Quilt(#[from] walrus_core::quilt::QuiltError),
+    /// The blob is readable but is no quilt.
+    #[error("blob {blob_id} is no quilt ({reason}); read it with `walrus read`")]
+    NotAQuilt {
+        /// The blob.
+        blob_id: BlobId,
+        /// Why.
+        reason: String,
+    },
+    /// The quilt has no such patch.
+    #[error(
+        "quilt {quilt_id} has no patch {patch}; list its patches with `walrus list-patches-in-quilt \
+         {quilt_id}`"
+    )]
+    NoSuchPatch {
+        /// The quilt.
+        quilt_id: BlobId,
+        /// Which patch was asked for.
+        patch: String,
+    },
     /// The wallet owns no such blob.
     #[error("{0}")]
     NoSuchBlob(String),

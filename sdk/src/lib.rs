@@ -12,6 +12,7 @@ pub mod governance;
 pub mod hedge;
 pub mod node_client;
 pub mod progress;
+pub mod quilt;
 pub mod read;
 pub mod retry;
 mod staking;

@@ -67,6 +67,11 @@ impl OpenBlob {
         }
     }
 
+    /// The blob's id.
+    pub fn blob_id(&self) -> BlobId {
+        self.blob_id
+    }
+
     /// The blob's size in bytes.
     pub fn size(&self) -> u64 {
         self.metadata.unencoded_length()

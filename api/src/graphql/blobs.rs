@@ -7,11 +7,13 @@ use async_graphql::{
     ComplexObject, Context, Enum, Error, InputObject, Object, SimpleObject, connection::Connection,
 };
 use diesel::prelude::*;
+use walrus_core::BlobId;
 use walrus_indexer::schema::{blobs, epochs, storage};
 
 use super::{
     events::{EventRow, object_history},
     loaders::{Lookup, load, lookup_by_id, query},
+    quilts::{self, QUILT_READ_COST, QuiltPatch},
     page::{KeyPart, Page, PageArgs, SortKey, cost},
     scalars::{BigInt, blob_id_text, hex_id, parse_blob_id, parse_id},
 };
@@ -63,13 +65,23 @@ pub struct Certification {
     timestamp_ms: BigInt,
 }
 
-/// One key-value attribute of a blob.
+/// One key-value attribute of a blob (or tag of a quilt patch).
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Attribute {
     /// The key.
     key: String,
     /// The value.
     value: String,
+}
+
+impl Attribute {
+    /// The pair `key`, `value`.
+    pub fn new(key: &str, value: &str) -> Self {
+        Self {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        }
+    }
 }
 
 impl BlobRow {
@@ -183,6 +195,22 @@ impl BlobRow {
             .collect();
         attributes.sort_by(|a, b| a.key.cmp(&b.key));
         attributes
+    }
+    /// When the blob is a quilt (many files stored as one blob, `walrus store-quilt`), its
+    /// patches in the quilt's order, read from the quilt's index on the storage nodes; null
+    /// for a blob that is no quilt or is not stored now (deleted, invalid, uncertified).
+    #[graphql(complexity = "QUILT_READ_COST + child_complexity")]
+    async fn quilt_patches(&self, ctx: &Context<'_>) -> Result<Option<Vec<QuiltPatch>>, Error> {
+        if self.certified_epoch.is_none()
+            || self.deleted_checkpoint.is_some()
+            || self.invalidated_epoch.is_some()
+        {
+            return Ok(None);
+        }
+        let blob_id = BlobId(self.blob_id.as_slice().try_into().map_err(|_| {
+            Error::new("the indexer holds a blob id that is not 32 bytes; tell the operator")
+        })?);
+        quilts::patches_of(ctx, blob_id).await
     }
     /// The storage resource it occupies.
     async fn storage(&self, ctx: &Context<'_>) -> Result<Option<StorageRow>, Error> {

@@ -24,6 +24,7 @@ mod events;
 mod governance;
 mod loaders;
 mod network;
+mod quilts;
 pub mod page;
 mod scalars;
 mod search;
@@ -31,7 +32,7 @@ mod staking;
 mod subscriptions;
 mod supply;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_graphql::{EmptyMutation, MergedObject, Response, Schema, SchemaBuilder, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
@@ -43,7 +44,7 @@ use axum::{
 
 pub use subscriptions::PollInterval;
 
-use crate::db::Db;
+use crate::{chain::Chain, db::Db};
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 12;
@@ -83,9 +84,14 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
-/// The schema on `db`, with a DataLoader for every lookup by id.
-pub fn schema(db: &Db, poll_interval: Duration) -> ApiSchema {
-    builder()
+/// The schema on `db`, with a DataLoader for every lookup by id; with `chain`, it reads
+/// quilts' indexes from the storage nodes (`Blob.quiltPatches`).
+pub fn schema(db: &Db, chain: Option<Arc<Chain>>, poll_interval: Duration) -> ApiSchema {
+    let builder = match chain {
+        Some(chain) => builder().data(chain),
+        None => builder(),
+    };
+    builder
         .data(db.clone())
         .data(PollInterval(poll_interval))
         .data(loaders::loader::<blobs::BlobById>(db))

@@ -16,12 +16,13 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use walrus_chain::contract::ObjectId;
 use walrus_core::BlobId;
+use walrus_sdk::CommitteeView;
 
 use super::{
     RestState,
     error::{ErrorBody, Reason, RestError},
     registrations::{self, BlobStatus},
-    serve::{self, Requested},
+    serve::{self, Requested, ServeError},
 };
 
 /// A blob id in a path: 32 bytes as 43 characters of URL-safe base64.
@@ -41,7 +42,7 @@ pub struct BlobIdText(pub String);
 pub struct ObjectIdText(pub String);
 
 /// Blob attributes the by-object-id route answers as headers (Walrus's default set).
-const ATTRIBUTE_HEADERS: [&str; 7] = [
+pub(super) const ATTRIBUTE_HEADERS: [&str; 7] = [
     "content-type",
     "authorization",
     "content-disposition",
@@ -51,7 +52,7 @@ const ATTRIBUTE_HEADERS: [&str; 7] = [
     "link",
 ];
 
-fn parse_blob_id(text: &str) -> Result<BlobId, RestError> {
+pub(super) fn parse_blob_id(text: &str) -> Result<BlobId, RestError> {
     text.parse()
         .map_err(|error: walrus_core::blob_id::ParseBlobIdError| {
             RestError::bad_request(format!("{text:?} is no blob id: {error}"))
@@ -307,6 +308,76 @@ pub async fn by_object_id(
     Ok(response)
 }
 
+/// A blob the aggregator may serve: the committee to read it from and how long answers about
+/// it may be cached.
+pub(super) struct Servable {
+    /// The committee now.
+    pub committee: CommitteeView,
+    /// `Cache-Control` of an answer: until the blob's end epoch, or `no-cache` when the
+    /// indexer does not know the blob (yet).
+    pub cache_control: HeaderValue,
+    /// Whether the indexer knows the blob (a blob certified a moment ago is on the nodes
+    /// before the indexer has it).
+    pub indexed: bool,
+    /// The `content-type` attribute of its registration, if any.
+    pub content_type: Option<String>,
+}
+
+impl Servable {
+    /// What the indexer and the chain say of `blob_id`: 404 when it was proven invalid,
+    /// deleted or expired.
+    pub async fn of(state: &RestState, blob_id: &BlobId) -> Result<Self, RestError> {
+        let (rows, _) = registrations::of(&state.db, blob_id).await?;
+        let (committee, clock) = state
+            .chain
+            .snapshot()
+            .await
+            .map_err(RestError::unavailable)?;
+        if rows.iter().any(|r| r.invalidated_epoch.is_some()) {
+            return Err(RestError::blob_invalid(blob_id));
+        }
+        let epoch = i32::try_from(clock.epoch).unwrap_or(i32::MAX);
+        let lifetime = rows
+            .iter()
+            .filter(|r| r.stores_in(epoch))
+            .max_by_key(|r| r.end_epoch);
+        let cache_control = match lifetime {
+            Some(lifetime) => {
+                let now_ms = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64);
+                let max_age = clock
+                    .start_of(lifetime.end_epoch as u32)
+                    .saturating_sub(now_ms)
+                    / 1000;
+                format!("public, max-age={max_age}, immutable")
+            }
+            // Not indexed (yet): read it from the nodes (its slivers are checked against its
+            // metadata), and let nobody cache an answer whose lifetime is unknown.
+            None if rows.is_empty() => "no-cache".to_owned(),
+            // Deleted or expired.
+            None => return Err(not_found(blob_id)),
+        };
+        Ok(Self {
+            committee,
+            cache_control: HeaderValue::from_str(&cache_control).map_err(RestError::internal)?,
+            indexed: lifetime.is_some(),
+            content_type: lifetime.and_then(|r| r.content_type()).map(str::to_owned),
+        })
+    }
+
+    /// The answer to a failed read of the blob: 404 for a blob the nodes hold for invalid, or
+    /// that the indexer does not know and the nodes cannot give; 503 otherwise.
+    pub fn read_error(&self, blob_id: &BlobId, error: ServeError) -> RestError {
+        match error {
+            ServeError::Invalid => RestError::blob_invalid(blob_id),
+            ServeError::Unavailable(_) if !self.indexed => not_found(blob_id),
+            ServeError::Unavailable(error) => RestError::unavailable(error),
+            ServeError::Refused(error) => error,
+        }
+    }
+}
+
 /// The bytes of `blob_id` that `requested` asks for, with the headers of its lifetime.
 async fn answer_blob(
     state: &RestState,
@@ -315,20 +386,7 @@ async fn answer_blob(
     options: &ReadOptions,
     requested: Requested,
 ) -> Result<Response, RestError> {
-    let (rows, _) = registrations::of(&state.db, blob_id).await?;
-    let (committee, clock) = state
-        .chain
-        .snapshot()
-        .await
-        .map_err(RestError::unavailable)?;
-    if rows.iter().any(|r| r.invalidated_epoch.is_some()) {
-        return Err(RestError::blob_invalid(blob_id));
-    }
-    let epoch = i32::try_from(clock.epoch).unwrap_or(i32::MAX);
-    let lifetime = rows
-        .iter()
-        .filter(|r| r.stores_in(epoch))
-        .max_by_key(|r| r.end_epoch);
+    let servable = Servable::of(state, blob_id).await?;
     let etag = match &requested {
         Requested::Exact(bytes) => {
             format!("\"{blob_id}-{}-{}\"", bytes.start, bytes.end - bytes.start)
@@ -344,34 +402,15 @@ async fn answer_blob(
         HeaderValue::from_static("nosniff"),
     );
     let content_type = mirrored_content_type(headers)
-        .or_else(|| lifetime.and_then(|r| r.content_type()))
+        .or(servable.content_type.as_deref())
         .unwrap_or("application/octet-stream");
     answer.insert(header::CONTENT_TYPE, value(content_type)?);
-    let cache_control = match lifetime {
-        Some(lifetime) => {
-            let now_ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64);
-            let max_age = clock
-                .start_of(lifetime.end_epoch as u32)
-                .saturating_sub(now_ms)
-                / 1000;
-            format!("public, max-age={max_age}, immutable")
-        }
-        // Not indexed (yet): a blob certified a moment ago is on the nodes before the indexer
-        // has it. Read it from them (its slivers are checked against its metadata), and let
-        // nobody cache an answer whose lifetime is unknown.
-        None if rows.is_empty() => "no-cache".to_owned(),
-        // Deleted or expired.
-        None => return Err(not_found(blob_id)),
-    };
-    answer.insert(header::CACHE_CONTROL, value(&cache_control)?);
-    if lifetime.is_some() && matches_etag(headers, &etag) {
+    answer.insert(header::CACHE_CONTROL, servable.cache_control.clone());
+    if servable.indexed && matches_etag(headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, answer).into_response());
     }
-    let unindexed = lifetime.is_none();
     serve::blob(
-        &committee,
+        &servable.committee,
         blob_id,
         requested,
         options.strict_consistency_check,
@@ -379,16 +418,11 @@ async fn answer_blob(
         state.metrics.sliver_bytes.clone(),
     )
     .await
-    .map_err(|error| match error {
-        serve::ServeError::Invalid => RestError::blob_invalid(blob_id),
-        serve::ServeError::Unavailable(_) if unindexed => not_found(blob_id),
-        serve::ServeError::Unavailable(error) => RestError::unavailable(error),
-        serve::ServeError::Refused(error) => error,
-    })
+    .map_err(|error| servable.read_error(blob_id, error))
 }
 
 /// Whether `If-None-Match` names `etag`.
-fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+pub(super) fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

@@ -35,6 +35,10 @@ pub enum Reason {
     /// The blob id was proven invalid (inconsistently encoded by its writer): it has no
     /// content.
     BlobInvalid,
+    /// The quilt has no patch with this identifier or id.
+    QuiltPatchNotFound,
+    /// The blob is readable but is no quilt.
+    NotAQuilt,
     /// No route has this path.
     RouteNotFound,
     /// The route does not take this method.

@@ -5,6 +5,7 @@
 mod aggregator;
 pub mod error;
 pub mod publisher;
+pub mod quilt;
 pub mod range;
 pub mod registrations;
 mod serve;
@@ -43,10 +44,18 @@ use crate::{chain::Chain, db::Db, metrics::Metrics};
         aggregator::byte_range,
         aggregator::by_object_id,
         aggregator::status,
+        quilt::store,
+        quilt::by_quilt_id,
+        quilt::by_quilt_patch_id,
+        quilt::patches,
         openapi,
         metrics,
     ),
-    components(schemas(aggregator::BlobIdText, aggregator::ObjectIdText)),
+    components(schemas(
+        aggregator::BlobIdText,
+        aggregator::ObjectIdText,
+        quilt::QuiltPatchIdText
+    )),
     modifiers(&BearerToken),
     tags(
         (name = "publisher", description = "Stores blobs paid by the API's wallet"),
@@ -137,20 +146,36 @@ pub fn routes(state: &RestState) -> Vec<Route> {
         path,
         handler,
     };
+    // A store: bounded body, bounded concurrency, behind the bearer token.
+    let store = |handler: MethodRouter<RestState>| {
+        handler
+            .layer(DefaultBodyLimit::max(state.max_body_size))
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                publisher::admit,
+            ))
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                publisher::authorize,
+            ))
+    };
     vec![
+        route(Method::PUT, "/v1/blobs", store(put(publisher::store))),
+        route(Method::PUT, "/v1/quilts", store(put(quilt::store))),
         route(
-            Method::PUT,
-            "/v1/blobs",
-            put(publisher::store)
-                .layer(DefaultBodyLimit::max(state.max_body_size))
-                .route_layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    publisher::admit,
-                ))
-                .route_layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    publisher::authorize,
-                )),
+            Method::GET,
+            "/v1/blobs/by-quilt-id/{quilt_id}/{identifier}",
+            get(quilt::by_quilt_id),
+        ),
+        route(
+            Method::GET,
+            "/v1/blobs/by-quilt-patch-id/{quilt_patch_id}",
+            get(quilt::by_quilt_patch_id),
+        ),
+        route(
+            Method::GET,
+            "/v1/quilts/{quilt_id}/patches",
+            get(quilt::patches),
         ),
         route(Method::GET, "/v1/blobs/{blob_id}", get(aggregator::read)),
         route(

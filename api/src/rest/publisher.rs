@@ -73,6 +73,23 @@ pub struct PublisherQuery {
     /// registrations its wallet owns.
     #[serde(default)]
     pub reuse_resources: bool,
+    /// The quilt layout (quilts only; blobs ignore it): version 1, the one we have.
+    #[param(inline)]
+    pub quilt_version: Option<QuiltVersionParam>,
+}
+
+/// Our one quilt layout (header, BCS index, then one record per file), under the three
+/// names Walrus's publisher takes for its version 1.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum QuiltVersionParam {
+    /// Version 1.
+    V1,
+    /// Version 1.
+    #[serde(rename = "v1")]
+    V1Lowercase,
+    /// Version 1.
+    #[serde(rename = "1")]
+    V1Number,
 }
 
 fn one_epoch() -> u32 {
@@ -97,6 +114,18 @@ fn parse_address(text: &str) -> Result<Address, RestError> {
 }
 
 impl PublisherQuery {
+    /// The query, or a 400 naming the parameters.
+    pub fn parse(query: Result<Query<Self>, QueryRejection>) -> Result<Self, RestError> {
+        let Query(query) = query.map_err(|rejection| {
+            RestError::bad_request(format!(
+                "{}: the parameters are epochs, permanent, deletable, force, send_object_to, \
+                 share, encoding_type ({ENCODING_TYPE}), quilt_version (V1) and reuse_resources",
+                rejection.body_text()
+            ))
+        })?;
+        Ok(query)
+    }
+
     /// The sdk's options and behavior, or why the combination is refused.
     pub fn to_store(&self) -> Result<(StoreOptions, StoreBehavior), RestError> {
         let persistence = |message: &str| {
@@ -219,25 +248,10 @@ pub async fn store(
     query: Result<Query<PublisherQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BlobStoreResult>, RestError> {
-    let Query(query) = query.map_err(|rejection| {
-        RestError::bad_request(format!(
-            "{}: the parameters are epochs, permanent, deletable, force, send_object_to, share, \
-             encoding_type ({ENCODING_TYPE}) and reuse_resources",
-            rejection.body_text()
-        ))
-    })?;
-    let (options, behavior) = query.to_store()?;
+    let (options, behavior) = PublisherQuery::parse(query)?.to_store()?;
     let blob = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            RestError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                Reason::BlobTooLarge,
-                format!(
-                    "the blob is larger than this publisher's limit of {} bytes; store it with \
-                     `walrus store` or split it",
-                    state.max_body_size
-                ),
-            )
+            too_large(state.max_body_size)
         } else {
             RestError::bad_request(format!("cannot read the body: {}", rejection.body_text()))
         }
@@ -247,6 +261,38 @@ pub async fn store(
             "the body is empty: send the blob's bytes as the request body",
         ));
     }
+    let committee = ready_to_store(&state, &options).await?;
+    let (_, result) = publish(
+        state.chain.clone(),
+        state.db.clone(),
+        committee,
+        blob,
+        options,
+        behavior,
+    )
+    .await?;
+    tracing::info!(?result, "stored a blob");
+    Ok(Json(result))
+}
+
+/// 413: the body is larger than the publisher's `limit`.
+pub(super) fn too_large(limit: usize) -> RestError {
+    RestError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Reason::BlobTooLarge,
+        format!(
+            "the body is larger than this publisher's limit of {limit} bytes; store the blob \
+             with `walrus store` (or the files with `walrus store-quilt`), or split it"
+        ),
+    )
+}
+
+/// The committee to store with, once the API has a publisher wallet and the network sells
+/// `options.epochs` epochs.
+pub(super) async fn ready_to_store(
+    state: &RestState,
+    options: &StoreOptions,
+) -> Result<CommitteeView, RestError> {
     if !state.chain.has_publisher() {
         return Err(RestError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -265,31 +311,21 @@ pub async fn store(
             options.epochs, committee.max_epochs_ahead
         )));
     }
-    let result = publish(
-        state.chain.clone(),
-        state.db.clone(),
-        committee,
-        blob,
-        options,
-        behavior,
-    )
-    .await?;
-    tracing::info!(?result, "stored a blob");
-    Ok(Json(result))
+    Ok(committee)
 }
 
 /// Encodes `blob`, answers from the indexer when the network has it already (or proved its
 /// id invalid), and stores it with the publisher's wallet otherwise. The sdk's store future
 /// is not `Send` for every lifetime (which axum handlers need), so this runs on a blocking
-/// thread of the runtime.
-async fn publish(
+/// thread of the runtime. Returns the blob id with the result.
+pub(super) async fn publish(
     chain: Arc<Chain>,
     db: Db,
     committee: CommitteeView,
     blob: Bytes,
     options: StoreOptions,
     behavior: StoreBehavior,
-) -> Result<BlobStoreResult, RestError> {
+) -> Result<(BlobId, BlobStoreResult), RestError> {
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         runtime.block_on(async {
@@ -300,7 +336,7 @@ async fn publish(
             let wanted_end = committee.epoch() + options.epochs;
             if let Some(known) = known_to_network(&db, &blob_id, wanted_end, behavior.force).await?
             {
-                return Ok(known);
+                return Ok((blob_id, known));
             }
             let client = chain
                 .publisher()
@@ -310,7 +346,7 @@ async fn publish(
             client
                 .store_encoded(committee, &encoded, options, behavior, &NoProgress)
                 .await
-                .map(BlobStoreResult::from)
+                .map(|result| (blob_id, BlobStoreResult::from(result)))
                 .map_err(store_error)
         })
     })

@@ -27,6 +27,7 @@ use super::{
     bench_chaos::{self, ChaosArgs},
     bench_flows::{self, Flow, FlowArgs},
     bench_ledger_memory::{self, LedgerMemoryArgs},
+    bench_quilt::{self, QuiltArgs},
 };
 use crate::report::Output;
 
@@ -50,6 +51,9 @@ pub enum Bench {
     Store(FlowArgs),
     /// The read flow on a local 4-node network, against decoding alone.
     Read(FlowArgs),
+    /// Many small files stored one by one against as one quilt on a local 4-node network:
+    /// WAL paid, time, transactions.
+    Quilt(QuiltArgs),
     /// Storage audits on a local 4-node network: challenges verified per second end to end
     /// and by verification alone, bytes per challenge, and a model of a network's auditing
     /// traffic.
@@ -90,6 +94,10 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
         Bench::Read(args) => {
             let report = bench_flows::run(&args, Flow::Read)?;
             output.print(&report, bench_flows::FlowReport::to_text);
+        }
+        Bench::Quilt(args) => {
+            let report = bench_quilt::run(&args)?;
+            output.print(&report, bench_quilt::QuiltReport::to_text);
         }
         Bench::LedgerMemory(args) => {
             let report = bench_ledger_memory::run(&args, output)?;
