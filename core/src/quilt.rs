@@ -439,7 +439,8 @@ mod tests {
         }
     }
 
-    /// Parses `blob` as a reader does: header, index, then every record.
+    /// Parses `blob` as a reader does: header, index, then every record, whose label must
+    /// be the index's (as `walrus_sdk::quilt::OpenQuilt::patch` checks).
     fn read_all(blob: &[u8]) -> Result<Vec<(PatchLabel, Vec<u8>)>, QuiltError> {
         let size = blob.len() as u64;
         let index_length = parse_header(&blob[..blob.len().min(9)], size)?;
@@ -450,7 +451,9 @@ mod tests {
             .map(|entry| {
                 let record = &blob[entry.offset as usize..(entry.offset + entry.length) as usize];
                 let (label, data) = parse_record(record)?;
-                assert_eq!(label, entry.label);
+                if label != entry.label {
+                    return Err(QuiltError::NotAQuilt("a record's label differs".to_owned()));
+                }
                 Ok((label, data.to_vec()))
             })
             .collect()

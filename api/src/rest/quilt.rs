@@ -12,8 +12,8 @@ use axum::{
     body::Bytes,
     extract::{
         Multipart, Path, Query, State,
-        multipart::MultipartError,
-        rejection::{MultipartRejection, QueryRejection},
+        multipart::{MultipartError, MultipartRejection},
+        rejection::QueryRejection,
     },
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
