@@ -48,6 +48,35 @@ async fn refused(response: reqwest::Response, status: StatusCode) -> String {
         .to_owned()
 }
 
+/// Waits until the indexer has the blob certified (between registration and certification
+/// the aggregator answers 404 `BLOB_NOT_FOUND`); returns the answer of its patch list.
+async fn once_indexed(http: &reqwest::Client, url: &str, blob_id: &str) -> reqwest::Response {
+    let started = std::time::Instant::now();
+    loop {
+        let response = http
+            .get(format!("{url}/v1/quilts/{blob_id}/patches"))
+            .send()
+            .await
+            .unwrap();
+        if response.status() != StatusCode::NOT_FOUND {
+            return response;
+        }
+        let body: Value = response.json().await.unwrap();
+        if body["error"]["details"][0]["reason"] != "BLOB_NOT_FOUND" {
+            return http
+                .get(format!("{url}/v1/quilts/{blob_id}/patches"))
+                .send()
+                .await
+                .unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the indexer did not show {blob_id} certified within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
     let network = common::TestNetwork::start(|_, _| None).await;
@@ -88,7 +117,12 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
 
     // 1,000 files of 1 byte to 1 KiB; two tagged through `_metadata`.
     let files: Vec<(String, Vec<u8>)> = (0..FILES)
-        .map(|i| (format!("file-{i:04}.bin"), random_blob(1 + i * 37 % 1024, i as u64)))
+        .map(|i| {
+            (
+                format!("file-{i:04}.bin"),
+                random_blob(1 + i * 37 % 1024, i as u64),
+            )
+        })
         .collect();
     let metadata = json!([
         {"identifier": "file-0000.bin", "tags": {"content-type": "text/plain", "n": 0}},
@@ -104,6 +138,11 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
     assert!(created["cost"].as_u64().unwrap() > 0, "{created}");
     let patches = stored["storedQuiltBlobs"].as_array().unwrap();
     assert_eq!(patches.len(), FILES);
+    let listed: Value = once_indexed(&http, &url, &quilt_id)
+        .await
+        .json()
+        .await
+        .unwrap();
 
     // Every file by its patch id (one byte-range read each), byte-identical, with its
     // identifier (and tags) as headers.
@@ -144,31 +183,36 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
         assert_eq!(response.status(), StatusCode::OK, "{name}");
         assert_eq!(response.bytes().await.unwrap().to_vec(), *data);
     }
-    let listed: Value = http
-        .get(format!("{url}/v1/quilts/{quilt_id}/patches"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     assert_eq!(listed.as_array().unwrap().len(), FILES);
     assert_eq!(listed[0]["patch_id"], patches[0]["quiltPatchId"]);
-    assert_eq!(listed[0]["tags"], json!({"content-type": "text/plain", "n": "0"}));
+    assert_eq!(
+        listed[0]["tags"],
+        json!({"content-type": "text/plain", "n": "0"})
+    );
     assert_eq!(listed[999]["tags"], json!({"kind": "last"}));
     assert_eq!(listed[1]["tags"], json!({}));
 
     // The documented refusals.
     let small = vec![("a".to_owned(), b"1".to_vec())];
     for (path, body, status, reason) in [
-        ("/v1/quilts?colour=blue", form(&small), 400, "MALFORMED_REQUEST"),
+        (
+            "/v1/quilts?colour=blue",
+            form(&small),
+            400,
+            "MALFORMED_REQUEST",
+        ),
         (
             "/v1/quilts?deletable=true&permanent=true",
             form(&small),
             400,
             "INVALID_BLOB_PERSISTENCE",
         ),
-        ("/v1/quilts", b"--nonsense\r\n".to_vec(), 400, "MALFORMED_REQUEST"),
+        (
+            "/v1/quilts",
+            b"--nonsense\r\n".to_vec(),
+            400,
+            "MALFORMED_REQUEST",
+        ),
         ("/v1/quilts", form(&[]), 400, "MALFORMED_REQUEST"),
         (
             "/v1/quilts",
@@ -218,7 +262,10 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
         .send()
         .await
         .unwrap();
-    assert_eq!(refused(no_token, StatusCode::UNAUTHORIZED).await, "UNAUTHORIZED");
+    assert_eq!(
+        refused(no_token, StatusCode::UNAUTHORIZED).await,
+        "UNAUTHORIZED"
+    );
     let wrong_type = http
         .put(format!("{url}/v1/quilts"))
         .bearer_auth("s3cret")
@@ -245,6 +292,7 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
         .as_str()
         .unwrap()
         .to_owned();
+    once_indexed(&http, &url, &plain_id).await;
     let first = patches[0]["quiltPatchId"].as_str().unwrap();
     let past_the_end = QuiltPatchId {
         quilt_id: quilt_id.parse().unwrap(),
@@ -262,7 +310,11 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
             404,
             "QUILT_PATCH_NOT_FOUND",
         ),
-        (format!("/v1/blobs/by-quilt-id/nonsense/a"), 400, "MALFORMED_REQUEST"),
+        (
+            format!("/v1/blobs/by-quilt-id/nonsense/a"),
+            400,
+            "MALFORMED_REQUEST",
+        ),
         (
             format!("/v1/blobs/by-quilt-patch-id/{}", &first[..40]),
             400,
@@ -300,7 +352,10 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
     let listed = data["quilt"]["quiltPatches"].as_array().unwrap();
     assert_eq!(listed.len(), FILES);
     assert_eq!(listed[999]["patchId"], patches[999]["quiltPatchId"]);
-    assert_eq!(listed[999]["tags"], json!([{"key": "kind", "value": "last"}]));
+    assert_eq!(
+        listed[999]["tags"],
+        json!([{"key": "kind", "value": "last"}])
+    );
     assert_eq!(data["plain"]["quiltPatches"], Value::Null);
 
     // The CLI: a directory in, two files read back by identifier and one by patch id.

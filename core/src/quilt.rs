@@ -52,7 +52,9 @@ pub enum QuiltError {
     #[error("a quilt needs at least one file; give one or more")]
     Empty,
     /// More files than a quilt takes.
-    #[error("{count} files are more than a quilt takes ({MAX_PATCHES}); split them into several quilts")]
+    #[error(
+        "{count} files are more than a quilt takes ({MAX_PATCHES}); split them into several quilts"
+    )]
     TooManyPatches {
         /// Files given.
         count: usize,
@@ -411,7 +413,9 @@ impl FromStr for QuiltPatchId {
         }
         let number = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8"));
         let (offset, length) = (number(33), number(41));
-        if length < LABEL_LENGTH_BYTES || offset < HEADER_LENGTH || offset.checked_add(length).is_none()
+        if length < LABEL_LENGTH_BYTES
+            || offset < HEADER_LENGTH
+            || offset.checked_add(length).is_none()
         {
             return Err(impossible("names no possible record"));
         }
@@ -465,7 +469,15 @@ mod tests {
             assert!(validate_identifier(good).is_ok(), "{good}");
         }
         let long = "x".repeat(MAX_IDENTIFIER_BYTES + 1);
-        for bad in ["", "_metadata", " a", "a ", "a\nb", "a\u{7f}", long.as_str()] {
+        for bad in [
+            "",
+            "_metadata",
+            " a",
+            "a ",
+            "a\nb",
+            "a\u{7f}",
+            long.as_str(),
+        ] {
             assert!(validate_identifier(bad).is_err(), "{bad:?}");
         }
     }
@@ -496,7 +508,9 @@ mod tests {
             build(vec![tagged]).unwrap_err(),
             QuiltError::InvalidTags { .. }
         ));
-        let many = (0..=MAX_PATCHES).map(|i| file(&i.to_string(), b"")).collect();
+        let many = (0..=MAX_PATCHES)
+            .map(|i| file(&i.to_string(), b""))
+            .collect();
         assert_eq!(
             build(many).unwrap_err(),
             QuiltError::TooManyPatches {
@@ -565,7 +579,12 @@ mod tests {
         assert!("not base64!".parse::<QuiltPatchId>().is_err());
         let mut bytes = URL_SAFE_NO_PAD.decode(&text).unwrap();
         bytes[32] = 9;
-        assert!(URL_SAFE_NO_PAD.encode(&bytes).parse::<QuiltPatchId>().is_err());
+        assert!(
+            URL_SAFE_NO_PAD
+                .encode(&bytes)
+                .parse::<QuiltPatchId>()
+                .is_err()
+        );
         let overflow = QuiltPatchId {
             offset: u64::MAX,
             ..id

@@ -13,8 +13,8 @@ use walrus_indexer::schema::{blobs, epochs, storage};
 use super::{
     events::{EventRow, object_history},
     loaders::{Lookup, load, lookup_by_id, query},
-    quilts::{self, QUILT_READ_COST, QuiltPatch},
     page::{KeyPart, Page, PageArgs, SortKey, cost},
+    quilts::{self, QUILT_READ_COST, QuiltPatch},
     scalars::{BigInt, blob_id_text, hex_id, parse_blob_id, parse_id},
 };
 

@@ -26,9 +26,14 @@ pub struct QuiltPatch {
 }
 
 /// The patches of `blob_id` in index order, or `None` when the blob is no quilt.
-pub async fn patches_of(ctx: &Context<'_>, blob_id: BlobId) -> Result<Option<Vec<QuiltPatch>>, Error> {
+pub async fn patches_of(
+    ctx: &Context<'_>,
+    blob_id: BlobId,
+) -> Result<Option<Vec<QuiltPatch>>, Error> {
     let Some(chain) = ctx.data_opt::<Arc<Chain>>() else {
-        return Err(Error::new("this API reads no blobs: it runs without a chain"));
+        return Err(Error::new(
+            "this API reads no blobs: it runs without a chain",
+        ));
     };
     let (committee, _) = chain
         .snapshot()

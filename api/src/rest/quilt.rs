@@ -88,10 +88,12 @@ pub struct QuiltForm;
 
 impl PartialSchema for QuiltForm {
     fn schema() -> RefOr<Schema> {
-        let metadata = ObjectBuilder::new().schema_type(Type::String).description(Some(
-            "JSON array of {\"identifier\": ..., \"tags\": {key: value, ...}}, one per file \
+        let metadata = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "JSON array of {\"identifier\": ..., \"tags\": {key: value, ...}}, one per file \
              with tags; each identifier must name a file part",
-        ));
+            ));
         ObjectBuilder::new()
             .description(Some(
                 "One part per file, named by its identifier (1 to 1024 bytes, unique, no \
@@ -187,7 +189,10 @@ async fn files_of(mut form: Multipart, limit: usize) -> Result<Vec<QuiltFile>, R
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large(limit)
         } else {
-            RestError::bad_request(format!("the multipart form is malformed: {}", error.body_text()))
+            RestError::bad_request(format!(
+                "the multipart form is malformed: {}",
+                error.body_text()
+            ))
         }
     };
     let mut files = Vec::new();
@@ -200,7 +205,9 @@ async fn files_of(mut form: Multipart, limit: usize) -> Result<Vec<QuiltFile>, R
         };
         if name == METADATA_PART {
             if metadata.is_some() {
-                return Err(RestError::bad_request("give one `_metadata` part, not several"));
+                return Err(RestError::bad_request(
+                    "give one `_metadata` part, not several",
+                ));
             }
             let text = part.text().await.map_err(refuse)?;
             metadata = Some(serde_json::from_str(&text).map_err(|error| {
@@ -222,10 +229,7 @@ async fn files_of(mut form: Multipart, limit: usize) -> Result<Vec<QuiltFile>, R
     }
     let mut positions: HashMap<&str, usize> = HashMap::new();
     for (position, file) in files.iter().enumerate() {
-        if positions
-            .insert(&file.label.identifier, position)
-            .is_some()
-        {
+        if positions.insert(&file.label.identifier, position).is_some() {
             return Err(RestError::bad_request(
                 QuiltError::DuplicateIdentifier(file.label.identifier.clone()).to_string(),
             ));
@@ -383,9 +387,9 @@ fn patch_not_found(message: String) -> RestError {
 /// The answer to a failed quilt read.
 fn read_error(servable: &Servable, quilt_id: &BlobId, error: SdkError) -> RestError {
     match error {
-        SdkError::NoSuchPatch { .. } => patch_not_found(format!(
-            "{error} (or GET /v1/quilts/{quilt_id}/patches)"
-        )),
+        SdkError::NoSuchPatch { .. } => {
+            patch_not_found(format!("{error} (or GET /v1/quilts/{quilt_id}/patches)"))
+        }
         SdkError::NotAQuilt { .. } => {
             RestError::new(StatusCode::NOT_FOUND, Reason::NotAQuilt, error.to_string())
         }

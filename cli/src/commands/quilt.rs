@@ -247,7 +247,14 @@ pub fn read(args: ReadArgs, wallet: &WalletArgs, output: &Output) -> Result<()> 
         }
         written
             .iter()
-            .map(|p| format!("{} ({} bytes) -> {}\n", p.identifier, p.size, p.file.display()))
+            .map(|p| {
+                format!(
+                    "{} ({} bytes) -> {}\n",
+                    p.identifier,
+                    p.size,
+                    p.file.display()
+                )
+            })
             .collect()
     });
     Ok(())
