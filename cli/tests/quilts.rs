@@ -311,7 +311,7 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
             "QUILT_PATCH_NOT_FOUND",
         ),
         (
-            format!("/v1/blobs/by-quilt-id/nonsense/a"),
+            "/v1/blobs/by-quilt-id/nonsense/a".to_owned(),
             400,
             "MALFORMED_REQUEST",
         ),
