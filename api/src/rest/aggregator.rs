@@ -315,12 +315,10 @@ async fn answer_blob(
     options: &ReadOptions,
     requested: Requested,
 ) -> Result<Response, RestError> {
-    let (rows, _) = registrations::of(&state.db, blob_id).await?;
-    let (committee, clock) = state
-        .chain
-        .snapshot()
-        .await
-        .map_err(RestError::unavailable)?;
+    let ((rows, _), (committee, clock)) =
+        tokio::try_join!(registrations::of(&state.db, blob_id), async {
+            state.chain.snapshot().await.map_err(RestError::unavailable)
+        },)?;
     if rows.iter().any(|r| r.invalidated_epoch.is_some()) {
         return Err(RestError::blob_invalid(blob_id));
     }
