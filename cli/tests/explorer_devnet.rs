@@ -15,7 +15,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{TestNetwork, graphql_until, start_api, start_indexer, test_options, walrus_json};
+use common::{
+    TestNetwork, graphql_until, start_api, start_indexer, test_options, walrus_json, walrus_result,
+};
 use serde_json::{Value, json};
 use walrus_api::browser_checks::BrowserChecks;
 use walrus_cli::local_network::NetworkOptions;
@@ -25,7 +27,7 @@ use walrus_sdk::wallet::WalletConfig;
 const BLOB: &str = "query($id: String!) { blob(blobId: $id) { state certification { epoch } } }";
 const SCORES: &str = "query($id: String!) { node(id: $id) { scores(first: 5) { nodes { epoch } } } }";
 const STAKES: &str = "query($owner: String!) { stakes(owner: $owner) { nodes { id } } }";
-const TALLY: &str = "query($id: String!) { proposal(id: $id) { tally { votesFor } } }";
+const TALLY: &str = "query($id: String!) { proposal(id: $id) { number tally { votesFor } } }";
 
 /// WAL staked, and voted with, as the CLI takes it and as the explorer shows it.
 const STAKE_WAL: &str = "5000";
@@ -80,19 +82,7 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
         &["stake", "--node", &node_id, "--amount", STAKE_WAL],
     );
     let stake = staked["staked_wal"].as_str().unwrap().to_owned();
-    let proposal = propose_once_active(&wallet, &stake).await;
-    walrus_json(
-        &wallet,
-        &[
-            "governance",
-            "vote",
-            &proposal,
-            "--stake",
-            &stake,
-            "--choice",
-            "for",
-        ],
-    );
+    let proposal = propose_and_vote(&wallet, &stake).await;
 
     // The indexer has it all before the browser looks.
     let wait = Duration::from_secs(60);
@@ -110,7 +100,7 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
         listed(&data["stakes"]["nodes"], &stake)
     })
     .await;
-    graphql_until(&graphql, TALLY, json!({ "id": proposal }), wait, |data| {
+    let voted = graphql_until(&graphql, TALLY, json!({ "id": proposal }), wait, |data| {
         data["proposal"]["tally"]["votesFor"] != "0"
     })
     .await;
@@ -121,7 +111,7 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
         "nodeId": node_id,
         "staker": owner,
         "stake": STAKE_SHOWN,
-        "proposal": proposal,
+        "proposal": { "id": proposal, "number": voted["proposal"]["number"] },
     });
     let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorer-devnet-screenshots");
     match checks.run("devnet.mjs", &url, &scenario, &screenshots).await {
@@ -131,37 +121,48 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
     eprintln!("explorer devnet test took {:?}", started.elapsed());
 }
 
-/// Proposes a storage price with `stake` as soon as it is active (the epoch after it was
-/// made); returns the proposal's id.
-async fn propose_once_active(wallet: &Path, stake: &str) -> String {
+/// Proposes a storage price with `stake` once it is active (the epoch after it was made)
+/// and votes for it; voting lasts one epoch, so a proposal whose epoch ended before the vote
+/// is left and another made. Returns the voted proposal's id.
+async fn propose_and_vote(wallet: &Path, stake: &str) -> String {
     let started = Instant::now();
     loop {
-        let output = std::process::Command::new(common::binary())
-            .args(["--json", "--wallet"])
-            .arg(wallet)
-            .args([
-                "governance",
-                "propose",
-                "--stake",
-                stake,
-                "--parameter",
-                "storage-price",
-                "--value",
-                "15",
-            ])
-            .output()
-            .unwrap();
-        if output.status.success() {
-            let proposed: Value = serde_json::from_slice(&output.stdout).unwrap();
-            return proposed["proposal_id"].as_str().unwrap().to_owned();
-        }
-        let error = String::from_utf8_lossy(&output.stdout);
-        assert!(error.contains("EIneligibleStake"), "{error}");
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "the stake did not become active within 60 s"
+            "no proposal could be made and voted within 60 s"
         );
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        let propose = [
+            "governance",
+            "propose",
+            "--stake",
+            stake,
+            "--parameter",
+            "storage-price",
+            "--value",
+            "15",
+        ];
+        let proposal = match walrus_result(wallet, &propose) {
+            Ok(proposed) => proposed["proposal_id"].as_str().unwrap().to_owned(),
+            Err(error) if error.contains("EIneligibleStake") => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(error) => panic!("walrus governance propose failed: {error}"),
+        };
+        let vote = [
+            "governance",
+            "vote",
+            &proposal,
+            "--stake",
+            stake,
+            "--choice",
+            "for",
+        ];
+        match walrus_result(wallet, &vote) {
+            Ok(_) => return proposal,
+            Err(error) if error.contains("EWrongPhase") => continue,
+            Err(error) => panic!("walrus governance vote failed: {error}"),
+        }
     }
 }
 

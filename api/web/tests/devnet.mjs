@@ -15,6 +15,7 @@ await check("searching the stored blob's id on / lands on its certified page", a
   const certified = await text("#certified-epoch");
   expect(certified.startsWith(`epoch ${scenario.certifiedEpoch},`), `certification: ${certified}`);
   await waitText("table", "BlobCertified");
+  await waitText("#signers", "members of the committee");
   await shot("devnet-blob");
 });
 
@@ -37,9 +38,9 @@ await check("the staker's page shows the stake", async () => {
 });
 
 await check("the proposal's page shows the vote in its tally", async () => {
-  await search(scenario.proposal);
-  await page.waitForURL(`**/proposals/${scenario.proposal}`);
-  await waitText("#proposal-status", "OPEN");
+  await search(scenario.proposal.id);
+  await page.waitForURL(`**/proposals/${scenario.proposal.number}`);
+  await waitText("h1", `Proposal #${scenario.proposal.number}`);
   const tally = await text("#tally");
   expect(tally.includes(`For${scenario.stake}`), `tally: ${tally}`);
   await waitText("table", "FOR");
