@@ -41,7 +41,7 @@ fn expected(added_later: &[&str]) -> Vec<&'static str> {
 /// How many migrations there are.
 const MIGRATIONS: usize = 5;
 
-/// Tables of the audits migration, the newest.
+/// Tables of the audits migration.
 const AUDIT_TABLES: [&str; 2] = ["audits", "node_scores"];
 
 #[test]
