@@ -83,7 +83,7 @@ impl Certification {
         Ok(Some(
             committee
                 .into_iter()
-                .filter(|member| signed(bitmap, member.position()))
+                .filter(|member| signed(bitmap, member.committee_position()))
                 .collect(),
         ))
     }

@@ -18,7 +18,7 @@ use super::{
     audits::{self, NodeScoreRow},
     loaders::{Lookup, load, query},
     page::{KeyPart, Page, PageArgs, SortKey, cost},
-    scalars::BigInt,
+    scalars::{BigInt, hex_id},
     staking::{NodeById, NodeRow},
     supply::BurnedIn,
 };
@@ -64,7 +64,7 @@ pub struct CommitteeMember {
 
 impl CommitteeMember {
     /// Its position in the committee (the bit of its signature in certificates).
-    pub fn position(&self) -> i32 {
+    pub fn committee_position(&self) -> i32 {
         self.position
     }
 }

@@ -518,7 +518,7 @@ fn apply(change: &BlobChange, connection: &mut PgConnection) -> Result<usize, Co
                     blobs::certified_epoch.eq(Some(epoch)),
                     blobs::certified_checkpoint.eq(Some(checkpoint)),
                     blobs::certified_at_ms.eq(Some(at_ms)),
-                    blobs::certified_signers.eq(signers),
+                    blobs::certified_signers.eq(signers.as_deref()),
                 ))
                 .execute(connection)?,
             missing_blob(blob),
