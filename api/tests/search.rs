@@ -105,7 +105,8 @@ async fn blob_objects_of_a_blob_id_node_stakers_and_votes_of_a_voter() {
     assert_eq!(positions, expected, "{certification}");
 
     // A proposal by its number is the one by its id; exactly one of them is asked.
-    const PROPOSAL: &str = "query($id: String, $n: Int) { proposal(id: $id, number: $n) { id number } }";
+    const PROPOSAL: &str =
+        "query($id: String, $n: Int) { proposal(id: $id, number: $n) { id number } }";
     let open = json!({"id": common::id(s.open_proposal), "number": 2});
     assert_eq!(api.data(PROPOSAL, json!({"n": 2})).await["proposal"], open);
     assert_eq!(
@@ -113,8 +114,14 @@ async fn blob_objects_of_a_blob_id_node_stakers_and_votes_of_a_voter() {
             .await["proposal"],
         open
     );
-    assert_eq!(api.data(PROPOSAL, json!({"n": 3})).await["proposal"], Value::Null);
-    for both_or_neither in [json!({"id": common::id(s.open_proposal), "n": 2}), json!({})] {
+    assert_eq!(
+        api.data(PROPOSAL, json!({"n": 3})).await["proposal"],
+        Value::Null
+    );
+    for both_or_neither in [
+        json!({"id": common::id(s.open_proposal), "n": 2}),
+        json!({}),
+    ] {
         assert_eq!(
             api.error_codes(PROPOSAL, both_or_neither).await,
             ["BAD_USER_INPUT"]

@@ -25,7 +25,8 @@ use walrus_indexer::pg::TestDatabase;
 use walrus_sdk::wallet::WalletConfig;
 
 const BLOB: &str = "query($id: String!) { blob(blobId: $id) { state certification { epoch } } }";
-const SCORES: &str = "query($id: String!) { node(id: $id) { scores(first: 5) { nodes { epoch } } } }";
+const SCORES: &str =
+    "query($id: String!) { node(id: $id) { scores(first: 5) { nodes { epoch } } } }";
 const STAKES: &str = "query($owner: String!) { stakes(owner: $owner) { nodes { id } } }";
 const TALLY: &str = "query($id: String!) { proposal(id: $id) { number tally { votesFor } } }";
 
@@ -60,7 +61,12 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
     );
     let (_api, url) = start_api(
         &network.dir.join("api.log"),
-        &["--database-url", database.url(), "--ledger", &network.ledger.url],
+        &[
+            "--database-url",
+            database.url(),
+            "--ledger",
+            &network.ledger.url,
+        ],
     );
     let graphql = format!("{url}/graphql");
     let wallet = network.funded_wallet();
@@ -114,7 +120,10 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
         "proposal": { "id": proposal, "number": voted["proposal"]["number"] },
     });
     let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorer-devnet-screenshots");
-    match checks.run("devnet.mjs", &url, &scenario, &screenshots).await {
+    match checks
+        .run("devnet.mjs", &url, &scenario, &screenshots)
+        .await
+    {
         Ok(printed) => println!("{printed}"),
         Err(printed) => panic!("the browser checks failed:\n{printed}"),
     }
@@ -172,4 +181,3 @@ fn listed(nodes: &Value, id: &str) -> bool {
         .as_array()
         .is_some_and(|nodes| nodes.iter().any(|node| node["id"] == id))
 }
-

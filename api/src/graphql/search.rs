@@ -154,7 +154,16 @@ mod tests {
         assert_eq!(proposal_number("#7"), Some("7"));
         assert_eq!(proposal_number("proposal 12"), Some("12"));
         assert_eq!(proposal_number("Proposal12"), Some("12"));
-        for not in ["7", "#", "#7a", "proposal", "proposal x", "proposals 7", "#-1", "é#7"] {
+        for not in [
+            "7",
+            "#",
+            "#7a",
+            "proposal",
+            "proposal x",
+            "proposals 7",
+            "#-1",
+            "é#7",
+        ] {
             assert_eq!(proposal_number(not), None, "{not}");
         }
     }

@@ -27,7 +27,8 @@ pub fn binary() -> &'static Path {
 /// Runs `walrus --json --wallet WALLET ARGS`; returns the parsed output, or panics with
 /// what the command printed.
 pub fn walrus_json(wallet: &Path, args: &[&str]) -> serde_json::Value {
-    walrus_result(wallet, args).unwrap_or_else(|printed| panic!("walrus {args:?} failed: {printed}"))
+    walrus_result(wallet, args)
+        .unwrap_or_else(|printed| panic!("walrus {args:?} failed: {printed}"))
 }
 
 /// Runs `walrus --json --wallet WALLET ARGS`; returns the parsed output, or what the
