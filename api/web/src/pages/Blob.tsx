@@ -1,11 +1,12 @@
 // `/blobs/{blob_id}`: a blob's state, sizes, certification (with the certificate's signers
-// and their shards), storage period, its `Blob` objects, attributes, history and a download
-// link through the aggregator.
+// and their shards), storage period, its `Blob` objects, attributes, history, a download
+// link through the aggregator, and a quilt's patches.
 import { useQuery } from "../lib/graphql";
 import { Link } from "../lib/router";
 import { Fact, Paged, Status, Table } from "../lib/table";
 import { bytes, count, short, time } from "../lib/format";
 import { untilEpoch, useEpochClock } from "../lib/clock";
+import { QuiltSection } from "./QuiltPatches";
 
 const BLOB = `query($id: String!) {
   blob(blobId: $id) {
@@ -180,6 +181,7 @@ export function BlobPage(props: { id: string }) {
         )}
       </div>
       {blob.certification?.signers && <Signers signers={blob.certification.signers} epoch={blob.certification.epoch} />}
+      {state === "CERTIFIED" && <QuiltSection blobId={blob.blobId} size={Number(blob.size)} />}
       <h2>Attributes</h2>
       <Table
         rows={blob.attributes}
