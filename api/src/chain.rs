@@ -2,6 +2,11 @@
 //! publisher's wallet for stores. Object ids and the publisher are found on first use, so
 //! the API starts before the ledger is up.
 
+use std::{
+    sync::Mutex,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
 use tokio::sync::OnceCell;
 use walrus_chain::{
     client::{ClientError, LedgerClient},
@@ -33,6 +38,10 @@ impl EpochClock {
     }
 }
 
+/// How long a read of the committee and clock is reused: every aggregator read needs them,
+/// and reading them costs two object reads from the chain. Never past the epoch's end.
+const SNAPSHOT_REUSE: Duration = Duration::from_secs(1);
+
 /// The chain behind the API.
 pub struct Chain {
     ledger_url: String,
@@ -41,6 +50,8 @@ pub struct Chain {
     ids: OnceCell<(ObjectId, ObjectId)>,
     wallet: Option<WalletConfig>,
     publisher: OnceCell<Client>,
+    /// The last snapshot and when it was read.
+    snapshot: Mutex<Option<(Instant, CommitteeView, EpochClock)>>,
 }
 
 impl Chain {
@@ -58,6 +69,7 @@ impl Chain {
             ids: OnceCell::new(),
             wallet,
             publisher: OnceCell::new(),
+            snapshot: Mutex::new(None),
         })
     }
 
@@ -112,9 +124,27 @@ impl Chain {
         }
     }
 
+    /// The current committee and epoch clock: the last read when it is younger than
+    /// [`SNAPSHOT_REUSE`] and its epoch has not ended, else a new one.
+    pub async fn snapshot(&self) -> Result<(CommitteeView, EpochClock), SdkError> {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis() as u64);
+        if let Some((read_at, committee, clock)) = &*self.snapshot.lock().expect("not poisoned")
+            && read_at.elapsed() < SNAPSHOT_REUSE
+            && now_ms < clock.start_of(clock.epoch + 1)
+        {
+            return Ok((committee.clone(), *clock));
+        }
+        let (committee, clock) = self.read_snapshot().await?;
+        *self.snapshot.lock().expect("not poisoned") =
+            Some((Instant::now(), committee.clone(), clock));
+        Ok((committee, clock))
+    }
+
     /// The current committee and epoch clock, from one read of the system and staking
     /// objects.
-    pub async fn snapshot(&self) -> Result<(CommitteeView, EpochClock), SdkError> {
+    async fn read_snapshot(&self) -> Result<(CommitteeView, EpochClock), SdkError> {
         let (system_id, staking_id) = self.ids().await?;
         let system = match self.ledger.object(&system_id).await?.data {
             ObjectData::System(system) => system,

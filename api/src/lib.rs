@@ -4,6 +4,8 @@
 //! OpenAPI document (`/v1/api`) and Prometheus metrics (`/metrics`).
 //! See ARCHITECTURE.md ("API").
 
+#[cfg(feature = "test-support")]
+pub mod browser_checks;
 pub mod chain;
 pub mod config;
 pub mod db;

@@ -1,5 +1,6 @@
-//! What the explorer asks besides the lists: search resolution, the `Blob` objects of a
-//! blob id, a node's stakers and an account's votes.
+//! What the explorer asks besides the lists: search resolution, proposals by number, the
+//! signers of a certificate, the `Blob` objects of a blob id, a node's stakers and an
+//! account's votes.
 
 mod common;
 
@@ -30,11 +31,19 @@ async fn search_resolves_every_kind_of_id() {
         search(&api, &node).await,
         json!({"kind": "NODE", "id": node})
     );
+    // Proposals are numbered in the order they were made: the executed one is #1. Their
+    // object ids and numbers lead to their number.
     let proposal = common::id(s.open_proposal);
+    let second = json!({"kind": "PROPOSAL", "id": "2"});
+    assert_eq!(search(&api, &proposal).await, second);
+    assert_eq!(search(&api, "#2").await, second);
+    assert_eq!(search(&api, " Proposal 2 ").await, second);
     assert_eq!(
-        search(&api, &proposal).await,
-        json!({"kind": "PROPOSAL", "id": proposal})
+        search(&api, "#1").await,
+        json!({"kind": "PROPOSAL", "id": "1"})
     );
+    assert_eq!(search(&api, "#3").await, Value::Null);
+    assert_eq!(search(&api, "#99999999999999").await, Value::Null);
     let staker = common::id(s.staker_b);
     assert_eq!(
         search(&api, &staker).await,
@@ -57,7 +66,7 @@ async fn search_resolves_every_kind_of_id() {
     assert_eq!(search(&api, "99999999999999").await, Value::Null);
     let unknown = walrus_core::BlobId([9; 32]).to_string();
     assert_eq!(search(&api, &unknown).await, Value::Null);
-    for bad in ["hello", "0x12", "", "0xzz"] {
+    for bad in ["hello", "0x12", "", "0xzz", "#", "#x", "proposal"] {
         assert_eq!(
             api.error_codes(SEARCH, json!({ "text": bad })).await,
             ["BAD_USER_INPUT"],
@@ -70,6 +79,54 @@ async fn search_resolves_every_kind_of_id() {
 async fn blob_objects_of_a_blob_id_node_stakers_and_votes_of_a_voter() {
     let api = common::start(0).await;
     let s = &api.scenario;
+
+    // The certificate's signers: every genesis member but one, with their shards.
+    let certification = api
+        .data(
+            "query($id: String!) { blob(blobId: $id) { certification {
+                epoch signers { position weight nodeId }
+            } } }",
+            json!({"id": s.certified.to_string()}),
+        )
+        .await;
+    let positions: Vec<i64> = certification["blob"]["certification"]["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|signer| {
+            assert_eq!(signer["weight"], 3, "{signer}");
+            assert!(signer["nodeId"].as_str().unwrap().starts_with("0x"));
+            signer["position"].as_i64().unwrap()
+        })
+        .collect();
+    let expected: Vec<i64> = (0..4)
+        .filter(|&p| p != walrus_api::testing::UNSIGNED_MEMBER as i64)
+        .collect();
+    assert_eq!(positions, expected, "{certification}");
+
+    // A proposal by its number is the one by its id; exactly one of them is asked.
+    const PROPOSAL: &str =
+        "query($id: String, $n: Int) { proposal(id: $id, number: $n) { id number } }";
+    let open = json!({"id": common::id(s.open_proposal), "number": 2});
+    assert_eq!(api.data(PROPOSAL, json!({"n": 2})).await["proposal"], open);
+    assert_eq!(
+        api.data(PROPOSAL, json!({"id": common::id(s.open_proposal)}))
+            .await["proposal"],
+        open
+    );
+    assert_eq!(
+        api.data(PROPOSAL, json!({"n": 3})).await["proposal"],
+        Value::Null
+    );
+    for both_or_neither in [
+        json!({"id": common::id(s.open_proposal), "n": 2}),
+        json!({}),
+    ] {
+        assert_eq!(
+            api.error_codes(PROPOSAL, both_or_neither).await,
+            ["BAD_USER_INPUT"]
+        );
+    }
     let objects = api
         .data(
             "query($id: String!) { blobs(filter: { blobId: $id }) { nodes { objectId } } }",

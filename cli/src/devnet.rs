@@ -271,6 +271,11 @@ impl Devnet {
         Ok(devnet)
     }
 
+    /// The process id of the API.
+    pub fn api_pid(&self) -> u32 {
+        self.api.process.id()
+    }
+
     /// Looks after the processes: one that exited is reported and restarted after its
     /// backoff (doubling from 1 s to 30 s, reset by a minute of running), while the others
     /// keep serving; rewrites the status file. `report` hears every exit and restart.

@@ -80,6 +80,7 @@ diesel::table! {
         deleted_checkpoint -> Nullable<BigInt>,
         invalidated_epoch -> Nullable<Integer>,
         attributes -> Jsonb,
+        certified_signers -> Nullable<Bytea>,
     }
 }
 
@@ -244,6 +245,7 @@ diesel::table! {
         executed_epoch -> Nullable<Integer>,
         executed_checkpoint -> Nullable<BigInt>,
         passed -> Nullable<Bool>,
+        number -> Integer,
     }
 }
 

@@ -879,6 +879,23 @@ fn check_blobs_and_storage(ledger: &Ledger, connection: &mut PgConnection) {
         .select((blobs::certified_checkpoint, blobs::certified_at_ms))
         .load(connection)
         .unwrap();
+    // The certificate's signers, as the certifying call gave them.
+    let signers: Vec<Option<Vec<u8>>> = blobs::table
+        .filter(blobs::certified_epoch.is_not_null())
+        .select(blobs::certified_signers)
+        .load(connection)
+        .unwrap();
+    let certifying: Vec<Vec<u8>> = all_events(ledger)
+        .into_iter()
+        .filter(|(_, _, event)| matches!(event, Event::BlobCertified(e) if !e.is_extension))
+        .flat_map(|(_, data, _)| data.calls)
+        .filter_map(|call| match call {
+            Call::CertifyBlob { signers, .. } => Some(signers),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(certifying.len(), 1);
+    assert_eq!(signers, [Some(certifying[0].clone())]);
     // Certified in the checkpoint sealed at time 3.
     let certified_at = ledger
         .checkpoints(0, usize::MAX)
@@ -1214,7 +1231,7 @@ fn check_governance(ledger: &Ledger, connection: &mut PgConnection) {
     for object in ledger.state().objects() {
         if let ObjectData::Proposal(proposal) = &object.data {
             found += 1;
-            let row: (i16, i64, i64, i64, i64, Option<bool>) = proposals::table
+            let row: (i16, i64, i64, i64, i64, Option<bool>, i32) = proposals::table
                 .find(bytes(&object.id()))
                 .select((
                     proposals::parameter,
@@ -1223,9 +1240,12 @@ fn check_governance(ledger: &Ledger, connection: &mut PgConnection) {
                     proposals::votes_against,
                     proposals::votes_abstain,
                     proposals::passed,
+                    proposals::number,
                 ))
                 .first(connection)
                 .unwrap();
+            // The first proposal made is #1.
+            assert_eq!(row.6, 1);
             let (votes_for, against, abstain) = proposal.tally();
             assert_eq!(row.0, i16::from(proposal.parameter()));
             assert_eq!(row.1, proposal.value() as i64);

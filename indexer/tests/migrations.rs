@@ -1,5 +1,5 @@
 //! The embedded migrations apply to an empty database and to the schema of the migration
-//! before the newest (keeping its rows), revert completely and apply again.
+//! before each (keeping its rows), revert completely and apply again.
 
 use diesel::{
     ExpressionMethods as _, QueryDsl as _, RunQueryDsl as _, connection::SimpleConnection as _,
@@ -39,9 +39,9 @@ fn expected(added_later: &[&str]) -> Vec<&'static str> {
 }
 
 /// How many migrations there are.
-const MIGRATIONS: usize = 3;
+const MIGRATIONS: usize = 5;
 
-/// Tables of the audits migration, the newest.
+/// Tables of the audits migration.
 const AUDIT_TABLES: [&str; 2] = ["audits", "node_scores"];
 
 #[test]
@@ -118,7 +118,8 @@ fn the_epoch_state_migration_applies_to_the_first_schema_and_keeps_its_rows() {
 fn the_audits_migration_applies_to_the_previous_schema_and_keeps_its_rows() {
     let database = TestDatabase::new().unwrap();
     let mut connection = database.connect().unwrap();
-    for _ in 0..MIGRATIONS - 1 {
+    // The two before it.
+    for _ in 0..2 {
         connection.run_next_migration(db::MIGRATIONS).unwrap();
     }
     assert_eq!(tables(&mut connection), expected(&AUDIT_TABLES));
@@ -132,7 +133,7 @@ fn the_audits_migration_applies_to_the_previous_schema_and_keeps_its_rows() {
         )
         .unwrap();
 
-    assert_eq!(db::migrate(&mut connection).unwrap(), 1);
+    connection.run_next_migration(db::MIGRATIONS).unwrap();
     assert_eq!(tables(&mut connection), expected(&[]));
     let seeds: Vec<Option<Vec<u8>>> = walrus_indexer::schema::epochs::table
         .select(walrus_indexer::schema::epochs::challenge_seed)
@@ -150,6 +151,49 @@ fn the_audits_migration_applies_to_the_previous_schema_and_keeps_its_rows() {
     assert_eq!(tables(&mut connection), expected(&AUDIT_TABLES));
     let count: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
         "(SELECT count(*) FROM epochs) + (SELECT count(*) FROM nodes)",
+    ))
+    .get_result(&mut connection)
+    .unwrap();
+    assert_eq!(count, 2);
+}
+
+#[test]
+fn the_explorer_migration_numbers_the_proposals_there_and_keeps_them_on_revert() {
+    use walrus_indexer::schema::proposals;
+    let database = TestDatabase::new().unwrap();
+    let mut connection = database.connect().unwrap();
+    // The three before it.
+    for _ in 0..3 {
+        connection.run_next_migration(db::MIGRATIONS).unwrap();
+    }
+    // Two proposals indexed before numbers, the later one with the smaller id.
+    connection
+        .batch_execute(
+            "INSERT INTO proposals (proposal_id, proposer, creator, parameter, value, epoch, \
+             voting_end_epoch, created_checkpoint) VALUES \
+             ('\\x09', '\\x02', '\\x03', 3, 9, 1, 2, 10), \
+             ('\\x01', '\\x02', '\\x03', 4, 7, 2, 3, 20)",
+        )
+        .unwrap();
+
+    connection.run_next_migration(db::MIGRATIONS).unwrap();
+    let numbers: Vec<(Vec<u8>, i32)> = proposals::table
+        .order(proposals::number)
+        .select((proposals::proposal_id, proposals::number))
+        .load(&mut connection)
+        .unwrap();
+    assert_eq!(numbers, [(vec![9], 1), (vec![1], 2)]);
+    // A number is a proposal's only.
+    let taken = diesel::sql_query(
+        "INSERT INTO proposals (proposal_id, proposer, creator, parameter, value, epoch, \
+         voting_end_epoch, created_checkpoint, number) VALUES ('\\x05', '\\x02', '\\x03', 3, 9, 1, 2, 30, 2)",
+    )
+    .execute(&mut connection);
+    assert!(taken.is_err(), "a second proposal #2 was accepted");
+
+    connection.revert_last_migration(db::MIGRATIONS).unwrap();
+    let count: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM proposals)",
     ))
     .get_result(&mut connection)
     .unwrap();

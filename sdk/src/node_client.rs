@@ -209,6 +209,42 @@ impl NodeClient {
         self.http.request(method, url).timeout(REQUEST_TIMEOUT)
     }
 
+    /// The body of a GET of `path`, which must be exactly `size` bytes: read into one buffer
+    /// of that size as it arrives, so that it costs its size once (not a list of chunks and
+    /// then a copy) and a node cannot make the client hold more than it expects.
+    async fn exact_bytes(
+        &self,
+        path: &str,
+        size: u64,
+        deadline: Duration,
+    ) -> Result<Vec<u8>, NodeError> {
+        let url = format!("{}{path}", self.base);
+        let mut response = self.send(&url, self.get(&url, deadline)).await?;
+        let wrong_size = |url: String, received: String| NodeError::Malformed {
+            url,
+            reason: format!("{received} bytes where {size} were expected"),
+        };
+        let mut body = Vec::with_capacity(size as usize);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|source| NodeError::Unreachable {
+                url: url.clone(),
+                source,
+            })?
+        {
+            let received = (body.len() + chunk.len()) as u64;
+            if received > size {
+                return Err(wrong_size(url, format!("{received} or more")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if body.len() as u64 != size {
+            return Err(wrong_size(url, body.len().to_string()));
+        }
+        Ok(body)
+    }
+
     async fn bytes(&self, path: &str, deadline: Duration) -> Result<Vec<u8>, NodeError> {
         let url = format!("{}{path}", self.base);
         self.body(&url, self.get(&url, deadline)).await
@@ -286,7 +322,7 @@ impl NodeClient {
             kind,
             index: kind.sliver_index(pair_index, metadata.config().n_shards_u16()),
             symbol_size: metadata.symbol_size(),
-            data: self.bytes(&path, read_deadline(size)).await?,
+            data: self.exact_bytes(&path, size, read_deadline(size)).await?,
         })
     }
 

@@ -13,6 +13,7 @@ use walrus_indexer::schema::{blobs, epochs, storage};
 use super::{
     events::{EventRow, object_history},
     loaders::{Lookup, load, lookup_by_id, query},
+    network::{CommitteeMember, CommitteeOf},
     page::{KeyPart, Page, PageArgs, SortKey, cost},
     quilts::{self, QUILT_READ_COST, QuiltPatch},
     scalars::{BigInt, blob_id_text, hex_id, parse_blob_id, parse_id},
@@ -39,6 +40,7 @@ pub struct BlobRow {
     deleted_checkpoint: Option<i64>,
     invalidated_epoch: Option<i32>,
     attributes: serde_json::Value,
+    certified_signers: Option<Vec<u8>>,
 }
 
 /// Where a blob's life stands.
@@ -54,8 +56,9 @@ pub enum BlobState {
     Invalid,
 }
 
-/// When and where a blob was certified.
+/// When and where a blob was certified, and who signed its certificate.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct Certification {
     /// The epoch of the certificate.
     epoch: i32,
@@ -63,6 +66,40 @@ pub struct Certification {
     checkpoint: BigInt,
     /// That checkpoint's time (ms since the Unix epoch).
     timestamp_ms: BigInt,
+    #[graphql(skip)]
+    signers_bitmap: Option<Vec<u8>>,
+}
+
+#[ComplexObject]
+impl Certification {
+    /// The members of the epoch's committee who signed the certificate, in member order,
+    /// each with the shards it holds (its weight in the certificate); `null` for a blob
+    /// certified before the indexer recorded signers.
+    async fn signers(&self, ctx: &Context<'_>) -> Result<Option<Vec<CommitteeMember>>, Error> {
+        let Some(bitmap) = &self.signers_bitmap else {
+            return Ok(None);
+        };
+        let committee = load::<CommitteeOf>(ctx, self.epoch)
+            .await?
+            .unwrap_or_default();
+        Ok(Some(
+            committee
+                .into_iter()
+                .filter(|member| signed(bitmap, member.committee_position()))
+                .collect(),
+        ))
+    }
+}
+
+/// Whether the certificate's signers `bitmap` has the bit of committee position `position`
+/// (bit `position % 8` of byte `position / 8`).
+fn signed(bitmap: &[u8], position: i32) -> bool {
+    let Ok(position) = usize::try_from(position) else {
+        return false;
+    };
+    bitmap
+        .get(position / 8)
+        .is_some_and(|byte| (byte >> (position % 8)) & 1 == 1)
 }
 
 /// One key-value attribute of a blob (or tag of a quilt patch).
@@ -165,6 +202,7 @@ impl BlobRow {
             epoch: self.certified_epoch?,
             checkpoint: self.certified_checkpoint?.into(),
             timestamp_ms: self.certified_at_ms?.into(),
+            signers_bitmap: self.certified_signers.clone(),
         })
     }
     /// The epoch it was deleted in (`null` for a burned blob: see `deletedCheckpoint`).
@@ -517,3 +555,18 @@ lookup_by_id!(
     blobs::object_id,
     BlobRow
 );
+
+#[cfg(test)]
+mod tests {
+    use super::signed;
+
+    #[test]
+    fn signers_are_read_lowest_bit_first() {
+        // Members 0, 3 and 9 signed.
+        let bitmap = [0b0000_1001, 0b0000_0010];
+        let signers: Vec<i32> = (0..20).filter(|&p| signed(&bitmap, p)).collect();
+        assert_eq!(signers, [0, 3, 9]);
+        assert!(!signed(&bitmap, -1));
+        assert!(!signed(&[], 0));
+    }
+}

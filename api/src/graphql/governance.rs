@@ -151,6 +151,7 @@ pub struct ProposalRow {
     votes_abstain: i64,
     executed_epoch: Option<i32>,
     passed: Option<bool>,
+    number: i32,
 }
 
 /// Votes cast on a proposal, in FROST of stake.
@@ -219,6 +220,10 @@ impl ProposalRow {
     /// The proposal object's id.
     async fn id(&self) -> String {
         hex_id(&self.proposal_id)
+    }
+    /// Its number: proposals are numbered from 1 in the order they were made.
+    async fn number(&self) -> i32 {
+        self.number
     }
     /// The stake that proposed it.
     async fn proposer(&self) -> String {
@@ -540,9 +545,29 @@ impl GovernanceQuery {
         .await
     }
 
-    /// One proposal by id.
-    async fn proposal(&self, ctx: &Context<'_>, id: String) -> Result<Option<ProposalRow>, Error> {
-        load::<ProposalById>(ctx, parse_id(&id, "id")?).await
+    /// One proposal by its object id or by its number (exactly one of them).
+    async fn proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<String>,
+        number: Option<i32>,
+    ) -> Result<Option<ProposalRow>, Error> {
+        match (id, number) {
+            (Some(id), None) => load::<ProposalById>(ctx, parse_id(&id, "id")?).await,
+            (None, Some(number)) => {
+                query(ctx, move |connection| {
+                    proposals::table
+                        .filter(proposals::number.eq(number))
+                        .select(ProposalRow::as_select())
+                        .first(connection)
+                        .optional()
+                })
+                .await
+            }
+            _ => Err(bad_input(
+                "give a proposal's `id` or its `number`, not both and not neither",
+            )),
+        }
     }
 
     /// The governed parameters.

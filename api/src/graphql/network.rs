@@ -18,7 +18,7 @@ use super::{
     audits::{self, NodeScoreRow},
     loaders::{Lookup, load, query},
     page::{KeyPart, Page, PageArgs, SortKey, cost},
-    scalars::BigInt,
+    scalars::{BigInt, hex_id},
     staking::{NodeById, NodeRow},
     supply::BurnedIn,
 };
@@ -62,8 +62,19 @@ pub struct CommitteeMember {
     shards: Option<Vec<i32>>,
 }
 
+impl CommitteeMember {
+    /// Its position in the committee (the bit of its signature in certificates).
+    pub fn committee_position(&self) -> i32 {
+        self.position
+    }
+}
+
 #[ComplexObject]
 impl CommitteeMember {
+    /// The node's id.
+    async fn node_id(&self) -> String {
+        hex_id(&self.node_id)
+    }
     /// The node.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<NodeRow>, Error> {
         load::<NodeById>(ctx, self.node_id.clone()).await

@@ -1,5 +1,5 @@
-//! Search: what a blob id, an object id, an address or an epoch number someone typed
-//! names, so the explorer can go to its page.
+//! Search: what a blob id, an object id, an address, an epoch number or a proposal number
+//! someone typed names, so the explorer can go to its page.
 
 use async_graphql::{Context, Enum, Error, Object, SimpleObject};
 use diesel::prelude::*;
@@ -31,8 +31,8 @@ pub enum SearchKind {
 pub struct SearchHit {
     /// What was found.
     pub kind: SearchKind,
-    /// Its id as its page takes it: a blob id, a node, proposal or account id (`0x` and
-    /// hex), or an epoch number.
+    /// Its id as its page takes it: a blob id, a node or account id (`0x` and hex), an
+    /// epoch number or a proposal number.
     pub id: String,
 }
 
@@ -43,10 +43,24 @@ pub struct SearchQuery;
 #[Object]
 impl SearchQuery {
     /// What `text` names: a blob id (URL-safe base64), an object id of a `Blob`, node,
-    /// proposal or `StakedWal`, an address (any other `0x` id), or an epoch number. `null`
-    /// for a blob id or epoch never seen; an error for text that is none of these.
+    /// proposal or `StakedWal`, an address (any other `0x` id), an epoch number (`7`) or a
+    /// proposal number (`#7` or `proposal 7`). `null` for a blob id, epoch or proposal never
+    /// seen; an error for text that is none of these.
     async fn search(&self, ctx: &Context<'_>, text: String) -> Result<Option<SearchHit>, Error> {
         let text = text.trim().to_owned();
+        if let Some(number) = proposal_number(&text) {
+            let Ok(number) = number.parse::<i32>() else {
+                return Ok(None);
+            };
+            return query(ctx, move |connection| {
+                let found = proposals::table
+                    .filter(proposals::number.eq(number))
+                    .count()
+                    .get_result::<i64>(connection)?;
+                Ok((found > 0).then(|| hit(SearchKind::Proposal, number.to_string())))
+            })
+            .await;
+        }
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
             let Ok(epoch) = text.parse::<i32>() else {
                 return Ok(None);
@@ -66,7 +80,8 @@ impl SearchQuery {
         }
         let blob_id = parse_blob_id(&text).map_err(|_| {
             bad_input(format!(
-                "{text:?} is not a blob id, an object id, an address or an epoch number"
+                "{text:?} is not a blob id, an object id, an address, an epoch number or a \
+                 proposal number (#N)"
             ))
         })?;
         query(ctx, move |connection| {
@@ -78,6 +93,16 @@ impl SearchQuery {
         })
         .await
     }
+}
+
+/// The digits of a proposal number as typed: `#7` or `proposal 7` (any case).
+fn proposal_number(text: &str) -> Option<&str> {
+    let digits = text.strip_prefix('#').or_else(|| {
+        text.get(..8)
+            .filter(|word| word.eq_ignore_ascii_case("proposal"))
+            .map(|_| text[8..].trim_start())
+    })?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 fn hit(kind: SearchKind, id: String) -> SearchHit {
@@ -101,12 +126,13 @@ fn object(connection: &mut PgConnection, id: Vec<u8>) -> QueryResult<Option<Sear
     if node > 0 {
         return Ok(Some(hit(SearchKind::Node, hex_id(&id))));
     }
-    let proposal = proposals::table
+    let proposal: Option<i32> = proposals::table
         .filter(proposals::proposal_id.eq(&id))
-        .count()
-        .get_result::<i64>(connection)?;
-    if proposal > 0 {
-        return Ok(Some(hit(SearchKind::Proposal, hex_id(&id))));
+        .select(proposals::number)
+        .first(connection)
+        .optional()?;
+    if let Some(number) = proposal {
+        return Ok(Some(hit(SearchKind::Proposal, number.to_string())));
     }
     let owner: Option<Vec<u8>> = stakes::table
         .filter(stakes::staked_wal_id.eq(&id))
@@ -117,4 +143,28 @@ fn object(connection: &mut PgConnection, id: Vec<u8>) -> QueryResult<Option<Sear
         SearchKind::Address,
         hex_id(owner.as_deref().unwrap_or(&id)),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::proposal_number;
+
+    #[test]
+    fn a_proposal_number_is_hash_or_word_then_digits() {
+        assert_eq!(proposal_number("#7"), Some("7"));
+        assert_eq!(proposal_number("proposal 12"), Some("12"));
+        assert_eq!(proposal_number("Proposal12"), Some("12"));
+        for not in [
+            "7",
+            "#",
+            "#7a",
+            "proposal",
+            "proposal x",
+            "proposals 7",
+            "#-1",
+            "é#7",
+        ] {
+            assert_eq!(proposal_number(not), None, "{not}");
+        }
+    }
 }

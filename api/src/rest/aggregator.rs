@@ -327,12 +327,10 @@ impl Servable {
     /// What the indexer and the chain say of `blob_id`: 404 when it was proven invalid,
     /// deleted or expired.
     pub async fn of(state: &RestState, blob_id: &BlobId) -> Result<Self, RestError> {
-        let (rows, _) = registrations::of(&state.db, blob_id).await?;
-        let (committee, clock) = state
-            .chain
-            .snapshot()
-            .await
-            .map_err(RestError::unavailable)?;
+        let ((rows, _), (committee, clock)) =
+            tokio::try_join!(registrations::of(&state.db, blob_id), async {
+                state.chain.snapshot().await.map_err(RestError::unavailable)
+            },)?;
         if rows.iter().any(|r| r.invalidated_epoch.is_some()) {
             return Err(RestError::blob_invalid(blob_id));
         }

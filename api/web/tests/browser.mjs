@@ -1,73 +1,10 @@
 // Drives the system's Chromium through the explorer served at EXPLORER_URL and checks each
 // page against the scenario in EXPLORER_SCENARIO (JSON); saves a screenshot of each page in
 // EXPLORER_SCREENSHOTS. Fails on any request that leaves the API's origin, any page error
-// and any failed check. Run by api/tests/explorer_browser.rs.
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+// and any failed check (see harness.mjs). Run by api/tests/explorer_browser.rs.
+import { openExplorer } from "./harness.mjs";
 
-const base = process.env.EXPLORER_URL;
-const scenario = JSON.parse(process.env.EXPLORER_SCENARIO ?? "{}");
-const shots = process.env.EXPLORER_SCREENSHOTS;
-const executablePath = process.env.EXPLORER_CHROMIUM;
-if (!base || !shots || !executablePath) {
-  console.error("set EXPLORER_URL, EXPLORER_SCENARIO, EXPLORER_SCREENSHOTS and EXPLORER_CHROMIUM");
-  process.exit(2);
-}
-mkdirSync(shots, { recursive: true });
-const origin = new URL(base).origin;
-const TIMEOUT = 60_000;
-
-const browser = await chromium.launch({
-  executablePath,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-context.setDefaultTimeout(TIMEOUT);
-const outside = [];
-const problems = [];
-// Every request not to the API is recorded and refused: the explorer must work offline.
-await context.route("**/*", (route) => {
-  const url = route.request().url();
-  if (new URL(url).origin === origin || url.startsWith("data:")) return route.continue();
-  outside.push(url);
-  return route.abort();
-});
-const page = await context.newPage();
-page.on("websocket", (ws) => {
-  const host = new URL(ws.url()).host;
-  if (host !== new URL(base).host) outside.push(ws.url());
-});
-page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-page.on("console", (message) => {
-  if (message.type() === "error") problems.push(`console error: ${message.text()}`);
-});
-
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`ok: ${name}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAILED: ${name}: ${error.message.split("\n")[0]}`);
-    await page.screenshot({ path: join(shots, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true }).catch(() => {});
-  }
-}
-const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-const text = async (selector) => (await page.locator(selector).first().textContent({ timeout: TIMEOUT })) ?? "";
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-async function waitText(selector, wanted) {
-  await page.locator(selector, { hasText: wanted }).first().waitFor({ timeout: TIMEOUT });
-}
-async function search(query) {
-  await page.locator("form.search input").first().fill(query);
-  await page.locator("form.search input").first().press("Enter");
-}
+const { base, scenario, page, check, expect, finish, shot, text, waitText, search } = await openExplorer();
 
 await check("home shows the network summary", async () => {
   await page.goto(`${base}/`);
@@ -97,6 +34,8 @@ await check("searching a blob id lands on its certified page", async () => {
   expect(certified.startsWith("epoch 1"), `certification: ${certified}`);
   await waitText("table", "content-type");
   await waitText("table", "BlobCertified");
+  const signers = await text("#signers");
+  expect(signers.startsWith(`${scenario.signers} members of the committee of epoch 1, holding ${scenario.signedShards} shards`), `signers: ${signers}`);
   await shot("blob");
 });
 
@@ -140,13 +79,22 @@ await check("governance lists proposals with tallies", async () => {
 
 await check("a proposal shows its tally, quorum and votes", async () => {
   await page.locator("a", { hasText: "WRITE_PRICE" }).first().click();
-  await page.waitForURL(`**/proposals/${scenario.openProposal}`);
+  await page.waitForURL(`**/proposals/${scenario.openProposal.number}`);
+  await waitText("h1", `Proposal #${scenario.openProposal.number}`);
   await waitText("#proposal-status", "OPEN");
   const tally = await text("#tally");
   expect(tally.includes("Against1,500 WAL"), `tally: ${tally}`);
   await waitText("table", "AGAINST");
   expect((await page.locator(".progress").count()) === 1, "no quorum bar");
   await shot("proposal");
+});
+
+await check("a proposal's number finds it, and its object id's URL turns into its number's", async () => {
+  await search(`#${scenario.openProposal.number}`);
+  await page.waitForURL(`**/proposals/${scenario.openProposal.number}`);
+  await page.goto(`${base}/proposals/${scenario.openProposal.id}`);
+  await page.waitForURL(`**/proposals/${scenario.openProposal.number}`);
+  await waitText("#proposal-status", "OPEN");
 });
 
 await check("an epoch shows its committee and shard map", async () => {
@@ -193,14 +141,4 @@ await check("GraphiQL loads from the API itself", async () => {
   await shot("graphiql");
 });
 
-await check("no request left the API's origin", async () => {
-  expect(outside.length === 0, `requests outside ${origin}: ${outside.join(", ")}`);
-});
-
-await check("no page error", async () => {
-  expect(problems.length === 0, problems.join("; "));
-});
-
-await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await finish();

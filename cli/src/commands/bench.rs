@@ -28,6 +28,7 @@ use super::{
     bench_flows::{self, Flow, FlowArgs},
     bench_ledger_memory::{self, LedgerMemoryArgs},
     bench_quilt::{self, QuiltArgs},
+    bench_serve::{self, ServeArgs},
 };
 use crate::report::Output;
 
@@ -64,6 +65,10 @@ pub enum Bench {
     /// acknowledged stores are certified, certified blobs read back intact and the indexer
     /// equals a replay, and counts faults, operations and failures.
     Chaos(ChaosArgs),
+    /// The aggregator of a devnet measured from outside: the API's peak memory while it
+    /// streams a large blob, the sliver bytes a small range fetches, and its time to first
+    /// byte against one sliver's fetch.
+    Serve(ServeArgs),
 }
 
 #[derive(Serialize)]
@@ -104,6 +109,10 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
             output.print(&report, bench_ledger_memory::LedgerMemoryReport::to_text);
         }
         Bench::Chaos(args) => bench_chaos::run(&args, output)?,
+        Bench::Serve(args) => {
+            let report = bench_serve::run(&args)?;
+            output.print(&report, bench_serve::ServeReport::to_text);
+        }
         Bench::Audit(args) => {
             let report = bench_audit::run(&args)?;
             output.print(&report, bench_audit::AuditReport::to_text);

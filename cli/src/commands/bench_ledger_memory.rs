@@ -36,7 +36,7 @@ use walrus_chain::{
 };
 use walrus_core::{keys::account::AccountKeyPair, merkle::Digest};
 
-use super::{bench::BenchCommittee, bench_flows::bench_directory};
+use super::{bench::BenchCommittee, bench_flows::bench_directory, process_memory::rss_bytes};
 use walrus_cli::local_network::{ANY_PORT, LedgerProcess};
 
 use crate::report::Output;
@@ -428,23 +428,4 @@ fn spawn_ledger(dir: &Path, args: &LedgerMemoryArgs) -> Result<LedgerProcess> {
         ],
         Stdio::inherit(),
     )
-}
-
-/// The resident memory of process `pid`, from `/proc/<pid>/status`.
-fn rss_bytes(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .with_context(|| format!("cannot read the memory of process {pid} (Linux only)"))?;
-    let kib = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .context("no VmRSS line in /proc/<pid>/status")?;
-    Ok(kib * 1024)
 }

@@ -27,14 +27,22 @@ pub fn binary() -> &'static Path {
 /// Runs `walrus --json --wallet WALLET ARGS`; returns the parsed output, or panics with
 /// what the command printed.
 pub fn walrus_json(wallet: &Path, args: &[&str]) -> serde_json::Value {
+    walrus_result(wallet, args)
+        .unwrap_or_else(|printed| panic!("walrus {args:?} failed: {printed}"))
+}
+
+/// Runs `walrus --json --wallet WALLET ARGS`; returns the parsed output, or what the
+/// command printed when it failed.
+pub fn walrus_result(wallet: &Path, args: &[&str]) -> Result<serde_json::Value, String> {
     let output = walrus_output(wallet, args);
-    assert!(
-        output.status.success(),
-        "walrus {args:?} failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    if !output.status.success() {
+        return Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(serde_json::from_slice(&output.stdout).unwrap())
 }
 
 /// Runs `walrus --json --wallet WALLET ARGS`, which must fail; returns its error (JSON on

@@ -3,11 +3,12 @@
 
 use std::{fmt, str::FromStr};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{EncodingConfig, code::LinearCode, recovery::RecoverySymbol};
 use crate::{
-    merkle::{Digest, MerkleTree, leaf_digest},
+    merkle::{Digest, LeafHasher, MerkleTree, leaf_digest},
     metadata::VerifiedBlobMetadata,
 };
 
@@ -223,9 +224,24 @@ impl Sliver {
         })
     }
 
-    /// The sliver's hash: the Merkle root of its expansion.
+    /// The sliver's hash: the Merkle root of its expansion, computed without holding the
+    /// expansion (a reader checks slivers of tens of MB): the source symbols are hashed in
+    /// place, on every core, and each recovery symbol as its slices come out of the code.
     pub fn compute_hash(&self, config: &EncodingConfig) -> Result<Digest, SliverError> {
-        Ok(self.expand(config)?.root())
+        self.check_shape(config)?;
+        let size = self.symbol_size as usize;
+        let code = self.kind.code(config);
+        let source: Vec<&[u8]> = self.data.chunks_exact(size).collect();
+        let mut leaves: Vec<Digest> = source
+            .par_iter()
+            .map(|symbol| leaf_digest(symbol))
+            .collect();
+        let mut recovery = vec![LeafHasher::new(); code.total - source.len()];
+        code.extend(&source, size, |position, _offset, bytes| {
+            recovery[position - source.len()].update(bytes);
+        });
+        leaves.extend(recovery.iter().map(LeafHasher::finalize));
+        Ok(MerkleTree::from_leaf_digests(leaves).root())
     }
 
     /// Checks the sliver against the blob's metadata: shape, symbol size and hash.
@@ -305,5 +321,27 @@ impl SliverPair {
     /// Bytes of both slivers' symbols.
     pub fn byte_len(&self) -> usize {
         self.primary.data.len() + self.secondary.data.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::encode;
+
+    #[test]
+    fn the_hash_is_the_root_of_the_expansion() {
+        let config = EncodingConfig::new(10).unwrap();
+        let blob: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let encoded = encode(&blob, &config).unwrap();
+        for kind in [SliverKind::Primary, SliverKind::Secondary] {
+            for index in [0, 9] {
+                let sliver = encoded.sliver(kind, index);
+                assert_eq!(
+                    sliver.compute_hash(&config).unwrap(),
+                    sliver.expand(&config).unwrap().root()
+                );
+            }
+        }
     }
 }

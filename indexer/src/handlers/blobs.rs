@@ -100,6 +100,9 @@ pub enum BlobChange {
         end_epoch: i32,
         /// Whether it extends an earlier certification.
         is_extension: bool,
+        /// The certificate's signers bitmap (bit `i % 8` of byte `i / 8`: member `i` of the
+        /// epoch's committee signed); `None` for an extension, which has no certificate.
+        signers: Option<Vec<u8>>,
         /// Where.
         checkpoint: i64,
         /// When.
@@ -332,11 +335,16 @@ impl Handler for BlobsHandler {
                                         checkpoint: cp,
                                     }));
                             }
+                            let signers = match call {
+                                Call::CertifyBlob { signers, .. } => Some(signers.clone()),
+                                _ => None,
+                            };
                             rows.changes.push(BlobChange::Certified {
                                 blob: id_bytes(&e.object_id),
                                 epoch: column(e.epoch, "epoch", sequence)?,
                                 end_epoch: column(e.end_epoch, "end_epoch", sequence)?,
                                 is_extension: e.is_extension,
+                                signers,
                                 checkpoint: cp,
                                 at_ms,
                             });
@@ -499,6 +507,7 @@ fn apply(change: &BlobChange, connection: &mut PgConnection) -> Result<usize, Co
             blob,
             epoch,
             end_epoch,
+            signers,
             checkpoint,
             at_ms,
             ..
@@ -509,6 +518,7 @@ fn apply(change: &BlobChange, connection: &mut PgConnection) -> Result<usize, Co
                     blobs::certified_epoch.eq(Some(epoch)),
                     blobs::certified_checkpoint.eq(Some(checkpoint)),
                     blobs::certified_at_ms.eq(Some(at_ms)),
+                    blobs::certified_signers.eq(signers.as_deref()),
                 ))
                 .execute(connection)?,
             missing_blob(blob),

@@ -33,6 +33,9 @@ pub struct NewProposal {
     pub voting_end_epoch: i32,
     /// Where.
     pub created_checkpoint: i64,
+    /// Its number: proposals are numbered from 1 in the order they were made (0 until the
+    /// commit numbers it after those already written).
+    pub number: i32,
 }
 
 /// A row of `votes`.
@@ -56,7 +59,7 @@ pub struct Vote {
     pub checkpoint: i64,
 }
 
-columns!(NewProposal => 8, Vote => 7);
+columns!(NewProposal => 9, Vote => 7);
 
 /// A proposal's vote was counted.
 #[derive(Debug, Clone)]
@@ -115,6 +118,7 @@ impl Handler for GovernanceHandler {
                         epoch: column(e.epoch, "epoch", sequence)?,
                         voting_end_epoch: column(e.voting_end_epoch, "voting_end_epoch", sequence)?,
                         created_checkpoint: cp,
+                        number: 0,
                     }),
                     Event::VoteCast(e) => rows.votes.push(Vote {
                         proposal_id: id_bytes(&e.proposal_id),
@@ -144,7 +148,8 @@ impl Handler for GovernanceHandler {
     }
 
     fn commit(rows: &GovernanceRows, connection: &mut PgConnection) -> Result<usize, CommitError> {
-        let mut written = insert_rows!(connection, proposals::table, rows.proposals)
+        let proposals = numbered(&rows.proposals, connection)?;
+        let mut written = insert_rows!(connection, proposals::table, proposals)
             + insert_rows!(connection, votes::table, rows.votes);
         // The running tally: votes of this batch added to their proposals.
         for vote in &rows.votes {
@@ -184,6 +189,28 @@ impl Handler for GovernanceHandler {
         }
         Ok(written)
     }
+}
+
+/// `proposals` numbered after the last proposal written (the pipeline is sequential, so
+/// nothing else writes proposals meanwhile).
+fn numbered(
+    proposals: &[NewProposal],
+    connection: &mut PgConnection,
+) -> Result<Vec<NewProposal>, CommitError> {
+    if proposals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let last: Option<i32> = proposals::table
+        .select(diesel::dsl::max(proposals::number))
+        .first(connection)?;
+    Ok(proposals
+        .iter()
+        .zip(last.unwrap_or(0) + 1..)
+        .map(|(proposal, number)| NewProposal {
+            number,
+            ..proposal.clone()
+        })
+        .collect())
 }
 
 fn missing(proposal: &[u8]) -> CommitError {

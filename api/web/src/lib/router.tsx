@@ -12,6 +12,12 @@ export function navigate(path: string): void {
   window.scrollTo(0, 0);
 }
 
+/** Shows `path` instead of the current one (its canonical URL), without a history entry. */
+export function replacePath(path: string): void {
+  history.replaceState(null, "", path);
+  listeners.forEach((listener) => listener());
+}
+
 /** The current path, re-rendering on navigation. */
 export function usePath(): string {
   const [path, setPath] = useState(location.pathname);

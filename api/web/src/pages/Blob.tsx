@@ -1,20 +1,33 @@
-// `/blobs/{blob_id}`: a blob's state, sizes, certification, storage period, its `Blob`
-// objects, attributes, history and a download link through the aggregator.
+// `/blobs/{blob_id}`: a blob's state, sizes, certification (with the certificate's signers
+// and their shards), storage period, its `Blob` objects, attributes, history, a download
+// link through the aggregator, and a quilt's patches.
 import { useQuery } from "../lib/graphql";
 import { Link } from "../lib/router";
 import { Fact, Paged, Status, Table } from "../lib/table";
 import { bytes, count, short, time } from "../lib/format";
 import { untilEpoch, useEpochClock } from "../lib/clock";
+import { QuiltSection } from "./QuiltPatches";
 
 const BLOB = `query($id: String!) {
   blob(blobId: $id) {
     objectId blobId owner size encodedSize deletable state registeredEpoch registeredCheckpoint
     registeredAtMs endEpoch deletedEpoch invalidatedEpoch
-    certification { epoch checkpoint timestampMs }
+    certification {
+      epoch checkpoint timestampMs
+      signers { position weight nodeId node { name } }
+    }
     attributes { key value }
     storage { objectId startEpoch endEpoch size }
   }
 }`;
+
+/** A committee member who signed a blob's certificate, with its shards. */
+interface Signer {
+  position: number;
+  weight: number;
+  nodeId: string;
+  node: { name: string } | null;
+}
 
 interface BlobData {
   blob: {
@@ -31,7 +44,12 @@ interface BlobData {
     endEpoch: number;
     deletedEpoch: number | null;
     invalidatedEpoch: number | null;
-    certification: { epoch: number; checkpoint: string; timestampMs: string } | null;
+    certification: {
+      epoch: number;
+      checkpoint: string;
+      timestampMs: string;
+      signers: Signer[] | null;
+    } | null;
     attributes: { key: string; value: string }[];
     storage: { objectId: string; startEpoch: number; endEpoch: number; size: string } | null;
   } | null;
@@ -69,6 +87,28 @@ interface EventItem {
   timestampMs: string;
   transactionDigest: string;
   sender: string;
+}
+
+/** Who signed the certificate: the members of the epoch's committee and their shards. */
+function Signers(props: { signers: Signer[]; epoch: number }) {
+  const shards = props.signers.reduce((sum, s) => sum + s.weight, 0);
+  return (
+    <>
+      <h2>Certificate signers</h2>
+      <p id="signers">
+        {props.signers.length} members of the committee of epoch {props.epoch}, holding {shards} shards, signed.
+      </p>
+      <Table
+        rows={props.signers}
+        empty="No signers recorded."
+        columns={[
+          { title: "Member", cell: (s) => s.position },
+          { title: "Node", cell: (s) => <Link href={`/nodes/${s.nodeId}`}>{s.node?.name ?? short(s.nodeId)}</Link> },
+          { title: "Shards", cell: (s) => s.weight },
+        ]}
+      />
+    </>
+  );
 }
 
 /** The state shown: the API's, or EXPIRED for a certified blob past its end epoch. */
@@ -140,6 +180,8 @@ export function BlobPage(props: { id: string }) {
           </Fact>
         )}
       </div>
+      {blob.certification?.signers && <Signers signers={blob.certification.signers} epoch={blob.certification.epoch} />}
+      {state === "CERTIFIED" && <QuiltSection blobId={blob.blobId} size={Number(blob.size)} />}
       <h2>Attributes</h2>
       <Table
         rows={blob.attributes}

@@ -1,8 +1,8 @@
-// `/governance` and `/proposals/{id}`: proposals by status, tally bars, quorum progress,
-// time left, and every vote.
-import { useState } from "preact/hooks";
+// `/governance` and `/proposals/{n}`: proposals by status, tally bars, quorum progress,
+// time left, and every vote. A proposal's page takes its number or its object id.
+import { useEffect, useState } from "preact/hooks";
 import { useQuery } from "../lib/graphql";
-import { Link } from "../lib/router";
+import { Link, replacePath } from "../lib/router";
 import { Fact, Paged, Status, Table } from "../lib/table";
 import { bps, count, short, wal } from "../lib/format";
 import { Progress, SplitBar } from "../lib/plots";
@@ -43,12 +43,13 @@ const STATUSES = ["ALL", "OPEN", "PASSED", "REJECTED", "EXECUTED"] as const;
 const PROPOSALS = `query($status: ProposalStatus, $first: Int, $after: String) {
   proposals(status: $status, first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
-    nodes { id parameter value epoch votingEndEpoch status ${TALLY} }
+    nodes { id number parameter value epoch votingEndEpoch status ${TALLY} }
   }
 }`;
 
 interface ProposalItem {
   id: string;
+  number: number;
   parameter: string;
   value: string;
   epoch: number;
@@ -81,7 +82,8 @@ export function GovernancePage() {
         pick={(d) => d.proposals as never}
         empty="No proposals."
         columns={[
-          { title: "Proposal", cell: (p) => <Link href={`/proposals/${p.id}`}>{`${p.parameter} → ${count(p.value)}`}</Link> },
+          { title: "#", cell: (p) => <Link href={`/proposals/${p.number}`}>{`#${p.number}`}</Link> },
+          { title: "Proposal", cell: (p) => <Link href={`/proposals/${p.number}`}>{`${p.parameter} → ${count(p.value)}`}</Link> },
           { title: "Status", cell: (p) => <span class={`status ${p.status}`}>{p.status}</span> },
           { title: "Tally", cell: (p) => <TallyBar tally={p.tally} /> },
           { title: "Quorum", cell: (p) => bps(p.quorum.progressBps) },
@@ -105,11 +107,16 @@ export function GovernancePage() {
   );
 }
 
-const PROPOSAL = `query($id: String!) {
-  proposal(id: $id) {
-    id proposer creator parameter value epoch votingEndEpoch createdCheckpoint executedEpoch status ${TALLY}
+const PROPOSAL = `query($id: String, $number: Int) {
+  proposal(id: $id, number: $number) {
+    id number proposer creator parameter value epoch votingEndEpoch createdCheckpoint executedEpoch status ${TALLY}
   }
 }`;
+
+/** The `proposal` arguments of a page's key: a number, else an object id. */
+function proposalKey(key: string): { id: string | null; number: number | null } {
+  return /^\d+$/.test(key) ? { id: null, number: Number(key) } : { id: key, number: null };
+}
 
 interface ProposalData {
   proposal: (ProposalItem & {
@@ -137,15 +144,21 @@ interface VoteItem {
   epoch: number;
 }
 
+/** A proposal's page, at `/proposals/{number}`; an object id's URL is replaced by it. */
 export function ProposalPage(props: { id: string }) {
-  const { data, error } = useQuery<ProposalData>(PROPOSAL, { id: props.id }, 10_000);
+  const key = proposalKey(props.id);
+  const { data, error } = useQuery<ProposalData>(PROPOSAL, key, 10_000);
   const clock = useEpochClock();
   const p = data?.proposal;
+  useEffect(() => {
+    if (p && key.number === null) replacePath(`/proposals/${p.number}`);
+  }, [p?.number, key.number]);
   if (!p) {
+    const name = key.number === null ? `with id ${props.id}` : `#${key.number}`;
     return (
       <>
-        <h1>Proposal {short(props.id)}</h1>
-        <Status error={error} missing={data ? `No proposal has id ${props.id}.` : undefined} />
+        <h1>Proposal {key.number === null ? short(props.id) : `#${key.number}`}</h1>
+        <Status error={error} missing={data ? `There is no proposal ${name}.` : undefined} />
       </>
     );
   }
@@ -153,7 +166,7 @@ export function ProposalPage(props: { id: string }) {
   return (
     <>
       <h1>
-        Proposal: {p.parameter} → {count(p.value)}
+        Proposal #{p.number}: {p.parameter} → {count(p.value)}
       </h1>
       <p class="mono small">{p.id}</p>
       <p>

@@ -12,7 +12,7 @@ export function pathOf(hit: { kind: string; id: string }): string {
   return `/${base}/${encodeURIComponent(hit.id)}`;
 }
 
-/** The search box: a blob id, object id, address or epoch number goes to its page. */
+/** The search box: a blob id, object id, address, epoch number or proposal number (#N) goes to its page. */
 export function Search() {
   const [text, setText] = useState("");
   const [message, setMessage] = useState("");
@@ -42,7 +42,7 @@ export function Search() {
         name="q"
         value={text}
         onInput={(e) => setText((e.target as HTMLInputElement).value)}
-        placeholder="Blob id, object id, node id, address or epoch"
+        placeholder="Blob id, object id, node id, address, epoch or #proposal"
         aria-label="search"
       />
       <button type="submit">Search</button>

@@ -57,7 +57,7 @@ interface BlobItem {
 const VOTES = `query($owner: String!, $first: Int, $after: String) {
   votes(voter: $owner, first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
-    nodes { epoch choice weight stakeId proposal { id parameter value status } }
+    nodes { epoch choice weight stakeId proposal { id number parameter value status } }
   }
 }`;
 
@@ -66,7 +66,7 @@ interface VoteItem {
   choice: string | null;
   weight: string;
   stakeId: string;
-  proposal: { id: string; parameter: string; value: string; status: string } | null;
+  proposal: { id: string; number: number; parameter: string; value: string; status: string } | null;
 }
 
 function nodeLink(node: { id: string; name: string } | null) {
@@ -143,8 +143,8 @@ export function StakerPage(props: { address: string }) {
             title: "Proposal",
             cell: (v) =>
               v.proposal ? (
-                <Link href={`/proposals/${v.proposal.id}`}>
-                  {v.proposal.parameter} → {v.proposal.value}
+                <Link href={`/proposals/${v.proposal.number}`}>
+                  #{v.proposal.number} {v.proposal.parameter} → {v.proposal.value}
                 </Link>
               ) : (
                 "–"
