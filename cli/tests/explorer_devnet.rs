@@ -3,7 +3,8 @@
 //! `walrus` CLI did shows on the pages. A blob stored with `walrus store` is found by its id
 //! on `/` and its page says CERTIFIED with the epoch; a node's page shows its scores and their
 //! plot; a stake made with `walrus stake` is on the staker's page; a proposal made and voted
-//! with `walrus governance` shows its tally. Screenshots go to
+//! with `walrus governance` shows its tally; a quilt stored with `walrus store-quilt` lists its
+//! files with their download links. Screenshots go to
 //! `target/tmp/explorer-devnet-screenshots`; any request leaving 127.0.0.1's API origin fails
 //! it. Without `node`, `chromium` or `npm ci` in `api/web` it says what is missing and is
 //! skipped.
@@ -83,6 +84,17 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
     std::fs::write(&file, common::random_blob(20_000, 17)).unwrap();
     let stored = walrus_json(&wallet, &["store", file.to_str().unwrap(), "--epochs", "5"]);
     let blob_id = stored[0]["blob_id_text"].as_str().unwrap().to_owned();
+    let quilt_dir = network.dir.join("quilt");
+    std::fs::create_dir(&quilt_dir).unwrap();
+    let quilt_files = ["a.txt", "b.txt", "c.txt"];
+    for (index, name) in quilt_files.iter().enumerate() {
+        std::fs::write(quilt_dir.join(name), format!("file {index}")).unwrap();
+    }
+    let quilt = walrus_json(
+        &wallet,
+        &["store-quilt", quilt_dir.to_str().unwrap(), "--epochs", "5"],
+    );
+    let quilt_id = quilt["quilt_id"].as_str().unwrap().to_owned();
     let staked = walrus_json(
         &wallet,
         &["stake", "--node", &node_id, "--amount", STAKE_WAL],
@@ -93,6 +105,10 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
     // The indexer has it all before the browser looks.
     let wait = Duration::from_secs(60);
     let blob = graphql_until(&graphql, BLOB, json!({ "id": blob_id }), wait, |data| {
+        data["blob"]["state"] == "CERTIFIED"
+    })
+    .await;
+    graphql_until(&graphql, BLOB, json!({ "id": quilt_id }), wait, |data| {
         data["blob"]["state"] == "CERTIFIED"
     })
     .await;
@@ -107,12 +123,17 @@ async fn the_explorer_shows_what_the_cli_did_on_a_live_network() {
     })
     .await;
     let voted = graphql_until(&graphql, TALLY, json!({ "id": proposal }), wait, |data| {
-        data["proposal"]["tally"]["votesFor"] != "0"
+        // Null until the indexer has the proposal.
+        data["proposal"]["tally"]["votesFor"]
+            .as_str()
+            .is_some_and(|votes| votes != "0")
     })
     .await;
 
     let scenario = json!({
         "blobId": blob_id,
+        "quiltId": quilt_id,
+        "quiltFiles": quilt_files,
         "certifiedEpoch": blob["blob"]["certification"]["epoch"],
         "nodeId": node_id,
         "staker": owner,

@@ -4,7 +4,7 @@
 // and any failed check (see harness.mjs). Run by api/tests/explorer_browser.rs.
 import { openExplorer } from "./harness.mjs";
 
-const { base, scenario, page, check, expect, finish, shot, text, waitText, search } = await openExplorer();
+const { base, scenario, page, check, expect, finish, shot, text, waitText, waitPath, search } = await openExplorer();
 
 await check("home shows the network summary", async () => {
   await page.goto(`${base}/`);
@@ -79,7 +79,7 @@ await check("governance lists proposals with tallies", async () => {
 
 await check("a proposal shows its tally, quorum and votes", async () => {
   await page.locator("a", { hasText: "WRITE_PRICE" }).first().click();
-  await page.waitForURL(`**/proposals/${scenario.openProposal.number}`);
+  await waitPath(`/proposals/${scenario.openProposal.number}`);
   await waitText("h1", `Proposal #${scenario.openProposal.number}`);
   await waitText("#proposal-status", "OPEN");
   const tally = await text("#tally");
@@ -91,9 +91,9 @@ await check("a proposal shows its tally, quorum and votes", async () => {
 
 await check("a proposal's number finds it, and its object id's URL turns into its number's", async () => {
   await search(`#${scenario.openProposal.number}`);
-  await page.waitForURL(`**/proposals/${scenario.openProposal.number}`);
+  await waitPath(`/proposals/${scenario.openProposal.number}`);
   await page.goto(`${base}/proposals/${scenario.openProposal.id}`);
-  await page.waitForURL(`**/proposals/${scenario.openProposal.number}`);
+  await waitPath(`/proposals/${scenario.openProposal.number}`);
   await waitText("#proposal-status", "OPEN");
 });
 

@@ -58,7 +58,7 @@ export async function openExplorer() {
       console.log(`ok: ${name}`);
     } catch (error) {
       failed += 1;
-      console.log(`FAILED: ${name}: ${error.message.split("\n")[0]}`);
+      console.log(`FAILED: ${name}: ${error.message.split("\n")[0]} (at ${page.url()})`);
       await page
         .screenshot({ path: join(shots, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true })
         .catch(() => {});
@@ -89,6 +89,14 @@ export async function openExplorer() {
     shot: (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true }),
     text: async (selector) => (await page.locator(selector).first().textContent({ timeout: TIMEOUT })) ?? "",
     waitText: (selector, wanted) => page.locator(selector, { hasText: wanted }).first().waitFor({ timeout: TIMEOUT }),
+    // Polled in the page: a URL replaced with history.replaceState is not always seen by
+    // waitForURL.
+    waitPath: (path) =>
+      page
+        .waitForFunction((wanted) => location.pathname === wanted, path, { timeout: TIMEOUT })
+        .catch((error) => {
+          throw new Error(`never at ${path}: ${error.message.split("\n")[0]}`);
+        }),
     search: async (query) => {
       await page.locator("form.search input").first().fill(query);
       await page.locator("form.search input").first().press("Enter");
