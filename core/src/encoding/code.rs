@@ -8,10 +8,12 @@
 //! large symbol can be processed in slices that start on a multiple of 64 bytes with exactly
 //! the same result; slicing bounds the library's working memory.
 //!
-//! Conversely, many small symbols that share their known positions (the columns of a blob
-//! being decoded from the same rows) are decoded in one library call: each symbol is packed
-//! into a 64-byte aligned slot whose byte pairs are exactly the symbol's own (see
-//! [`pack_symbol`]), which pays the decoder's fixed per-call cost once per batch.
+//! Conversely, many small symbols that share their positions (the columns of a blob being
+//! decoded from the same rows, or the rows or columns of a blob being encoded) go through one
+//! library call: they are packed side by side into one shard (see [`Packing`]) so that every
+//! element the library pairs is exactly one the symbol alone would give it. That pays the
+//! library's fixed per-call cost once per batch, and a symbol shorter than 64 bytes no longer
+//! occupies a whole 64-byte chunk of the library's work.
 
 use std::cell::RefCell;
 
@@ -20,36 +22,74 @@ use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
 /// Working memory the library may use per thread, which sets the slice size.
 const WORK_BYTES_PER_THREAD: usize = 8 << 20;
 
-/// The bytes a symbol occupies when packed into a batch: a whole number of 64-byte chunks.
-fn slot_size(symbol_size: usize) -> usize {
-    symbol_size.next_multiple_of(64)
+/// GF(2^16) elements in one 64-byte chunk of a library shard: element `t` of a chunk is its
+/// bytes `t` (low) and `32 + t` (high).
+const CHUNK_ELEMENTS: usize = 32;
+
+/// How `words` symbols of `symbol_size` bytes share one library shard.
+///
+/// Alone, a symbol of `64q + 2h` bytes (`h < 32`) is `q` whole chunks and a short final chunk,
+/// which the library reads as `h` elements: bytes `64q + t` (low) and `64q + h + t` (high).
+/// Packed, the whole chunks of symbol `w` are copied as they are to bytes `w * 64q..`, and
+/// the `h` tail elements of every symbol follow one another, symbol by symbol, in full chunks
+/// after all the whole ones. Elements of a shard are coded independently of each other, so
+/// each symbol's elements come out exactly as if the symbol had been coded alone.
+#[derive(Debug, Clone, Copy)]
+struct Packing {
+    words: usize,
+    /// Bytes of a symbol in whole chunks (`64q`).
+    whole: usize,
+    /// Tail elements of a symbol (`h`).
+    tail: usize,
 }
 
-/// Packs a symbol into its slot so that the library pairs the same bytes as it would for the
-/// symbol alone: whole 64-byte chunks are copied as they are; the final `r < 64` bytes, which
-/// alone the library splits into `r/2` low and `r/2` high bytes, go to the low and high
-/// halves of a full chunk. The rest of the slot must be zero.
-fn pack_symbol(symbol: &[u8], slot: &mut [u8]) {
-    let whole = symbol.len() / 64 * 64;
-    let half = (symbol.len() - whole) / 2;
-    slot[..whole].copy_from_slice(&symbol[..whole]);
-    if half > 0 {
-        slot[whole..whole + half].copy_from_slice(&symbol[whole..whole + half]);
-        slot[whole + 32..whole + 32 + half].copy_from_slice(&symbol[whole + half..]);
+impl Packing {
+    fn new(symbol_size: usize, words: usize) -> Self {
+        let whole = symbol_size / 64 * 64;
+        Self {
+            words,
+            whole,
+            tail: (symbol_size - whole) / 2,
+        }
     }
-}
 
-/// Hands the bytes of a packed symbol to `sink(offset, bytes)` in symbol order: the inverse
-/// of [`pack_symbol`].
-fn unpack_symbol(slot: &[u8], symbol_size: usize, mut sink: impl FnMut(usize, &[u8])) {
-    let whole = symbol_size / 64 * 64;
-    let half = (symbol_size - whole) / 2;
-    if whole > 0 {
-        sink(0, &slot[..whole]);
+    /// Bytes of the shard: a whole number of chunks.
+    fn shard_bytes(&self) -> usize {
+        self.words * self.whole + (self.words * self.tail).div_ceil(CHUNK_ELEMENTS) * 64
     }
-    if half > 0 {
-        sink(whole, &slot[whole..whole + half]);
-        sink(whole + half, &slot[whole + 32..whole + 32 + half]);
+
+    /// Calls `copy(symbol_offset, shard_offset, len)` for every run of bytes of symbol `word`
+    /// that lies contiguously in the shard.
+    fn runs(&self, word: usize, mut copy: impl FnMut(usize, usize, usize)) {
+        if self.whole > 0 {
+            copy(0, word * self.whole, self.whole);
+        }
+        let tails = self.words * self.whole;
+        let mut element = word * self.tail;
+        let mut done = 0;
+        while done < self.tail {
+            let lane = element % CHUNK_ELEMENTS;
+            let run = (self.tail - done).min(CHUNK_ELEMENTS - lane);
+            let low = tails + element / CHUNK_ELEMENTS * 64 + lane;
+            copy(self.whole + done, low, run);
+            copy(self.whole + self.tail + done, low + CHUNK_ELEMENTS, run);
+            element += run;
+            done += run;
+        }
+    }
+
+    /// Writes symbol `word` into its places in `shard`; the rest of the shard is left as is
+    /// (zero in a fresh shard).
+    fn pack(&self, word: usize, symbol: &[u8], shard: &mut [u8]) {
+        self.runs(word, |from, to, len| {
+            shard[to..to + len].copy_from_slice(&symbol[from..from + len])
+        });
+    }
+
+    /// Hands the bytes of symbol `word` in `shard` to `sink(offset, bytes)`: the inverse of
+    /// [`Packing::pack`].
+    fn unpack(&self, word: usize, shard: &[u8], mut sink: impl FnMut(usize, &[u8])) {
+        self.runs(word, |to, from, len| sink(to, &shard[from..from + len]));
     }
 }
 
@@ -118,26 +158,33 @@ impl LinearCode {
         })
     }
 
+    /// Bytes of one library shard that fit the working memory of a thread.
+    fn slice_bytes(&self) -> usize {
+        let work_shards = 2 * self.total.next_power_of_two();
+        (WORK_BYTES_PER_THREAD / work_shards / 64).max(1) * 64
+    }
+
     /// The byte ranges in which symbols of `symbol_size` bytes are processed.
     fn slices(&self, symbol_size: usize) -> impl Iterator<Item = (usize, usize)> {
-        let work_shards = 2 * self.total.next_power_of_two();
-        let slice = (WORK_BYTES_PER_THREAD / work_shards / 64).max(1) * 64;
+        let slice = self.slice_bytes();
         (0..symbol_size)
             .step_by(slice)
             .map(move |start| (start, (start + slice).min(symbol_size)))
     }
 
-    /// How many columns of `symbol_size`-byte symbols [`LinearCode::decode_columns`] decodes
-    /// in one library call; 1 when a symbol is too large to batch.
+    /// How many columns of `symbol_size`-byte symbols [`LinearCode::decode_columns`] and
+    /// [`LinearCode::extend_columns`] code in one library call; 1 when a symbol is too large
+    /// to batch.
     pub fn batch_columns(&self, symbol_size: usize) -> usize {
-        let work_shards = 2 * self.total.next_power_of_two();
-        (WORK_BYTES_PER_THREAD / work_shards / slot_size(symbol_size)).max(1)
+        // A packed shard holds at most one chunk more than its symbols' bytes.
+        (self.slice_bytes().saturating_sub(64) / symbol_size).max(1)
     }
 
     /// Restores the missing source symbols of several columns that all know the symbols at
     /// the same positions `known` (distinct, at least `k`). `symbol(column, i)` is the symbol
     /// of `column` at position `known[i]`; `sink(column, position, offset, bytes)` receives
-    /// the bytes of each restored source symbol.
+    /// the bytes of each restored source symbol. At most [`LinearCode::batch_columns`]
+    /// columns go through one library call.
     pub fn decode_columns<'a>(
         &self,
         known: &[usize],
@@ -162,31 +209,91 @@ impl LinearCode {
         if (0..self.source).all(|i| known.contains(&i)) {
             return;
         }
-        let slot = slot_size(symbol_size);
-        self.with_decoder(columns * slot, |decoder| {
-            let mut shard = vec![0u8; columns * slot];
-            for (i, &position) in known.iter().enumerate() {
-                for (column, packed) in shard.chunks_exact_mut(slot).enumerate() {
-                    pack_symbol(symbol(column, i), packed);
+        for (first, packing) in self.batches(symbol_size, columns) {
+            let mut shard = vec![0u8; packing.shard_bytes()];
+            self.with_decoder(shard.len(), |decoder| {
+                for (i, &position) in known.iter().enumerate() {
+                    for word in 0..packing.words {
+                        packing.pack(word, symbol(first + word, i), &mut shard);
+                    }
+                    if position < self.source {
+                        decoder.add_original_shard(position, &shard)
+                    } else {
+                        decoder.add_recovery_shard(position - self.source, &shard)
+                    }
+                    .expect("positions are distinct and in range");
                 }
-                if position < self.source {
-                    decoder.add_original_shard(position, &shard)
-                } else {
-                    decoder.add_recovery_shard(position - self.source, &shard)
+                let result = decoder
+                    .decode()
+                    .expect("at least k distinct shards were added");
+                for (position, restored) in result.restored_original_iter() {
+                    for word in 0..packing.words {
+                        packing.unpack(word, restored, |offset, bytes| {
+                            sink(first + word, position, offset, bytes)
+                        });
+                    }
                 }
-                .expect("positions are distinct and in range");
+            });
+        }
+    }
+
+    /// Computes the recovery symbols of several columns, each `k` source symbols of
+    /// `symbol_size` bytes: `symbol(column, i)` is source symbol `i` of `column`;
+    /// `sink(column, position, offset, bytes)` receives the bytes at `offset` of the recovery
+    /// symbol at `position` (`k..n`): whole symbols when columns are batched, slices of
+    /// large ones otherwise. Gives the same symbols as [`LinearCode::extend`] on each column.
+    pub fn extend_columns<'a>(
+        &self,
+        symbol_size: usize,
+        columns: usize,
+        symbol: impl Fn(usize, usize) -> &'a [u8],
+        mut sink: impl FnMut(usize, usize, usize, &[u8]),
+    ) {
+        if columns == 1 || self.batch_columns(symbol_size) == 1 {
+            for column in 0..columns {
+                let source: Vec<&[u8]> = (0..self.source).map(|i| symbol(column, i)).collect();
+                self.extend(&source, symbol_size, |position, offset, bytes| {
+                    sink(column, position, offset, bytes)
+                });
             }
-            let result = decoder
-                .decode()
-                .expect("at least k distinct shards were added");
-            for (position, restored) in result.restored_original_iter() {
-                for (column, packed) in restored.chunks_exact(slot).enumerate() {
-                    unpack_symbol(packed, symbol_size, |offset, bytes| {
-                        sink(column, position, offset, bytes)
-                    });
+            return;
+        }
+        let mut recovered = vec![0u8; symbol_size];
+        for (first, packing) in self.batches(symbol_size, columns) {
+            let mut shard = vec![0u8; packing.shard_bytes()];
+            self.with_encoder(shard.len(), |encoder| {
+                for i in 0..self.source {
+                    for word in 0..packing.words {
+                        packing.pack(word, symbol(first + word, i), &mut shard);
+                    }
+                    encoder
+                        .add_original_shard(&shard)
+                        .expect("exactly k shards of the declared size");
                 }
-            }
-        });
+                let result = encoder.encode().expect("all source shards were added");
+                for (r, recovery) in result.recovery_iter().enumerate() {
+                    for word in 0..packing.words {
+                        packing.unpack(word, recovery, |offset, bytes| {
+                            recovered[offset..offset + bytes.len()].copy_from_slice(bytes)
+                        });
+                        sink(first + word, self.source + r, 0, &recovered);
+                    }
+                }
+            });
+        }
+    }
+
+    /// Splits `columns` columns into library calls of at most
+    /// [`LinearCode::batch_columns`]: the first column of each and how it is packed.
+    fn batches(
+        &self,
+        symbol_size: usize,
+        columns: usize,
+    ) -> impl Iterator<Item = (usize, Packing)> {
+        let batch = self.batch_columns(symbol_size);
+        (0..columns)
+            .step_by(batch)
+            .map(move |first| (first, Packing::new(symbol_size, batch.min(columns - first))))
     }
 
     /// Computes the recovery symbols of `source` (exactly `k` symbols of `symbol_size`
@@ -329,6 +436,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Extends `columns` columns with [`LinearCode::extend_columns`] and checks every
+    /// recovery symbol against extending each column alone.
+    fn check_batched_extension(code: LinearCode, size: usize, columns: usize) {
+        let sources: Vec<Vec<Vec<u8>>> = (0..columns)
+            .map(|c| symbols(code.source, size, c as u8))
+            .collect();
+        let mut batched = vec![vec![vec![0u8; size]; code.total]; columns];
+        code.extend_columns(
+            size,
+            columns,
+            |column, i| sources[column][i].as_slice(),
+            |column, position, offset, bytes| {
+                batched[column][position][offset..offset + bytes.len()].copy_from_slice(bytes)
+            },
+        );
+        for (column, source) in sources.iter().enumerate() {
+            let alone = full_codeword(code, source, size);
+            for position in code.source..code.total {
+                assert_eq!(
+                    batched[column][position], alone[position],
+                    "size {size} column {column} position {position}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn batched_columns_extend_like_single_columns() {
+        let code = LinearCode {
+            source: 5,
+            total: 13,
+        };
+        // Tails of 1 to 31 elements, some crossing chunks of the packed shard, with and
+        // without whole chunks before them.
+        for size in [2, 4, 30, 62, 64, 66, 126, 200] {
+            assert!(code.batch_columns(size) >= 7);
+            check_batched_extension(code, size, 7);
+        }
+    }
+
+    #[test]
+    fn columns_beyond_one_batch_extend_like_single_columns() {
+        // 4 KiB slices: 61 columns of 66 bytes per library call, so 130 columns take three.
+        let code = LinearCode {
+            source: 200,
+            total: 600,
+        };
+        assert_eq!(code.batch_columns(66), 61);
+        check_batched_extension(code, 66, 130);
     }
 
     #[test]

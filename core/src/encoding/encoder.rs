@@ -178,28 +178,32 @@ fn encode_matrix(
     let mut batch_leaves = vec![Digest::default(); row_tree.subtree_leaves * n];
     for first in (0..row_tree.padded_leaves).step_by(row_tree.subtree_leaves) {
         let columns = row_tree.subtree_leaves.min(n.saturating_sub(first));
-        let batch_outputs: Vec<Option<&mut [u8]>> = outputs.by_ref().take(columns).collect();
-        let roots: Vec<Digest> = batch_leaves[..columns * n]
-            .par_chunks_mut(n)
-            .zip(batch_outputs.into_par_iter())
+        let mut batch_outputs: Vec<Option<&mut [u8]>> = outputs.by_ref().take(columns).collect();
+        let group = columns_per_call(column_code, size, columns);
+        let roots: Vec<Vec<Digest>> = batch_leaves[..columns * n]
+            .par_chunks_mut(group * n)
+            .zip(batch_outputs.par_chunks_mut(group))
             .enumerate()
-            .map_init(Vec::new, |scratch, (c, (column_leaves, out))| {
-                let j = first + c;
-                let column: Vec<&[u8]> = (0..p)
-                    .map(|i| {
-                        if j < s {
-                            source.cell(i, j)
-                        } else {
-                            let start = source.row_extension_offset(i, j);
-                            &secondary[start..start + size]
-                        }
-                    })
-                    .collect();
-                extend_column(column_code, &column, size, zero_digest, column_leaves, out);
-                root_from_leaves(column_leaves, scratch)
+            .map(|(g, (leaves, outputs))| {
+                let first = first + g * group;
+                let column = |c: usize, i: usize| -> &[u8] {
+                    let j = first + c;
+                    if j < s {
+                        source.cell(i, j)
+                    } else {
+                        let start = source.row_extension_offset(i, j);
+                        &secondary[start..start + size]
+                    }
+                };
+                extend_columns(column_code, column, size, zero_digest, leaves, outputs);
+                let mut scratch = Vec::new();
+                leaves
+                    .chunks(n)
+                    .map(|column_leaves| root_from_leaves(column_leaves, &mut scratch))
+                    .collect()
             })
             .collect();
-        column_roots.extend(roots);
+        column_roots.extend(roots.into_iter().flatten());
         // Leaves past column n - 1 are the padding of the row trees.
         let batch = &batch_leaves[..columns * n];
         row_subtrees.par_iter_mut().enumerate().for_each_init(
@@ -238,68 +242,137 @@ fn encode_matrix(
     )
 }
 
+/// Bytes of symbols the encoder packs into one library call at most: enough to pay the
+/// per-call cost once for hundreds of tiny symbols, while symbols over 512 bytes go
+/// alone, so the library's working memory stays what one such symbol needs (batching them
+/// saves no work and cost about 4 MiB more peak memory for 256 MiB at n = 1000).
+const BATCH_BYTES: usize = 1024;
+
+/// Columns (or rows) to extend in one call of the code: a batch of at most `BATCH_BYTES`
+/// that the code can take, and the `total` to extend split in at least four parts per
+/// thread so that every core has work.
+fn columns_per_call(code: LinearCode, size: usize, total: usize) -> usize {
+    let parts = 4 * rayon::current_num_threads();
+    code.batch_columns(size)
+        .min(BATCH_BYTES / size)
+        .min(total.div_ceil(parts))
+        .max(1)
+}
+
 /// Step 1: extends every source row to `n` columns; returns columns `s..n` of rows `0..p`,
 /// row-major.
 fn extend_source_rows(source: &SourceMatrix<'_>, row_code: LinearCode) -> Vec<u8> {
     let SourceMatrix {
         n,
+        p,
         s,
         symbol_size: size,
         ..
     } = *source;
-    let mut secondary = vec![0u8; source.p * (n - s) * size];
-    secondary
-        .par_chunks_mut((n - s) * size)
+    let row_bytes = (n - s) * size;
+    let mut secondary = vec![0u8; p * row_bytes];
+    // Rows wholly past the end of the blob stay zero: the codes are linear.
+    let rows = (0..p).take_while(|&i| !source.row_is_padding(i)).count();
+    let group = columns_per_call(row_code, size, rows);
+    secondary[..rows * row_bytes]
+        .par_chunks_mut(group * row_bytes)
         .enumerate()
-        .for_each(|(i, out)| {
-            if source.row_is_padding(i) {
-                return; // The codes are linear: zeros extend to zeros.
-            }
-            let row: Vec<&[u8]> = (0..s).map(|j| source.cell(i, j)).collect();
-            row_code.extend(&row, size, |position, offset, bytes| {
-                let start = (position - s) * size + offset;
-                out[start..start + bytes.len()].copy_from_slice(bytes);
-            });
+        .for_each(|(g, out)| {
+            let first = g * group;
+            row_code.extend_columns(
+                size,
+                out.len() / row_bytes,
+                |row, j| source.cell(first + row, j),
+                |row, position, offset, bytes| {
+                    let start = row * row_bytes + (position - s) * size + offset;
+                    out[start..start + bytes.len()].copy_from_slice(bytes);
+                },
+            );
         });
     secondary
 }
 
-/// Extends one column of `p` source symbols to `n`, writing the leaf digest of every symbol
-/// and, when `out` is given, the recovery symbols.
-fn extend_column(
+/// Digests of the symbols of one column as they arrive, whole or in slices.
+struct ColumnDigests {
+    digester: SymbolDigester,
+    /// One hasher per recovery symbol, once a symbol arrives in slices.
+    hashers: Vec<LeafHasher>,
+}
+
+impl ColumnDigests {
+    fn new() -> Self {
+        Self {
+            digester: SymbolDigester::new(),
+            hashers: Vec::new(),
+        }
+    }
+
+    /// Takes the bytes at `offset` of recovery symbol `r` (of `recovery`, `size` bytes
+    /// each); returns its digest once the symbol is complete.
+    fn take(
+        &mut self,
+        r: usize,
+        recovery: usize,
+        size: usize,
+        offset: usize,
+        bytes: &[u8],
+    ) -> Option<Digest> {
+        if offset == 0 && bytes.len() == size {
+            return Some(self.digester.digest(bytes));
+        }
+        if self.hashers.is_empty() {
+            self.hashers = vec![LeafHasher::new(); recovery];
+        }
+        self.hashers[r].update(bytes);
+        (offset + bytes.len() == size).then(|| self.hashers[r].finalize())
+    }
+}
+
+/// Extends a group of columns of `p` source symbols to `n` in as few library calls as the
+/// code allows. `column(c, i)` is symbol `i` of the group's column `c`; column `c` gets the
+/// leaf digest of every symbol in `leaves[c * n..(c + 1) * n]` and, when `outputs[c]` is
+/// given, its recovery symbols.
+fn extend_columns<'a>(
     code: LinearCode,
-    column: &[&[u8]],
+    column: impl Fn(usize, usize) -> &'a [u8],
     size: usize,
     zero_digest: Digest,
     leaves: &mut [Digest],
-    mut out: Option<&mut [u8]>,
+    outputs: &mut [Option<&mut [u8]>],
 ) {
-    let mut digester = SymbolDigester::new();
-    for (leaf, symbol) in leaves.iter_mut().zip(column) {
-        *leaf = digester.digest(symbol);
-    }
-    if column.iter().all(|symbol| symbol.iter().all(|b| *b == 0)) {
-        leaves[code.source..].fill(zero_digest);
-        return; // `out` is already zero.
-    }
-    let mut hashers: Vec<LeafHasher> = Vec::new();
-    code.extend(column, size, |position, offset, bytes| {
-        let r = position - code.source;
-        if let Some(out) = out.as_deref_mut() {
-            out[r * size + offset..r * size + offset + bytes.len()].copy_from_slice(bytes);
+    let (p, n) = (code.source, code.total);
+    let mut digests: Vec<ColumnDigests> = Vec::with_capacity(outputs.len());
+    let mut live = Vec::with_capacity(outputs.len());
+    for (c, column_leaves) in leaves.chunks_mut(n).enumerate() {
+        let mut column_digests = ColumnDigests::new();
+        let mut zero = true;
+        for (i, leaf) in column_leaves[..p].iter_mut().enumerate() {
+            let symbol = column(c, i);
+            zero &= symbol.iter().all(|b| *b == 0);
+            *leaf = column_digests.digester.digest(symbol);
         }
-        if offset == 0 && bytes.len() == size {
-            leaves[position] = digester.digest(bytes);
+        if zero {
+            column_leaves[p..].fill(zero_digest); // Its output is already zero.
         } else {
-            if hashers.is_empty() {
-                hashers = vec![LeafHasher::new(); code.total - code.source];
-            }
-            hashers[r].update(bytes);
-            if offset + bytes.len() == size {
-                leaves[position] = hashers[r].finalize();
-            }
+            live.push(c);
+            digests.push(column_digests);
         }
-    });
+    }
+    code.extend_columns(
+        size,
+        live.len(),
+        |l, i| column(live[l], i),
+        |l, position, offset, bytes| {
+            let c = live[l];
+            let r = position - p;
+            if let Some(out) = outputs[c].as_deref_mut() {
+                out[r * size + offset..r * size + offset + bytes.len()].copy_from_slice(bytes);
+            }
+            if let Some(digest) = digests[l].take(r, n - p, size, offset, bytes) {
+                leaves[c * n + position] = digest;
+            }
+        },
+    );
 }
 
 /// A blob encoded for `n` shards: its metadata and, on demand, each sliver pair.
