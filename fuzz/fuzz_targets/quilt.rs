@@ -5,9 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use walrus_core::quilt::{
-    HEADER_LENGTH, QuiltIndex, QuiltPatchId, parse_header, parse_record,
-};
+use walrus_core::quilt::{HEADER_LENGTH, QuiltIndex, QuiltPatchId, parse_header, parse_record};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data)
