@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::start_api;
+use common::{PUBLISHER_TOKEN, start_api};
 
 use reqwest::{StatusCode, header};
 use serde_json::Value;
@@ -34,37 +34,9 @@ async fn refused(response: reqwest::Response, status: StatusCode) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_walrus_client_stores_and_reads_through_the_api() {
-    let network = common::TestNetwork::start(|_, _| None).await;
-    let database = TestDatabase::new().unwrap();
-    let _indexer = common::start_indexer(
-        &network.dir.join("indexer.log"),
-        &network.ledger.url,
-        database.url(),
-        &[],
-    );
-    let wallet = network.funded_wallet();
-    let common_args = [
-        "--database-url",
-        database.url(),
-        "--ledger",
-        &network.ledger.url,
-    ];
-    let (_api, url) = start_api(
-        &network.dir.join("api.log"),
-        &[
-            &common_args[..],
-            &[
-                "--wallet",
-                wallet.to_str().unwrap(),
-                "--auth-token",
-                "s3cret",
-                "--max-body-size",
-                "100000",
-            ],
-        ]
-        .concat(),
-    );
-    let (_bare, bare_url) = start_api(&network.dir.join("bare-api.log"), &common_args);
+    let stack = common::PublisherStack::start(100_000).await;
+    let (network, url) = (&stack.network, &stack.url);
+    let (_bare, bare_url) = stack.bare_api("bare-api.log");
     let http = reqwest::Client::new();
     let blob: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let put = |query: &str, token: Option<&str>, body: Vec<u8>| {
@@ -75,7 +47,7 @@ async fn a_walrus_client_stores_and_reads_through_the_api() {
         request.send()
     };
     let store = async |query: &str, body: Vec<u8>| -> Value {
-        let response = put(query, Some("s3cret"), body).await.unwrap();
+        let response = put(query, Some(PUBLISHER_TOKEN), body).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{query}");
         response.json().await.unwrap()
     };
@@ -91,7 +63,9 @@ async fn a_walrus_client_stores_and_reads_through_the_api() {
         refused(wrong, StatusCode::UNAUTHORIZED).await,
         "UNAUTHORIZED"
     );
-    let large = put("", Some("s3cret"), vec![1; 100_001]).await.unwrap();
+    let large = put("", Some(PUBLISHER_TOKEN), vec![1; 100_001])
+        .await
+        .unwrap();
     assert_eq!(
         refused(large, StatusCode::PAYLOAD_TOO_LARGE).await,
         "BLOB_TOO_LARGE"
@@ -109,14 +83,16 @@ async fn a_walrus_client_stores_and_reads_through_the_api() {
         ),
         ("?send_object_to=someone", "MALFORMED_REQUEST"),
     ] {
-        let bad = put(query, Some("s3cret"), blob.clone()).await.unwrap();
+        let bad = put(query, Some(PUBLISHER_TOKEN), blob.clone())
+            .await
+            .unwrap();
         assert_eq!(
             refused(bad, StatusCode::BAD_REQUEST).await,
             reason,
             "{query}"
         );
     }
-    let empty = put("", Some("s3cret"), Vec::new()).await.unwrap();
+    let empty = put("", Some(PUBLISHER_TOKEN), Vec::new()).await.unwrap();
     assert_eq!(
         refused(empty, StatusCode::BAD_REQUEST).await,
         "MALFORMED_REQUEST"

@@ -9,12 +9,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{random_blob, start_api, walrus_error, walrus_json};
+use common::{PUBLISHER_TOKEN, random_blob, walrus_error, walrus_json};
 use futures::{StreamExt, TryStreamExt, stream};
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 use walrus_core::quilt::QuiltPatchId;
-use walrus_indexer::pg::TestDatabase;
 
 const BOUNDARY: &str = "quilt-test-7d3f0c5e1a";
 const FILES: usize = 1000;
@@ -79,34 +78,12 @@ async fn once_indexed(http: &reqwest::Client, url: &str, blob_id: &str) -> reqwe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
-    let network = common::TestNetwork::start(|_, _| None).await;
-    let database = TestDatabase::new().unwrap();
-    let _indexer = common::start_indexer(
-        &network.dir.join("indexer.log"),
-        &network.ledger.url,
-        database.url(),
-        &[],
-    );
-    let wallet = network.funded_wallet();
-    let (_api, url) = start_api(
-        &network.dir.join("api.log"),
-        &[
-            "--database-url",
-            database.url(),
-            "--ledger",
-            &network.ledger.url,
-            "--wallet",
-            wallet.to_str().unwrap(),
-            "--auth-token",
-            "s3cret",
-            "--max-body-size",
-            "1000000",
-        ],
-    );
+    let stack = common::PublisherStack::start(1_000_000).await;
+    let (network, wallet, url) = (&stack.network, stack.wallet.clone(), stack.url.clone());
     let http = reqwest::Client::new();
     let put = |path: &str, body: Vec<u8>| {
         http.put(format!("{url}{path}"))
-            .bearer_auth("s3cret")
+            .bearer_auth(PUBLISHER_TOKEN)
             .header(
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={BOUNDARY}"),
@@ -268,7 +245,7 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
     );
     let wrong_type = http
         .put(format!("{url}/v1/quilts"))
-        .bearer_auth("s3cret")
+        .bearer_auth(PUBLISHER_TOKEN)
         .body(form(&small))
         .send()
         .await
@@ -280,7 +257,7 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
     let unknown_quilt = "E7_nNXvFU_3qZVu3OH1yycRG7LZlyn1-UxEDCDDqGGU";
     let plain = http
         .put(format!("{url}/v1/blobs?epochs=5"))
-        .bearer_auth("s3cret")
+        .bearer_auth(PUBLISHER_TOKEN)
         .body(b"no quilt here".to_vec())
         .send()
         .await

@@ -9,9 +9,6 @@ mod common;
 
 use std::{path::PathBuf, process::Command};
 
-use common::start_api;
-use walrus_indexer::pg::TestDatabase;
-
 /// The schemathesis command: `$WALRUS_SCHEMATHESIS`, else `st` on the path, if it runs.
 fn schemathesis() -> Result<PathBuf, String> {
     let command = std::env::var_os("WALRUS_SCHEMATHESIS")
@@ -41,30 +38,8 @@ async fn schemathesis_finds_nothing_wrong_with_the_api() {
         }
     };
     let examples = std::env::var("WALRUS_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "10".into());
-    let network = common::TestNetwork::start(|_, _| None).await;
-    let database = TestDatabase::new().unwrap();
-    let _indexer = common::start_indexer(
-        &network.dir.join("indexer.log"),
-        &network.ledger.url,
-        database.url(),
-        &[],
-    );
-    let wallet = network.funded_wallet();
-    let (_api, url) = start_api(
-        &network.dir.join("api.log"),
-        &[
-            "--database-url",
-            database.url(),
-            "--ledger",
-            &network.ledger.url,
-            "--wallet",
-            wallet.to_str().unwrap(),
-            "--auth-token",
-            "s3cret",
-            "--max-body-size",
-            "1000000",
-        ],
-    );
+    let stack = common::PublisherStack::start(1_000_000).await;
+    let (network, url) = (&stack.network, stack.url.clone());
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../api/schemathesis.toml");
     let st_dir = network.dir.clone();
     let output = tokio::task::spawn_blocking(move || {
@@ -72,7 +47,10 @@ async fn schemathesis_finds_nothing_wrong_with_the_api() {
             .args(["--config-file", config, "run"])
             .arg(format!("{url}/v1/api"))
             .args(["--checks", "all", "--max-examples", &examples])
-            .args(["--header", "Authorization: Bearer s3cret"])
+            .args([
+                "--header",
+                &format!("Authorization: Bearer {}", common::PUBLISHER_TOKEN),
+            ])
             .args(["--workers", "1", "--request-timeout", "120"])
             .env("NO_COLOR", "1")
             // Its own state (`.schemathesis/`) goes to the test's directory, not the checkout.

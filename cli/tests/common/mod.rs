@@ -390,3 +390,77 @@ pub async fn status_of_declared_put(url: &str, length: u64) -> u16 {
     .await
     .unwrap()
 }
+
+/// The bearer token of [`PublisherStack`]'s publisher.
+pub const PUBLISHER_TOKEN: &str = "s3cret";
+
+/// A test network with the indexer on a fresh database and `walrus api` as a publisher: a
+/// funded wallet, the bearer token [`PUBLISHER_TOKEN`] and a body limit. Dropping it stops
+/// the API and the indexer before the database and the network go.
+pub struct PublisherStack {
+    /// The API's base URL.
+    pub url: String,
+    /// The publisher's wallet file (funded).
+    pub wallet: PathBuf,
+    api: Service,
+    indexer: Service,
+    /// The indexer's database.
+    pub database: walrus_indexer::pg::TestDatabase,
+    /// The ledger and the storage nodes.
+    pub network: TestNetwork,
+}
+
+impl PublisherStack {
+    /// Starts it, the publisher taking blobs of at most `max_body_size` bytes.
+    pub async fn start(max_body_size: usize) -> Self {
+        let network = TestNetwork::start(|_, _| None).await;
+        let database = walrus_indexer::pg::TestDatabase::new().unwrap();
+        let indexer = start_indexer(
+            &network.dir.join("indexer.log"),
+            &network.ledger.url,
+            database.url(),
+            &[],
+        );
+        let wallet = network.funded_wallet();
+        let max_body_size = max_body_size.to_string();
+        let publisher = [
+            "--wallet",
+            wallet.to_str().unwrap(),
+            "--auth-token",
+            PUBLISHER_TOKEN,
+            "--max-body-size",
+            &max_body_size,
+        ];
+        let chain = [
+            "--database-url",
+            database.url(),
+            "--ledger",
+            &network.ledger.url,
+        ];
+        let (api, url) = start_api(
+            &network.dir.join("api.log"),
+            &[&chain[..], &publisher[..]].concat(),
+        );
+        Self {
+            url,
+            wallet,
+            api,
+            indexer,
+            database,
+            network,
+        }
+    }
+
+    /// Another `walrus api` on the same database and ledger, without a publisher wallet.
+    pub fn bare_api(&self, log_name: &str) -> (Service, String) {
+        start_api(
+            &self.network.dir.join(log_name),
+            &[
+                "--database-url",
+                self.database.url(),
+                "--ledger",
+                &self.network.ledger.url,
+            ],
+        )
+    }
+}
