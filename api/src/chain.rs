@@ -4,7 +4,7 @@
 
 use std::{
     sync::Mutex,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 use tokio::sync::OnceCell;
@@ -127,12 +127,9 @@ impl Chain {
     /// The current committee and epoch clock: the last read when it is younger than
     /// [`SNAPSHOT_REUSE`] and its epoch has not ended, else a new one.
     pub async fn snapshot(&self) -> Result<(CommitteeView, EpochClock), SdkError> {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_millis() as u64);
         if let Some((read_at, committee, clock)) = &*self.snapshot.lock().expect("not poisoned")
             && read_at.elapsed() < SNAPSHOT_REUSE
-            && now_ms < clock.start_of(clock.epoch + 1)
+            && walrus_chain::now_ms() < clock.start_of(clock.epoch + 1)
         {
             return Ok((committee.clone(), *clock));
         }

@@ -10,3 +10,11 @@ pub mod metrics;
 pub mod secret_file;
 pub mod server;
 pub mod source;
+
+/// Milliseconds since the Unix epoch: the ledger's clock is the wall clock, and so is every
+/// deadline derived from epochs.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64)
+}

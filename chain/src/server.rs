@@ -17,7 +17,7 @@ use std::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use axum::{
@@ -43,6 +43,7 @@ use crate::{
         Call, Checkpoint, ExecutionStatus, Ledger, LedgerConfig, LedgerError, Object, ObjectData,
         SignedTransaction, TransactionData, TransactionEffects,
     },
+    now_ms,
 };
 
 /// Most transactions sealed into one checkpoint.
@@ -339,12 +340,6 @@ fn create_system(
         Ok(effects) => Err(ServerError::Genesis(format!("{:?}", effects.status))),
         Err(error) => Err(ServerError::Genesis(error.to_string())),
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// A bound, ready ledger server.

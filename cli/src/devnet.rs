@@ -13,7 +13,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use walrus_chain::client::LedgerClient;
+use walrus_chain::{client::LedgerClient, now_ms};
 use walrus_core::keys::account::AccountKeyPair;
 use walrus_indexer::cluster::{Durability, PgCluster};
 use walrus_sdk::wallet::WalletConfig;
@@ -21,7 +21,7 @@ use walrus_sdk::wallet::WalletConfig;
 use crate::{
     local_network::{LocalNetwork, MANIFEST_FILE, NetworkOptions, WALLET_FILE},
     process::{STOP_GRACE, ServiceProcess, log_file, service_command},
-    supervisor::{DevnetStatus, Restarts, now_ms},
+    supervisor::{DevnetStatus, Restarts},
 };
 
 /// The devnet's own settings, in its directory.

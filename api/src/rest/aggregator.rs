@@ -4,8 +4,6 @@
 //! `GET /v1/blobs/{blob_id}/status`. Answers carry the blob id as ETag and a Cache-Control
 //! lasting until the blob's end epoch.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
@@ -341,12 +339,9 @@ impl Servable {
             .max_by_key(|r| r.end_epoch);
         let cache_control = match lifetime {
             Some(lifetime) => {
-                let now_ms = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as u64);
                 let max_age = clock
                     .start_of(lifetime.end_epoch as u32)
-                    .saturating_sub(now_ms)
+                    .saturating_sub(walrus_chain::now_ms())
                     / 1000;
                 format!("public, max-age={max_age}, immutable")
             }

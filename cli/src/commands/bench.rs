@@ -9,6 +9,7 @@ use walrus_chain::{
     client::LedgerClient,
     contract::system::SystemParameters,
     ledger::{Call, ExecutionStatus, Ledger, LedgerConfig, SignedTransaction, TransactionData},
+    now_ms,
     server::{LedgerServer, PUBLISHER_KEY_FILE},
     source::CheckpointCursor,
 };
@@ -147,13 +148,6 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Milliseconds since the Unix epoch.
-pub(super) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Signs one call for the genesis epoch (the benchmark's ledger never changes epoch).

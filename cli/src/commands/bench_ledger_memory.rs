@@ -200,7 +200,7 @@ impl Run {
         let committee = BenchCommittee::new()?;
         let publication = *ledger.publication();
         // Far enough ahead that a ledger process on the directory never finds an epoch over.
-        let now = super::bench::now_ms() + 100 * 365 * 24 * 3_600_000;
+        let now = walrus_chain::now_ms() + 100 * 365 * 24 * 3_600_000;
         let create = TransactionData {
             sender: publisher.address(),
             calls: vec![committee.create_system(publication.init_cap, EPOCH_MS)],

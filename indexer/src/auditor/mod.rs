@@ -14,17 +14,14 @@ pub mod blob_set;
 pub mod record;
 pub mod scores;
 
-use std::{
-    future::Future,
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use futures::{StreamExt as _, stream};
 use walrus_chain::{
     client::LedgerClient,
     contract::{MoveAbort, ObjectId, system::System},
     ledger::{Call, ObjectData},
+    now_ms,
 };
 use walrus_core::{BlobId, audit::derive_challenges, keys::account::AccountKeyPair};
 use walrus_sdk::{
@@ -379,11 +376,4 @@ impl Auditor {
         .map_err(AuditorError::Database)?;
         Ok(())
     }
-}
-
-/// Milliseconds since the Unix epoch (the ledger's clock is the wall clock).
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as u64)
 }
