@@ -220,10 +220,6 @@ impl NodeClient {
     ) -> Result<Vec<u8>, NodeError> {
         let url = format!("{}{path}", self.base);
         let mut response = self.send(&url, self.get(&url, deadline)).await?;
-        let wrong_size = |url: String, received: String| NodeError::Malformed {
-            url,
-            reason: format!("{received} bytes where {size} were expected"),
-        };
         let mut body = Vec::with_capacity(size as usize);
         while let Some(chunk) = response
             .chunk()
@@ -233,14 +229,19 @@ impl NodeClient {
                 source,
             })?
         {
-            let received = (body.len() + chunk.len()) as u64;
-            if received > size {
-                return Err(wrong_size(url, format!("{received} or more")));
+            if (body.len() + chunk.len()) as u64 > size {
+                return Err(NodeError::Malformed {
+                    url,
+                    reason: format!("more than the {size} bytes expected"),
+                });
             }
             body.extend_from_slice(&chunk);
         }
-        if body.len() as u64 != size {
-            return Err(wrong_size(url, body.len().to_string()));
+        if (body.len() as u64) < size {
+            return Err(NodeError::Malformed {
+                url,
+                reason: format!("{} bytes where {size} were expected", body.len()),
+            });
         }
         Ok(body)
     }
