@@ -9,7 +9,7 @@ use sui_sdk_types::Address;
 use walrus_chain::contract::{
     MoveAbort, ObjectId, TxContext, blob,
     bls_aggregate::{self, BlsCommittee},
-    events::{AuditScoresApplied, CandidateRemoved, Event, NodePenalized},
+    events::{AuditScoresApplied, CandidateRemoved, Event, NodePenalized, PricesSet},
     staking::{Staking, StorageNodeCap},
     staking_pool,
     system::{self, System, SystemParameters},
@@ -175,6 +175,9 @@ fn reserve_register_certify_extend_delete_as_in_the_move_tests() {
     assert_eq!(
         kinds,
         [
+            // The genesis (this test creates the system in the same context).
+            "events::CommitteeSelected",
+            "events::PricesSet",
             "events::StorageReserved",
             "events::BlobRegistered",
             "events::BlobCertified",
@@ -331,7 +334,9 @@ fn an_epoch_change_pays_the_committee_and_elects_the_staked_nodes() {
             "events::RewardsDistributed",
             "events::EpochChangeStart",
             "events::AuditChallengeSeed",
-            "events::CommitteeSelected"
+            "events::CommitteeSelected",
+            "events::PricesSet",
+            "events::PoolExchangeRates"
         ]
     );
 
@@ -644,13 +649,15 @@ fn candidates_without_enough_stake_are_removed_and_their_pools_closed() {
     // Epoch 2 ends: E, registered before it, outside the committee and with 3 WAL (1 active,
     // 2 pending) is removed; its pool is closed.
     let events = network.end_epoch();
-    assert_eq!(
-        events.last(),
-        Some(&Event::CandidateRemoved(CandidateRemoved {
-            epoch: 3,
-            node_id: e
-        }))
-    );
+    assert!(events.contains(&Event::CandidateRemoved(CandidateRemoved {
+        epoch: 3,
+        node_id: e
+    })));
+    // The rates published last are those of the pools still registered.
+    let Some(Event::PoolExchangeRates(rates)) = events.last() else {
+        panic!("an epoch change ends with the pools' rates: {events:?}");
+    };
+    assert_eq!(&rates.node_ids, network.staking.node_ids());
     assert_eq!(network.staking.node_ids(), network.node_ids());
     assert!(network.staking.pool(e).unwrap().is_closed());
     // The stake that joined at the epoch change is withdrawn at once, in full.
@@ -668,7 +675,10 @@ fn candidates_without_enough_stake_are_removed_and_their_pools_closed() {
         Err(staking_pool::EPoolClosed)
     );
     // Committee members stay whatever the minimum: nothing else is removed.
-    network.system.set_parameter(10, 10_000_000 * WAL).unwrap();
+    network
+        .system
+        .set_parameter(10, 10_000_000 * WAL, &mut staker)
+        .unwrap();
     assert_eq!(network.system.min_node_stake().unwrap(), 10_000_000 * WAL);
     let events = network.end_epoch();
     assert!(
@@ -774,8 +784,8 @@ fn governance_aborts_match_the_move_module() {
         governance::create_proposal(&staking, &system, &big, 6, 9, &mut ctx).err(),
         Some(EInvalidParameter)
     );
-    system.set_parameter(7, 2).unwrap();
-    system.set_parameter(6, 12).unwrap();
+    system.set_parameter(7, 2, &mut ctx).unwrap();
+    system.set_parameter(6, 12, &mut ctx).unwrap();
     assert_eq!(system.max_epochs_ahead().unwrap(), 12);
     let mut longer =
         governance::create_proposal(&staking, &system, &big, 8, 3_000, &mut ctx).unwrap();
@@ -824,8 +834,20 @@ fn prices_follow_the_votes_of_two_thirds_of_the_shards() {
     assert_eq!(network.system.storage_price_per_unit_size().unwrap(), 30);
     assert_eq!(network.system.write_price_per_unit_size().unwrap(), 8);
     // Governance raises the storage price floor above the votes.
-    network.system.set_parameter(3, 40).unwrap();
+    let mut governance = TxContext::new(Address::new([0xc1; 32]), [71; 32]);
+    network
+        .system
+        .set_parameter(3, 40, &mut governance)
+        .unwrap();
     assert_eq!(network.system.storage_price_per_unit_size().unwrap(), 40);
+    assert_eq!(
+        governance.events(),
+        &[Event::PricesSet(PricesSet {
+            epoch: 3,
+            storage_price_per_unit_size: 40,
+            write_price_per_unit_size: 8,
+        })]
+    );
     network.end_epoch();
     assert_eq!(network.system.storage_price_per_unit_size().unwrap(), 40);
 }

@@ -680,7 +680,9 @@ fn epochs_change_at_the_checkpoint_time_and_replay_identically() {
             "events::RewardsDistributed",
             "events::EpochChangeStart",
             "events::AuditChallengeSeed",
-            "events::CommitteeSelected"
+            "events::CommitteeSelected",
+            "events::PricesSet",
+            "events::PoolExchangeRates"
         ]
     );
     // The seed is the transaction's randomness: the last sealed checkpoint's digest and the
@@ -831,7 +833,9 @@ fn a_proposal_is_made_voted_and_executed_through_the_ledger() {
         staking,
     };
     let effects = succeed_at(&mut ledger, &key(9), execute.clone(), 120_001);
-    assert_eq!(effects.events[0].type_name(), "events::ProposalExecuted");
+    // A new storage price floor publishes the prices, then the execution.
+    let kinds: Vec<&str> = effects.events.iter().map(Event::type_name).collect();
+    assert_eq!(kinds, ["events::PricesSet", "events::ProposalExecuted"]);
     let ObjectData::System(system_object) = &ledger.state().object(&system).unwrap().data else {
         panic!("not the system");
     };

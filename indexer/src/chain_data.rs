@@ -1,36 +1,27 @@
-//! What the pipelines read out of a checkpoint beyond its events: the epoch it ends in,
-//! objects created by calls that emit no event, the system and staking objects a transaction
-//! wrote, and conversions of chain values to columns.
-
-use std::collections::BTreeSet;
+//! What the pipelines read out of a checkpoint beyond single events: the epoch it ends in,
+//! each call's events, the objects a call's arguments name, and conversions of chain values
+//! to columns. Everything here is derived from the transactions and their events; no handler
+//! reads the objects a transaction wrote (they do not exist in that form on Sui).
 
 use walrus_chain::{
-    contract::{ObjectId, events::Event, staking::Staking, system::System},
-    ledger::{
-        Call, Checkpoint, ExecutedTransaction, ExecutionStatus, ObjectData,
-        created_object_reference,
-    },
+    contract::{ObjectId, events::Event},
+    ledger::{Call, Checkpoint, ExecutedTransaction, ExecutionStatus, created_object_reference},
 };
 
 use crate::IndexerError;
 
-/// The epoch the chain is in after `checkpoint`, when the checkpoint starts one (the
-/// genesis `create_system` or an epoch change).
+/// The epoch the chain is in after `checkpoint`, when the checkpoint starts one (the genesis
+/// and every epoch change select a committee).
 pub fn epoch_started(checkpoint: &Checkpoint) -> Option<u32> {
-    let mut epoch = None;
-    for executed in &checkpoint.transactions {
-        for call in &executed.transaction.data.calls {
-            if let Call::CreateSystem { epoch: genesis, .. } = call {
-                epoch = epoch.max(Some(*genesis));
-            }
-        }
-        for event in &executed.effects.events {
-            if let Event::EpochChangeStart(start) = event {
-                epoch = epoch.max(Some(start.epoch));
-            }
-        }
-    }
-    epoch
+    checkpoint
+        .transactions
+        .iter()
+        .flat_map(|executed| &executed.effects.events)
+        .filter_map(|event| match event {
+            Event::CommitteeSelected(selected) => Some(selected.epoch),
+            _ => None,
+        })
+        .max()
 }
 
 /// What a call emits: a fixed list of event types, the variable list of an epoch change, or
@@ -39,6 +30,7 @@ enum Emits {
     Exactly(&'static [&'static str]),
     EpochChange,
     MaybeEpochChangeDone,
+    ProposalExecution,
 }
 
 fn emits(call: &Call) -> Emits {
@@ -61,7 +53,12 @@ fn emits(call: &Call) -> Emits {
         Call::SubmitAuditScores { .. } => Exactly(&["events::AuditScoresSubmitted"]),
         Call::CreateProposal { .. } => Exactly(&["events::ProposalCreated"]),
         Call::Vote { .. } => Exactly(&["events::VoteCast"]),
-        Call::ExecuteProposal { .. } => Exactly(&["events::ProposalExecuted"]),
+        Call::ExecuteProposal { .. } => Emits::ProposalExecution,
+        Call::CreateSystem { .. } => Exactly(&["events::CommitteeSelected", "events::PricesSet"]),
+        Call::SplitStorageByEpoch { .. } | Call::SplitStorageBySize { .. } => {
+            Exactly(&["events::StorageSplit"])
+        }
+        Call::ShareBlob { .. } => Exactly(&["events::BlobShared"]),
         Call::InitiateEpochChange { .. } => Emits::EpochChange,
         Call::EpochSyncDone { .. } => Emits::MaybeEpochChangeDone,
         _ => Exactly(&[]),
@@ -81,15 +78,20 @@ pub fn events_by_call(executed: &ExecutedTransaction) -> Result<Vec<CallEvents<'
     for call in &executed.transaction.data.calls {
         let start = next;
         let type_at = |index: usize| events.get(index).map(Event::type_name);
+        let expect = |index: usize, expected: &str, what: &str| {
+            if type_at(index) == Some(expected) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{what} emitted {:?} as event {index}, where {expected} belongs",
+                    type_at(index)
+                ))
+            }
+        };
         match emits(call) {
             Emits::Exactly(types) => {
                 for expected in types {
-                    if type_at(next) != Some(*expected) {
-                        return Err(format!(
-                            "event {next} should be a {expected} but is {:?}",
-                            type_at(next)
-                        ));
-                    }
+                    expect(next, expected, "a call")?;
                     next += 1;
                 }
             }
@@ -103,23 +105,29 @@ pub fn events_by_call(executed: &ExecutedTransaction) -> Result<Vec<CallEvents<'
                     "events::EpochChangeStart",
                     "events::AuditChallengeSeed",
                     "events::CommitteeSelected",
+                    "events::PricesSet",
                 ] {
-                    if type_at(next) != Some(expected) {
-                        return Err(format!(
-                            "an epoch change emitted {:?} where {expected} belongs",
-                            type_at(next)
-                        ));
-                    }
+                    expect(next, expected, "an epoch change")?;
                     next += 1;
                 }
                 while type_at(next) == Some("events::CandidateRemoved") {
                     next += 1;
                 }
+                expect(next, "events::PoolExchangeRates", "an epoch change")?;
+                next += 1;
             }
             Emits::MaybeEpochChangeDone => {
                 if type_at(next) == Some("events::EpochChangeDone") {
                     next += 1;
                 }
+            }
+            Emits::ProposalExecution => {
+                // A passed proposal that sets a price floor publishes the prices first.
+                if type_at(next) == Some("events::PricesSet") {
+                    next += 1;
+                }
+                expect(next, "events::ProposalExecuted", "a proposal's execution")?;
+                next += 1;
             }
         }
         calls.push((call, &events[start..next]));
@@ -154,115 +162,36 @@ pub fn successful_calls(
         .collect()
 }
 
-/// Whether `call` creates objects without naming them in an event.
-fn creates_unnamed(call: &Call) -> bool {
-    matches!(
-        call,
-        Call::SplitCoin { .. }
-            | Call::SplitAndTransfer { .. }
-            | Call::WithdrawStake { .. }
-            | Call::CollectCommission { .. }
-            | Call::DeleteBlob { .. }
-            | Call::ShareBlob { .. }
-            | Call::RegisterCandidate { .. }
-            | Call::SplitStorageByEpoch { .. }
-            | Call::SplitStorageBySize { .. }
-    )
-}
-
-/// The ids a transaction's events name.
-fn named_by_events(events: &[Event]) -> BTreeSet<ObjectId> {
-    events.iter().filter_map(named_object).collect()
-}
-
-/// The object an event names as created.
+/// The object an event names as created by its call.
 fn named_object(event: &Event) -> Option<ObjectId> {
     match event {
         Event::StorageReserved(e) => Some(e.storage_id),
         Event::BlobRegistered(e) => Some(e.object_id),
         Event::Staked(e) => Some(e.staked_wal_id),
         Event::ProposalCreated(e) => Some(e.proposal_id),
-        Event::NodeRegistered(e) => Some(e.node_id),
+        Event::NodeRegistered(e) => Some(e.cap_id),
+        Event::StorageSplit(e) => Some(e.new_storage_id),
+        Event::BlobShared(e) => Some(e.shared_blob_id),
         _ => None,
     }
 }
 
 /// The object a call's argument names: `id` itself, or, for a reference to an object an
 /// earlier call of the transaction created (`ledger::created_object`, Sui's `NestedResult`),
-/// that object: named by the earlier call's events, else by the effects when they tell.
-pub fn resolve_argument(
-    executed: &ExecutedTransaction,
-    calls: &[CallEvents<'_>],
-    id: &ObjectId,
-) -> Result<ObjectId, String> {
+/// that object as the earlier call's events name it.
+pub fn resolve_argument(calls: &[CallEvents<'_>], id: &ObjectId) -> Result<ObjectId, String> {
     let Some((call, index)) = created_object_reference(id) else {
         return Ok(*id);
     };
-    let (source, events) = calls
+    let (_, events) = calls
         .get(usize::from(call))
         .ok_or_else(|| format!("an argument names call {call}, which the transaction lacks"))?;
-    let mut created: Vec<ObjectId> = events.iter().filter_map(named_object).collect();
-    if created.is_empty() {
-        created = created_by_call(executed, source).unwrap_or_default();
-    }
+    let created: Vec<ObjectId> = events.iter().filter_map(named_object).collect();
     created.get(usize::from(index)).copied().ok_or_else(|| {
         format!(
             "an argument names object {index} created by call {call}, of which {} are known",
             created.len()
         )
-    })
-}
-
-/// The objects created by `call`, when the transaction makes them known: effects list
-/// created ids in id order, not per call, so the ids that no event names are attributed to
-/// the call only when it is the transaction's one call that creates such objects. `None`
-/// when the transaction has several of them.
-pub fn created_by_call(executed: &ExecutedTransaction, call: &Call) -> Option<Vec<ObjectId>> {
-    let calls = &executed.transaction.data.calls;
-    if calls.iter().filter(|c| creates_unnamed(c)).count() != 1 || !creates_unnamed(call) {
-        return None;
-    }
-    let named = named_by_events(&executed.effects.events);
-    Some(
-        executed
-            .effects
-            .created
-            .iter()
-            .filter(|id| !named.contains(id))
-            .copied()
-            .collect(),
-    )
-}
-
-/// The object `pick` selects among those `executed` wrote (created or mutated), as the
-/// transaction left it; an error names the missing `what`.
-fn written<'a, T>(
-    executed: &'a ExecutedTransaction,
-    what: &str,
-    pick: impl Fn(&'a ObjectData) -> Option<&'a T>,
-) -> Result<&'a T, String> {
-    executed
-        .effects
-        .written
-        .iter()
-        .find_map(|object| pick(&object.data))
-        .ok_or_else(|| format!("its effects carry no written {what} object"))
-}
-
-/// The `System` object as `executed` left it (the genesis, epoch changes and executed
-/// proposals write it).
-pub fn written_system(executed: &ExecutedTransaction) -> Result<&System, String> {
-    written(executed, "System", |data| match data {
-        ObjectData::System(system) => Some(system.as_ref()),
-        _ => None,
-    })
-}
-
-/// The `Staking` object as `executed` left it (the genesis and epoch changes write it).
-pub fn written_staking(executed: &ExecutedTransaction) -> Result<&Staking, String> {
-    written(executed, "Staking", |data| match data {
-        ObjectData::Staking(staking) => Some(staking.as_ref()),
-        _ => None,
     })
 }
 

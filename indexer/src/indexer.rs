@@ -152,13 +152,13 @@ impl Indexer {
             channel(),
         ));
         pipelines.spawn(sequential::run(
-            Arc::new(BlobsHandler::new(metrics.clone())),
+            Arc::new(BlobsHandler),
             context.clone(),
             starts[2],
             channel(),
         ));
         pipelines.spawn(sequential::run(
-            Arc::new(NetworkHandler::new(metrics.clone())),
+            Arc::new(NetworkHandler),
             context.clone(),
             starts[3],
             channel(),

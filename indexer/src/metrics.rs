@@ -24,9 +24,6 @@ pub struct Metrics {
     pub batch_seconds: HistogramVec,
     /// Events whose type this indexer does not know (stored raw only).
     pub unknown_events: IntCounter,
-    /// Objects created by calls that emit no event, when the transaction does not say which
-    /// call created which (see `chain_data::created_by_call`).
-    pub unattributed_objects: IntCounter,
     /// Challenges the auditors sent, by result (`passed`, `failed`, `timed_out`).
     pub audit_challenges: IntCounterVec,
     /// Score submissions the auditors made.
@@ -77,11 +74,6 @@ impl Metrics {
             "Events of a type this indexer does not decode (stored raw)",
         )
         .expect("valid metric");
-        let unattributed_objects = IntCounter::new(
-            "indexer_unattributed_objects_total",
-            "Objects created without an event in transactions with several creating calls",
-        )
-        .expect("valid metric");
         let audit_challenges = IntCounterVec::new(
             Opts::new(
                 "indexer_audit_challenges_total",
@@ -102,7 +94,6 @@ impl Metrics {
             Box::new(rows.clone()),
             Box::new(batch_seconds.clone()),
             Box::new(unknown_events.clone()),
-            Box::new(unattributed_objects.clone()),
             Box::new(audit_challenges.clone()),
             Box::new(audit_submissions.clone()),
         ] {
@@ -118,7 +109,6 @@ impl Metrics {
             rows,
             batch_seconds,
             unknown_events,
-            unattributed_objects,
             audit_challenges,
             audit_submissions,
         }

@@ -728,7 +728,7 @@ fn check_events(ledger: &Ledger, connection: &mut PgConnection) {
     let kinds: BTreeSet<&str> = expected.iter().map(|(_, _, e)| e.type_name()).collect();
     assert_eq!(
         kinds.len(),
-        21,
+        25,
         "the scenario emits every event type: {kinds:?}"
     );
     let rows: Vec<EventColumns> = events

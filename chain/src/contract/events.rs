@@ -98,6 +98,8 @@ pub struct NodeRegistered {
     pub public_key: Vec<u8>,
     /// Its commission in basis points.
     pub commission_rate: u16,
+    /// The operator's `StorageNodeCap`.
+    pub cap_id: ObjectId,
 }
 
 /// WAL was staked with a node.
@@ -143,7 +145,7 @@ pub struct Withdrawn {
     pub amount: u64,
 }
 
-/// The committee of an epoch.
+/// The committee of an epoch (at the genesis and at each epoch change).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitteeSelected {
     /// The epoch.
@@ -152,6 +154,53 @@ pub struct CommitteeSelected {
     pub node_ids: Vec<ObjectId>,
     /// Their shard counts.
     pub shards: Vec<u16>,
+    /// The shard indices each node holds.
+    pub shard_indices: Vec<Vec<u16>>,
+}
+
+/// The prices in force from now on in an epoch (at the genesis, at each epoch change and
+/// when a passed proposal raises a price floor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricesSet {
+    /// The epoch.
+    pub epoch: u32,
+    /// Storage price, FROST per unit size and epoch.
+    pub storage_price_per_unit_size: u64,
+    /// Write price, FROST per unit size.
+    pub write_price_per_unit_size: u64,
+}
+
+/// The exchange rate each registered pool starts an epoch at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolExchangeRates {
+    /// The epoch that starts.
+    pub epoch: u32,
+    /// The pools' nodes.
+    pub node_ids: Vec<ObjectId>,
+    /// FROST in each pool (0 with 0 shares: the flat rate of an empty pool).
+    pub wal_amounts: Vec<u128>,
+    /// Shares against it.
+    pub share_amounts: Vec<u128>,
+}
+
+/// Storage was split in two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageSplit {
+    /// The storage that was split.
+    pub storage_id: ObjectId,
+    /// The storage split off it.
+    pub new_storage_id: ObjectId,
+}
+
+/// A blob was wrapped in a shared, fundable object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobShared {
+    /// The blob id.
+    pub blob_id: BlobId,
+    /// The `Blob` object.
+    pub object_id: ObjectId,
+    /// The `SharedBlob` object wrapping it.
+    pub shared_blob_id: ObjectId,
 }
 
 /// The rewards of an epoch, paid to its committee.
@@ -329,6 +378,14 @@ pub enum Event {
     AuditScoresApplied(AuditScoresApplied),
     /// See [`CandidateRemoved`].
     CandidateRemoved(CandidateRemoved),
+    /// See [`PricesSet`].
+    PricesSet(PricesSet),
+    /// See [`PoolExchangeRates`].
+    PoolExchangeRates(PoolExchangeRates),
+    /// See [`StorageSplit`].
+    StorageSplit(StorageSplit),
+    /// See [`BlobShared`].
+    BlobShared(BlobShared),
 }
 
 /// Everything that goes by event kind, generated from one list of the kinds: the Move type
@@ -400,5 +457,9 @@ event_kinds!(
     EpochChangeStart,
     AuditChallengeSeed,
     AuditScoresApplied,
-    CandidateRemoved
+    CandidateRemoved,
+    PricesSet,
+    PoolExchangeRates,
+    StorageSplit,
+    BlobShared
 );

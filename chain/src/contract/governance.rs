@@ -205,7 +205,7 @@ impl Proposal {
             votes * 10_000 >= u128::from(staking.total_stake()) * u128::from(system.quorum_bps()?);
         let passed = quorum && self.votes_for > self.votes_against;
         if passed {
-            system.set_parameter(self.parameter, self.value)?;
+            system.set_parameter(self.parameter, self.value, ctx)?;
         }
         ctx.emit(ProposalExecuted {
             epoch,

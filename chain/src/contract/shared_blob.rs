@@ -8,6 +8,7 @@ use super::{
     abort::abort_codes,
     blob::Blob,
     ensure,
+    events::BlobShared,
     system::System,
     wal::{Balance, Coin},
 };
@@ -29,11 +30,17 @@ pub struct SharedBlob {
 /// Wraps a permanent blob, with no funds yet (the ledger shares it).
 pub fn new(blob: Blob, ctx: &mut TxContext) -> Result<SharedBlob, MoveAbort> {
     ensure(!blob.is_deletable(), EDeletableBlob)?;
-    Ok(SharedBlob {
+    let shared = SharedBlob {
         id: ctx.fresh_id(),
         blob,
         funds: Balance::zero(),
-    })
+    };
+    ctx.emit(BlobShared {
+        blob_id: shared.blob.blob_id(),
+        object_id: shared.blob.id,
+        shared_blob_id: shared.id,
+    });
+    Ok(shared)
 }
 
 impl SharedBlob {

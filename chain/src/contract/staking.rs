@@ -12,6 +12,7 @@ use super::{
     ensure,
     events::{NodeRegistered, Staked, WithdrawRequested, Withdrawn},
     messages::proof_of_possession_message,
+    rewards::PoolExchangeRate,
     staking_pool::{self, StakedWal, StakingPool},
     wal::{Balance, Coin, ProtectedTreasury},
 };
@@ -145,24 +146,30 @@ impl Staking {
         ensure(verified, EInvalidProofOfPossession)?;
         let pool = staking_pool::new(commission_rate, self.epoch, ctx)?;
         let node_id = pool.id;
+        let info = NodeInfo {
+            name,
+            network_address,
+            public_key,
+        };
+        // The Move module wraps the node in an object of its own.
+        ctx.fresh_id();
+        let cap = StorageNodeCap {
+            id: ctx.fresh_id(),
+            node_id,
+        };
         ctx.emit(NodeRegistered {
             epoch: self.epoch,
             node_id,
-            name: name.clone(),
-            network_address: network_address.clone(),
-            public_key: public_key.clone(),
+            name: info.name.clone(),
+            network_address: info.network_address.clone(),
+            public_key: info.public_key.clone(),
             commission_rate,
+            cap_id: cap.id,
         });
-        // The Move module wraps the node in an object of its own.
-        ctx.fresh_id();
         self.nodes.push((
             node_id,
             Node {
-                info: NodeInfo {
-                    name,
-                    network_address,
-                    public_key,
-                },
+                info,
                 pool,
                 storage_price_vote: 0,
                 write_price_vote: 0,
@@ -170,10 +177,7 @@ impl Staking {
             },
         ));
         self.node_ids.push(node_id);
-        Ok(StorageNodeCap {
-            id: ctx.fresh_id(),
-            node_id,
-        })
+        Ok(cap)
     }
 
     fn node(&self, node_id: ObjectId) -> Result<&Node, MoveAbort> {
@@ -308,7 +312,8 @@ impl Staking {
         &mut self,
         mut rewards: Vec<(ObjectId, Balance)>,
         new_epoch: u32,
-    ) -> Result<Balance, MoveAbort> {
+    ) -> Result<(Balance, Vec<(ObjectId, PoolExchangeRate)>), MoveAbort> {
+        let mut rates = Vec::with_capacity(self.node_ids.len());
         for (id, node) in &mut self.nodes {
             if !self.node_ids.contains(id) {
                 continue;
@@ -317,14 +322,14 @@ impl Staking {
                 Some(index) => rewards.remove(index).1,
                 None => Balance::zero(),
             };
-            node.pool.advance_epoch(reward, new_epoch)?;
+            rates.push((*id, node.pool.advance_epoch(reward, new_epoch)?));
         }
         self.epoch = new_epoch;
         let mut leftover = Balance::zero();
         for (_, reward) in rewards {
             leftover.join(reward);
         }
-        Ok(leftover)
+        Ok((leftover, rates))
     }
 
     /// Ranks the candidates for the next committee: up to `max` candidates with stake, the

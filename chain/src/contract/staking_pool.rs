@@ -186,9 +186,13 @@ impl StakingPool {
     }
 
     /// Ends the epoch with `reward` earned: commission to the operator, the rest to the
-    /// stakers; records the rate of `new_epoch`; then lets withdrawn stake leave and pending
-    /// stake join.
-    pub fn advance_epoch(&mut self, mut reward: Balance, new_epoch: u32) -> Result<(), MoveAbort> {
+    /// stakers; records the rate of `new_epoch` and returns it; then lets withdrawn stake
+    /// leave and pending stake join.
+    pub fn advance_epoch(
+        &mut self,
+        mut reward: Balance,
+        new_epoch: u32,
+    ) -> Result<PoolExchangeRate, MoveAbort> {
         ensure(new_epoch == self.epoch + 1, EWrongEpoch)?;
         let commission = rewards::commission(reward.value(), self.commission_rate)?;
         self.commission.join(reward.split(commission)?);
@@ -211,7 +215,7 @@ impl StakingPool {
             self.commission_rate = rate;
         }
         self.epoch = new_epoch;
-        Ok(())
+        Ok(rate)
     }
 
     /// The rate of `epoch`: the latest recorded at or before it.

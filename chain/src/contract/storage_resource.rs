@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MoveAbort, ObjectId, TxContext, abort::abort_codes, ensure};
+use super::{MoveAbort, ObjectId, TxContext, abort::abort_codes, ensure, events::StorageSplit};
 
 abort_codes!("storage_resource" {
     /// A split epoch outside the open range of the period.
@@ -70,12 +70,21 @@ impl Storage {
             EInvalidEpoch,
         )?;
         let end_epoch = std::mem::replace(&mut self.end_epoch, epoch);
-        Ok(Storage {
+        let new = Storage {
             id: ctx.fresh_id(),
             start_epoch: epoch,
             end_epoch,
             storage_size: self.storage_size,
-        })
+        };
+        self.emit_split(&new, ctx);
+        Ok(new)
+    }
+
+    fn emit_split(&self, new: &Storage, ctx: &mut TxContext) {
+        ctx.emit(StorageSplit {
+            storage_id: self.id,
+            new_storage_id: new.id,
+        });
     }
 
     /// Splits off `split_size` bytes over the same period.
@@ -89,12 +98,14 @@ impl Storage {
             EInvalidSize,
         )?;
         self.storage_size -= split_size;
-        Ok(Storage {
+        let new = Storage {
             id: ctx.fresh_id(),
             start_epoch: self.start_epoch,
             end_epoch: self.end_epoch,
             storage_size: split_size,
-        })
+        };
+        self.emit_split(&new, ctx);
+        Ok(new)
     }
 
     /// Joins two adjacent periods of the same size.

@@ -14,7 +14,7 @@ use super::{
     events::{
         AuditChallengeSeed, AuditScoresApplied, AuditScoresSubmitted, CandidateRemoved,
         CommitteeSelected, EpochChangeDone, EpochChangeStart, InvalidBlobId, NodePenalized,
-        RewardsDistributed, StorageReserved,
+        PoolExchangeRates, PricesSet, RewardsDistributed, StorageReserved,
     },
     rewards,
     staking::{self, Candidates, Staking, StorageNodeCap},
@@ -164,7 +164,7 @@ pub fn create_system(
     ensure(max_epochs_ahead > 0, EInvalidEpochsAhead)?;
     encoding::max_faulty(committee.n_shards())?;
     let mut next = 0u16;
-    let shards = committee
+    let shards: Vec<Vec<u16>> = committee
         .members()
         .iter()
         .map(|member| {
@@ -173,6 +173,18 @@ pub fn create_system(
             (first..next).collect()
         })
         .collect();
+    let members = committee.members();
+    ctx.emit(CommitteeSelected {
+        epoch: committee.epoch(),
+        node_ids: members.iter().map(|member| member.node_id()).collect(),
+        shards: members.iter().map(|member| member.weight()).collect(),
+        shard_indices: shards.clone(),
+    });
+    ctx.emit(PricesSet {
+        epoch: committee.epoch(),
+        storage_price_per_unit_size,
+        write_price_per_unit_size,
+    });
     let inner = SystemStateInnerV1 {
         future_accounting: storage_accounting::new(committee.epoch(), max_epochs_ahead),
         committee,
@@ -563,7 +575,8 @@ impl System {
             node_ids: node_ids.clone(),
             amounts,
         });
-        rewards.join(staking.advance_epoch(paid, new_epoch)?);
+        let (leftover, rates) = staking.advance_epoch(paid, new_epoch)?;
+        rewards.join(leftover);
         inner
             .future_accounting
             .ring_lookup_mut(0)?
@@ -667,7 +680,14 @@ impl System {
             epoch: new_epoch,
             node_ids: committee_ids.clone(),
             shards: committee_weights,
+            shard_indices: inner.shards.clone(),
         });
+        ctx.emit(PricesSet {
+            epoch: new_epoch,
+            storage_price_per_unit_size: inner.storage_price_per_unit_size,
+            write_price_per_unit_size: inner.write_price_per_unit_size,
+        });
+        let mut removed = Vec::new();
         for node_id in under_staked {
             if !committee_ids.contains(&node_id) {
                 staking.remove_candidate(node_id)?;
@@ -675,8 +695,20 @@ impl System {
                     epoch: new_epoch,
                     node_id,
                 });
+                removed.push(node_id);
             }
         }
+        // The rates of the pools still registered, as advancing them returned them.
+        let (node_ids, rates): (Vec<_>, Vec<_>) = rates
+            .into_iter()
+            .filter(|(node_id, _)| !removed.contains(node_id))
+            .unzip();
+        ctx.emit(PoolExchangeRates {
+            epoch: new_epoch,
+            node_ids,
+            wal_amounts: rates.iter().map(|rate| rate.wal_amount()).collect(),
+            share_amounts: rates.iter().map(|rate| rate.share_amount()).collect(),
+        });
         Ok(())
     }
 
@@ -759,20 +791,33 @@ impl System {
         Ok(self.inner()?.score_bar)
     }
 
-    /// Sets a governed parameter (the caller checked its bounds).
-    pub fn set_parameter(&mut self, parameter: u8, value: u64) -> Result<(), MoveAbort> {
+    /// Sets a governed parameter (the caller checked its bounds); a new price floor emits
+    /// the prices it leaves.
+    pub fn set_parameter(
+        &mut self,
+        parameter: u8,
+        value: u64,
+        ctx: &mut TxContext,
+    ) -> Result<(), MoveAbort> {
         let inner = self.inner_mut()?;
         match parameter {
             0 => inner.score_bar = value as u16,
             1 => inner.penalty_share = value as u16,
             2 => inner.penalty_epochs = value as u16,
-            3 => {
-                inner.storage_price_floor = value;
-                inner.storage_price_per_unit_size = inner.storage_price_per_unit_size.max(value);
-            }
-            4 => {
-                inner.write_price_floor = value;
-                inner.write_price_per_unit_size = inner.write_price_per_unit_size.max(value);
+            3 | 4 => {
+                if parameter == 3 {
+                    inner.storage_price_floor = value;
+                    inner.storage_price_per_unit_size =
+                        inner.storage_price_per_unit_size.max(value);
+                } else {
+                    inner.write_price_floor = value;
+                    inner.write_price_per_unit_size = inner.write_price_per_unit_size.max(value);
+                }
+                ctx.emit(PricesSet {
+                    epoch: inner.committee.epoch(),
+                    storage_price_per_unit_size: inner.storage_price_per_unit_size,
+                    write_price_per_unit_size: inner.write_price_per_unit_size,
+                });
             }
             5 => inner.max_committee_size = value as u16,
             6 => {

@@ -2,19 +2,16 @@
 //! New rows are inserted in bulk first (their ids are new, nothing earlier in the batch can
 //! refer to them); every other change then applies in chain order.
 
-use std::sync::Arc;
-
 use diesel::{PgConnection, prelude::*, sql_types};
 use walrus_chain::{
     contract::events::Event,
-    ledger::{Call, Checkpoint, ExecutedTransaction},
+    ledger::{Call, Checkpoint},
 };
 
 use super::{columns, rows};
 use crate::{
     IndexerError,
-    chain_data::{column, created_by_call, id_bytes, resolve_argument, successful_calls},
-    metrics::Metrics,
+    chain_data::{column, id_bytes, resolve_argument, successful_calls},
     pipeline::{CommitError, Handler},
     schema::{blobs, storage},
     sql::insert_rows,
@@ -212,50 +209,8 @@ rows!(BlobRows {
 });
 
 /// Writes blobs and storage.
-#[derive(Debug)]
-pub struct BlobsHandler {
-    metrics: Arc<Metrics>,
-}
-
-impl BlobsHandler {
-    /// A handler counting objects it cannot attribute in `metrics`.
-    pub fn new(metrics: Arc<Metrics>) -> Self {
-        Self { metrics }
-    }
-
-    /// The one object a call created without an event, when the transaction says which.
-    fn created_object(&self, executed: &ExecutedTransaction, call: &Call) -> Option<Vec<u8>> {
-        match created_by_call(executed, call).as_deref() {
-            Some([id]) => Some(id_bytes(id)),
-            _ => {
-                self.metrics.unattributed_objects.inc();
-                tracing::warn!(
-                    transaction = %executed.effects.digest,
-                    "cannot tell which object the call created; it is not indexed"
-                );
-                None
-            }
-        }
-    }
-
-    /// The change of splitting `storage` by `split`, once the new storage is known.
-    fn split(
-        &self,
-        executed: &ExecutedTransaction,
-        call: &Call,
-        storage: &walrus_chain::contract::ObjectId,
-        split: Split,
-        checkpoint: i64,
-    ) -> Option<BlobChange> {
-        self.created_object(executed, call)
-            .map(|new| BlobChange::Split {
-                storage: id_bytes(storage),
-                new,
-                split,
-                checkpoint,
-            })
-    }
-}
+#[derive(Debug, Default)]
+pub struct BlobsHandler;
 
 impl Handler for BlobsHandler {
     const NAME: &'static str = "blobs";
@@ -269,7 +224,7 @@ impl Handler for BlobsHandler {
         for (executed, calls) in successful_calls(checkpoint)? {
             let sender = id_bytes(&executed.transaction.data.sender);
             let resolve = |id| {
-                resolve_argument(executed, &calls, id).map_err(|reason| IndexerError::Unexpected {
+                resolve_argument(&calls, id).map_err(|reason| IndexerError::Unexpected {
                     checkpoint: sequence,
                     digest: executed.effects.digest.to_string(),
                     reason,
@@ -359,6 +314,27 @@ impl Handler for BlobsHandler {
                             blob_id: e.blob_id.0.to_vec(),
                             epoch: column(e.epoch, "epoch", sequence)?,
                         }),
+                        Event::BlobShared(e) => rows.changes.push(BlobChange::Shared {
+                            blob: id_bytes(&e.object_id),
+                            shared_blob: id_bytes(&e.shared_blob_id),
+                        }),
+                        Event::StorageSplit(e) => {
+                            let split = match call {
+                                Call::SplitStorageByEpoch { epoch, .. } => {
+                                    Split::ByEpoch(column(*epoch, "split epoch", sequence)?)
+                                }
+                                Call::SplitStorageBySize { split_size, .. } => {
+                                    Split::BySize(column(*split_size, "split size", sequence)?)
+                                }
+                                _ => unreachable!("events_by_call pairs StorageSplit with a split"),
+                            };
+                            rows.changes.push(BlobChange::Split {
+                                storage: id_bytes(&e.storage_id),
+                                new: id_bytes(&e.new_storage_id),
+                                split,
+                                checkpoint: cp,
+                            });
+                        }
                         _ => {}
                     }
                 }
@@ -380,24 +356,6 @@ impl Handler for BlobsHandler {
                         objects: objects.iter().map(id_bytes).collect(),
                         recipient: id_bytes(recipient),
                     }),
-                    Call::ShareBlob { blob } => {
-                        self.created_object(executed, call)
-                            .map(|shared_blob| BlobChange::Shared {
-                                blob: id_bytes(blob),
-                                shared_blob,
-                            })
-                    }
-                    Call::SplitStorageByEpoch { storage, epoch } => {
-                        let split = Split::ByEpoch(column(*epoch, "split epoch", sequence)?);
-                        self.split(executed, call, storage, split, cp)
-                    }
-                    Call::SplitStorageBySize {
-                        storage,
-                        split_size,
-                    } => {
-                        let split = Split::BySize(column(*split_size, "split size", sequence)?);
-                        self.split(executed, call, storage, split, cp)
-                    }
                     Call::FuseStorage { storage, other } => Some(BlobChange::Fused {
                         storage: id_bytes(storage),
                         other: id_bytes(other),

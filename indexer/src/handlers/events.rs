@@ -99,7 +99,11 @@ fn subject(event: &Event) -> (Option<[u8; 32]>, Option<ObjectId>) {
         Event::ProposalCreated(e) => (None, Some(e.proposal_id)),
         Event::VoteCast(e) => (None, Some(e.proposal_id)),
         Event::ProposalExecuted(e) => (None, Some(e.proposal_id)),
+        Event::StorageSplit(e) => (None, Some(e.storage_id)),
+        Event::BlobShared(e) => (Some(e.blob_id.0), Some(e.object_id)),
         Event::CommitteeSelected(_)
+        | Event::PricesSet(_)
+        | Event::PoolExchangeRates(_)
         | Event::RewardsDistributed(_)
         | Event::EpochChangeDone(_)
         | Event::EpochChangeStart(_)

@@ -3,21 +3,16 @@
 //! stakes and withdrawals, rewards, audit scores (reported and applied) and penalties. New
 //! rows are inserted in bulk first; changes to existing rows apply in chain order.
 
-use std::sync::Arc;
-
 use diesel::{PgConnection, prelude::*, sql_types};
 use walrus_chain::{
-    contract::{MoveAbort, events::Event},
+    contract::events::{CommitteeSelected, Event, PoolExchangeRates},
     ledger::{Call, Checkpoint, ExecutedTransaction},
 };
 
 use super::{columns, rows};
 use crate::{
     IndexerError,
-    chain_data::{
-        column, created_by_call, id_bytes, successful_calls, written_staking, written_system,
-    },
-    metrics::Metrics,
+    chain_data::{column, id_bytes, successful_calls},
     pipeline::{CommitError, Handler},
     schema::{
         committee_members, epochs, node_scores, nodes, penalties, stakes, staking_pools,
@@ -91,7 +86,7 @@ pub struct NewNode {
     pub public_key: Vec<u8>,
     /// Who registered it.
     pub operator: Vec<u8>,
-    /// Its operator cap, when the transaction says which object it is.
+    /// Its operator cap (NULL only in databases indexed before events named it).
     pub cap_id: Option<Vec<u8>>,
     /// Epoch of registration.
     pub registered_epoch: i32,
@@ -348,17 +343,8 @@ rows!(NetworkRows {
 });
 
 /// Writes the network's epochs, nodes and stake.
-#[derive(Debug)]
-pub struct NetworkHandler {
-    metrics: Arc<Metrics>,
-}
-
-impl NetworkHandler {
-    /// A handler counting operator caps it cannot attribute in `metrics`.
-    pub fn new(metrics: Arc<Metrics>) -> Self {
-        Self { metrics }
-    }
-}
+#[derive(Debug, Default)]
+pub struct NetworkHandler;
 
 impl Handler for NetworkHandler {
     const NAME: &'static str = "network";
@@ -371,24 +357,20 @@ impl Handler for NetworkHandler {
         let mut rows = NetworkRows::default();
         for (executed, calls) in successful_calls(checkpoint)? {
             let sender = id_bytes(&executed.transaction.data.sender);
+            // The epoch a `CommitteeSelected` of this transaction started, until its
+            // `PricesSet` (the next event) fills in its prices.
+            let mut unpriced = None;
             for (call, events) in calls {
                 for event in events {
                     match event {
                         Event::NodeRegistered(e) => {
-                            let cap_id = match created_by_call(executed, call).as_deref() {
-                                Some([cap]) => Some(id_bytes(cap)),
-                                _ => {
-                                    self.metrics.unattributed_objects.inc();
-                                    None
-                                }
-                            };
                             rows.nodes.push(NewNode {
                                 node_id: id_bytes(&e.node_id),
                                 name: e.name.clone(),
                                 network_address: e.network_address.clone(),
                                 public_key: e.public_key.clone(),
                                 operator: sender.clone(),
-                                cap_id,
+                                cap_id: Some(id_bytes(&e.cap_id)),
                                 registered_epoch: column(e.epoch, "epoch", sequence)?,
                                 registered_checkpoint: cp,
                             });
@@ -470,7 +452,37 @@ impl Handler for NetworkHandler {
                             rows.changes.push(NetworkChange::EpochStarted)
                         }
                         Event::CommitteeSelected(e) => {
-                            start_epoch(&mut rows, executed, e.epoch, sequence, (cp, at_ms))?
+                            unpriced =
+                                Some(start_epoch(&mut rows, executed, e, sequence, (cp, at_ms))?);
+                        }
+                        Event::PricesSet(e) => {
+                            let epoch = column(e.epoch, "epoch", sequence)?;
+                            let storage =
+                                column(e.storage_price_per_unit_size, "storage price", sequence)?;
+                            let write =
+                                column(e.write_price_per_unit_size, "write price", sequence)?;
+                            match unpriced.take() {
+                                Some(index) => {
+                                    let started: &mut NewEpoch = &mut rows.epochs[index];
+                                    if started.epoch != epoch {
+                                        return Err(unexpected(executed, sequence)(format!(
+                                            "it starts epoch {} but sets the prices of epoch \
+                                             {epoch}",
+                                            started.epoch
+                                        )));
+                                    }
+                                    started.storage_price_per_unit_size = storage;
+                                    started.write_price_per_unit_size = write;
+                                }
+                                None => rows.changes.push(NetworkChange::Prices {
+                                    epoch,
+                                    storage,
+                                    write,
+                                }),
+                            }
+                        }
+                        Event::PoolExchangeRates(e) => {
+                            exchange_rates(&mut rows, executed, e, sequence)?
                         }
                         Event::AuditScoresSubmitted(e) => {
                             rows.changes.push(NetworkChange::AuditScores {
@@ -478,14 +490,6 @@ impl Handler for NetworkHandler {
                                 auditor: id_bytes(&e.auditor),
                                 scores: e.scores.iter().map(|s| i32::from(*s)).collect(),
                                 checkpoint: cp,
-                            })
-                        }
-                        Event::ProposalExecuted(e) if e.passed => {
-                            let (storage, write) = prices(executed, sequence)?;
-                            rows.changes.push(NetworkChange::Prices {
-                                epoch: column(e.epoch, "epoch", sequence)?,
-                                storage,
-                                write,
                             })
                         }
                         Event::CandidateRemoved(e) => {
@@ -535,9 +539,6 @@ impl Handler for NetworkHandler {
                     }
                 }
                 match call {
-                    Call::CreateSystem { epoch, .. } => {
-                        start_epoch(&mut rows, executed, *epoch, sequence, (cp, at_ms))?
-                    }
                     Call::SetNextCommission { cap, rate, .. } => {
                         rows.changes.push(NetworkChange::NextCommission {
                             cap: id_bytes(cap),
@@ -563,6 +564,12 @@ impl Handler for NetworkHandler {
                     _ => {}
                 }
             }
+            if let Some(index) = unpriced {
+                return Err(unexpected(executed, sequence)(format!(
+                    "it starts epoch {} without setting its prices",
+                    rows.epochs[index].epoch
+                )));
+            }
         }
         Ok(rows)
     }
@@ -584,71 +591,91 @@ impl Handler for NetworkHandler {
     }
 }
 
-/// The rows of the epoch that `executed` starts (the genesis `create_system` or an epoch
-/// change), read from the `System` and `Staking` objects it wrote: the epoch with its prices,
-/// the committee in member order with each member's shards, and every registered pool's
-/// exchange rate for the epoch.
+/// The rows of the epoch a `CommitteeSelected` starts (at the genesis or an epoch change):
+/// the epoch, its prices still 0 (the `PricesSet` that follows fills them in; the returned
+/// index names the row), and the committee in member order with each member's shards.
 fn start_epoch(
     rows: &mut NetworkRows,
     executed: &ExecutedTransaction,
-    epoch: u32,
+    selected: &CommitteeSelected,
     sequence: u64,
     (checkpoint, at_ms): (i64, i64),
-) -> Result<(), IndexerError> {
-    let unexpected = unexpected(executed, sequence);
-    let unreadable = |abort: MoveAbort| unexpected(format!("the written System: {abort}"));
-    let system = written_system(executed).map_err(&unexpected)?;
-    let staking = written_staking(executed).map_err(&unexpected)?;
-    let system_epoch = system.epoch().map_err(unreadable)?;
-    if system_epoch != epoch {
-        return Err(unexpected(format!(
-            "it starts epoch {epoch} but leaves the System in epoch {system_epoch}"
+) -> Result<usize, IndexerError> {
+    let members = selected.node_ids.len();
+    if selected.shards.len() != members || selected.shard_indices.len() != members {
+        return Err(unexpected(executed, sequence)(format!(
+            "CommitteeSelected lists {members} nodes, {} shard counts and {} shard lists",
+            selected.shards.len(),
+            selected.shard_indices.len()
         )));
     }
-    let members = system.committee().map_err(unreadable)?.members();
-    let shards = system.shards().map_err(unreadable)?;
-    if shards.len() != members.len() {
-        return Err(unexpected(format!(
-            "the written System has {} committee members but shards for {}",
-            members.len(),
-            shards.len()
-        )));
-    }
-    let row_epoch = column(epoch, "epoch", sequence)?;
-    let (storage_price, write_price) = prices(executed, sequence)?;
+    let row_epoch = column(selected.epoch, "epoch", sequence)?;
+    let n_shards: u32 = selected
+        .shards
+        .iter()
+        .map(|&weight| u32::from(weight))
+        .sum();
     rows.epochs.push(NewEpoch {
         epoch: row_epoch,
         start_checkpoint: checkpoint,
         start_ms: at_ms,
-        storage_price_per_unit_size: storage_price,
-        write_price_per_unit_size: write_price,
-        n_shards: system.n_shards().map_err(unreadable)?.into(),
+        storage_price_per_unit_size: 0,
+        write_price_per_unit_size: 0,
+        n_shards: column(n_shards, "n_shards", sequence)?,
     });
-    for (position, (member, shards)) in members.iter().zip(shards).enumerate() {
+    for (position, ((node_id, weight), shards)) in selected
+        .node_ids
+        .iter()
+        .zip(&selected.shards)
+        .zip(&selected.shard_indices)
+        .enumerate()
+    {
         rows.committee.push(CommitteeMember {
             epoch: row_epoch,
             position: column(position, "member position", sequence)?,
-            node_id: id_bytes(&member.node_id()),
-            weight: member.weight().into(),
+            node_id: id_bytes(node_id),
+            weight: (*weight).into(),
             shards: shards.iter().copied().map(i32::from).collect(),
         });
     }
-    for &node_id in staking.node_ids() {
-        let rate = staking
-            .pool(node_id)
-            .map_err(|abort| unexpected(format!("the written Staking: {abort}")))?
-            .exchange_rate(epoch);
+    Ok(rows.epochs.len() - 1)
+}
+
+/// The rows of `pool_exchange_rates` a `PoolExchangeRates` lists.
+fn exchange_rates(
+    rows: &mut NetworkRows,
+    executed: &ExecutedTransaction,
+    rates: &PoolExchangeRates,
+    sequence: u64,
+) -> Result<(), IndexerError> {
+    if rates.wal_amounts.len() != rates.node_ids.len()
+        || rates.share_amounts.len() != rates.node_ids.len()
+    {
+        return Err(unexpected(executed, sequence)(format!(
+            "PoolExchangeRates lists {} nodes, {} WAL amounts and {} share amounts",
+            rates.node_ids.len(),
+            rates.wal_amounts.len(),
+            rates.share_amounts.len()
+        )));
+    }
+    let epoch = column(rates.epoch, "epoch", sequence)?;
+    for ((node_id, &wal_amount), &share_amount) in rates
+        .node_ids
+        .iter()
+        .zip(&rates.wal_amounts)
+        .zip(&rates.share_amounts)
+    {
         rows.exchange_rates.push(ExchangeRate {
-            node_id: id_bytes(&node_id),
-            epoch: row_epoch,
-            wal_amount: rate.wal_amount(),
-            share_amount: rate.share_amount(),
+            node_id: id_bytes(node_id),
+            epoch,
+            wal_amount,
+            share_amount,
         });
     }
     Ok(())
 }
 
-/// An error about `executed`'s effects: they do not match this indexer's contract.
+/// An error about `executed`'s events: they do not match this indexer's contract.
 fn unexpected(executed: &ExecutedTransaction, sequence: u64) -> impl Fn(String) -> IndexerError {
     let digest = executed.effects.digest.to_string();
     move |reason| IndexerError::Unexpected {
@@ -656,25 +683,6 @@ fn unexpected(executed: &ExecutedTransaction, sequence: u64) -> impl Fn(String) 
         digest: digest.clone(),
         reason,
     }
-}
-
-/// The storage and write prices of the `System` that `executed` wrote.
-fn prices(executed: &ExecutedTransaction, sequence: u64) -> Result<(i64, i64), IndexerError> {
-    let unexpected = unexpected(executed, sequence);
-    let system = written_system(executed).map_err(&unexpected)?;
-    let unreadable = |abort: MoveAbort| unexpected(format!("the written System: {abort}"));
-    Ok((
-        column(
-            system.storage_price_per_unit_size().map_err(unreadable)?,
-            "storage price",
-            sequence,
-        )?,
-        column(
-            system.write_price_per_unit_size().map_err(unreadable)?,
-            "write price",
-            sequence,
-        )?,
-    ))
 }
 
 /// Inserts exchange rates with one statement: the `u128` amounts go as text and are cast to

@@ -60,6 +60,8 @@ public struct NodeRegistered has copy, drop {
     network_address: String,
     public_key: vector<u8>,
     commission_rate: u16,
+    /// The operator's `StorageNodeCap`.
+    cap_id: ID,
 }
 
 /// WAL was staked with a node; it joins the pool at `activation_epoch`.
@@ -88,11 +90,68 @@ public struct Withdrawn has copy, drop {
     amount: u64,
 }
 
-/// The committee of `epoch`: its nodes and their shards.
+/// The committee of `epoch` (at the genesis and at each epoch change): its nodes, how many
+/// shards each holds and which.
 public struct CommitteeSelected has copy, drop {
     epoch: u32,
     node_ids: vector<ID>,
     shards: vector<u16>,
+    shard_indices: vector<vector<u16>>,
+}
+
+/// The storage and write prices in force from now on in `epoch` (at the genesis, at each
+/// epoch change and when a passed proposal raises a price floor), FROST per unit size.
+public struct PricesSet has copy, drop {
+    epoch: u32,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+}
+
+/// The exchange rate each registered pool starts `epoch` at: `wal_amounts[i]` FROST against
+/// `share_amounts[i]` shares for pool `node_ids[i]` (both 0: the flat rate of an empty pool).
+public struct PoolExchangeRates has copy, drop {
+    epoch: u32,
+    node_ids: vector<ID>,
+    wal_amounts: vector<u128>,
+    share_amounts: vector<u128>,
+}
+
+/// `new_storage_id` was split off `storage_id`.
+public struct StorageSplit has copy, drop {
+    storage_id: ID,
+    new_storage_id: ID,
+}
+
+/// Blob object `object_id` was wrapped in the shared object `shared_blob_id`.
+public struct BlobShared has copy, drop {
+    blob_id: u256,
+    object_id: ID,
+    shared_blob_id: ID,
+}
+
+public(package) fun emit_prices_set(
+    epoch: u32,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+) {
+    emit(PricesSet { epoch, storage_price_per_unit_size, write_price_per_unit_size })
+}
+
+public(package) fun emit_pool_exchange_rates(
+    epoch: u32,
+    node_ids: vector<ID>,
+    wal_amounts: vector<u128>,
+    share_amounts: vector<u128>,
+) {
+    emit(PoolExchangeRates { epoch, node_ids, wal_amounts, share_amounts })
+}
+
+public(package) fun emit_storage_split(storage_id: ID, new_storage_id: ID) {
+    emit(StorageSplit { storage_id, new_storage_id })
+}
+
+public(package) fun emit_blob_shared(blob_id: u256, object_id: ID, shared_blob_id: ID) {
+    emit(BlobShared { blob_id, object_id, shared_blob_id })
 }
 
 /// The rewards of `epoch`, paid to its committee at the epoch change.
@@ -245,8 +304,13 @@ public(package) fun emit_node_penalized(epoch: u32, node_id: ID, burned: u64) {
     emit(NodePenalized { epoch, node_id, burned })
 }
 
-public(package) fun emit_committee_selected(epoch: u32, node_ids: vector<ID>, shards: vector<u16>) {
-    emit(CommitteeSelected { epoch, node_ids, shards })
+public(package) fun emit_committee_selected(
+    epoch: u32,
+    node_ids: vector<ID>,
+    shards: vector<u16>,
+    shard_indices: vector<vector<u16>>,
+) {
+    emit(CommitteeSelected { epoch, node_ids, shards, shard_indices })
 }
 
 public(package) fun emit_rewards_distributed(
@@ -264,8 +328,11 @@ public(package) fun emit_node_registered(
     network_address: String,
     public_key: vector<u8>,
     commission_rate: u16,
+    cap_id: ID,
 ) {
-    emit(NodeRegistered { epoch, node_id, name, network_address, public_key, commission_rate })
+    emit(
+        NodeRegistered { epoch, node_id, name, network_address, public_key, commission_rate, cap_id },
+    )
 }
 
 public(package) fun emit_staked(
@@ -394,6 +461,7 @@ public fun event_bcs_for_testing(
                 network_address: std::string::utf8(b"127.0.0.1:9185"),
                 public_key: x"0102",
                 commission_rate: 500,
+                cap_id: object_id,
             },
         ),
         sui::bcs::to_bytes(
@@ -418,7 +486,12 @@ public fun event_bcs_for_testing(
             &Withdrawn { epoch, staked_wal_id: object_id, node_id: object_id, amount: size },
         ),
         sui::bcs::to_bytes(
-            &CommitteeSelected { epoch, node_ids: vector[object_id], shards: vector[3] },
+            &CommitteeSelected {
+                epoch,
+                node_ids: vector[object_id],
+                shards: vector[3],
+                shard_indices: vector[vector[0, 1, 2]],
+            },
         ),
         sui::bcs::to_bytes(
             &RewardsDistributed { epoch, node_ids: vector[object_id], amounts: vector[size] },
@@ -469,5 +542,22 @@ public fun event_bcs_for_testing(
             },
         ),
         sui::bcs::to_bytes(&CandidateRemoved { epoch, node_id: object_id }),
+        sui::bcs::to_bytes(
+            &PricesSet {
+                epoch,
+                storage_price_per_unit_size: size,
+                write_price_per_unit_size: size / 2,
+            },
+        ),
+        sui::bcs::to_bytes(
+            &PoolExchangeRates {
+                epoch,
+                node_ids: vector[object_id],
+                wal_amounts: vector[(size as u128) * 3],
+                share_amounts: vector[size as u128],
+            },
+        ),
+        sui::bcs::to_bytes(&StorageSplit { storage_id: object_id, new_storage_id: object_id }),
+        sui::bcs::to_bytes(&BlobShared { blob_id, object_id, shared_blob_id: object_id }),
     ]
 }

@@ -7,6 +7,7 @@ use sui::balance::{Self, Balance};
 use sui::coin::Coin;
 use wal::wal::WAL;
 use walrus::blob::Blob;
+use walrus::events;
 use walrus::system::System;
 
 // Abort codes (1300..1399).
@@ -23,7 +24,9 @@ public struct SharedBlob has key {
 /// Shares a permanent blob, with no funds yet.
 public fun new(blob: Blob, ctx: &mut TxContext) {
     assert!(!blob.is_deletable(), EDeletableBlob);
-    transfer::share_object(SharedBlob { id: object::new(ctx), blob, funds: balance::zero() });
+    let shared = SharedBlob { id: object::new(ctx), blob, funds: balance::zero() };
+    events::emit_blob_shared(shared.blob.blob_id(), object::id(&shared.blob), object::id(&shared));
+    transfer::share_object(shared);
 }
 
 /// Adds `coin` to the blob's funds.

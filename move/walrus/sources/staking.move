@@ -15,6 +15,7 @@ use sui::vec_map::VecMap;
 use wal::wal::{ProtectedTreasury, WAL};
 use walrus::events;
 use walrus::messages;
+use walrus::rewards::PoolExchangeRate;
 use walrus::staking_pool::{Self, StakingPool, StakedWal};
 
 /// Longest node name, in bytes.
@@ -107,14 +108,6 @@ public fun register_candidate(
     let pool = staking_pool::new(commission_rate, self.epoch, ctx);
     let node_id = object::id(&pool);
     let info = NodeInfo { name, network_address, public_key };
-    events::emit_node_registered(
-        self.epoch,
-        node_id,
-        name,
-        network_address,
-        public_key,
-        commission_rate,
-    );
     self.nodes.add(
         node_id,
         Node {
@@ -127,7 +120,17 @@ public fun register_candidate(
         },
     );
     self.node_ids.push_back(node_id);
-    StorageNodeCap { id: object::new(ctx), node_id }
+    let cap = StorageNodeCap { id: object::new(ctx), node_id };
+    events::emit_node_registered(
+        self.epoch,
+        node_id,
+        name,
+        network_address,
+        public_key,
+        commission_rate,
+        object::id(&cap),
+    );
+    cap
 }
 
 fun pool_mut(self: &mut Staking, node_id: ID): &mut StakingPool {
@@ -216,26 +219,27 @@ public fun collect_commission(
 }
 
 /// Advances every pool to `new_epoch`, paying each node its reward from `rewards`; returns
-/// the rewards of nodes that have no pool here (the genesis committee's).
+/// the rewards of nodes that have no pool here (the genesis committee's) and the rate each
+/// pool starts `new_epoch` at, in the order of `node_ids`.
 public(package) fun advance_epoch(
     self: &mut Staking,
     mut rewards: VecMap<ID, Balance<WAL>>,
     new_epoch: u32,
-): Balance<WAL> {
-    self.node_ids.do_ref!(|id| {
+): (Balance<WAL>, vector<PoolExchangeRate>) {
+    let rates = self.node_ids.map_ref!(|id| {
         let reward = if (rewards.contains(id)) {
             let (_, reward) = rewards.remove(id);
             reward
         } else {
             balance::zero()
         };
-        self.nodes.borrow_mut(*id).pool.advance_epoch(reward, new_epoch);
+        self.nodes.borrow_mut(*id).pool.advance_epoch(reward, new_epoch)
     });
     self.epoch = new_epoch;
     let (_, unclaimed) = rewards.into_keys_values();
     let mut leftover = balance::zero();
     unclaimed.do!(|reward| { leftover.join(reward); });
-    leftover
+    (leftover, rates)
 }
 
 /// Ranks the candidates for the next committee: up to `max` candidates with stake, the most
@@ -357,7 +361,8 @@ public fun new_for_testing(epoch: u32, ctx: &mut TxContext): Staking {
 /// Advances the registry and every pool to the next epoch without rewards, for tests.
 public fun advance_epoch_for_testing(self: &mut Staking) {
     let new_epoch = self.epoch + 1;
-    self.advance_epoch(sui::vec_map::empty(), new_epoch).destroy_zero();
+    let (leftover, _) = self.advance_epoch(sui::vec_map::empty(), new_epoch);
+    leftover.destroy_zero();
 }
 
 #[test_only]

@@ -172,8 +172,13 @@ public(package) fun slash(self: &mut StakingPool, share: u16): Balance<WAL> {
 }
 
 /// Ends the epoch with `reward` earned: commission to the operator, the rest to the stakers;
-/// records the rate of `new_epoch`; then lets withdrawn stake leave and pending stake join.
-public(package) fun advance_epoch(self: &mut StakingPool, mut reward: Balance<WAL>, new_epoch: u32) {
+/// records the rate of `new_epoch` and returns it; then lets withdrawn stake leave and pending
+/// stake join.
+public(package) fun advance_epoch(
+    self: &mut StakingPool,
+    mut reward: Balance<WAL>,
+    new_epoch: u32,
+): PoolExchangeRate {
     assert!(new_epoch == self.epoch + 1, EWrongEpoch);
     let commission = rewards::commission(reward.value(), self.commission_rate);
     self.commission.join(reward.split(commission));
@@ -196,6 +201,7 @@ public(package) fun advance_epoch(self: &mut StakingPool, mut reward: Balance<WA
         self.commission_rate = self.next_commission_rate.extract();
     };
     self.epoch = new_epoch;
+    rate
 }
 
 /// The rate of `epoch` (recorded for every epoch since the pool's creation).

@@ -2,6 +2,8 @@
 // including, `end_epoch`. Bought from the system, attached to blobs, split and fused freely.
 module walrus::storage_resource;
 
+use walrus::events;
+
 // Abort codes (200..299).
 /// A split epoch outside the open range of the period.
 const EInvalidEpoch: u64 = 200;
@@ -47,19 +49,28 @@ public fun split_by_epoch(self: &mut Storage, epoch: u32, ctx: &mut TxContext): 
     assert!(epoch > self.start_epoch && epoch < self.end_epoch, EInvalidEpoch);
     let end_epoch = self.end_epoch;
     self.end_epoch = epoch;
-    Storage { id: object::new(ctx), start_epoch: epoch, end_epoch, storage_size: self.storage_size }
+    let new = Storage {
+        id: object::new(ctx),
+        start_epoch: epoch,
+        end_epoch,
+        storage_size: self.storage_size,
+    };
+    events::emit_storage_split(object::id(self), object::id(&new));
+    new
 }
 
 /// Splits off `split_size` bytes over the same period.
 public fun split_by_size(self: &mut Storage, split_size: u64, ctx: &mut TxContext): Storage {
     assert!(split_size > 0 && split_size < self.storage_size, EInvalidSize);
     self.storage_size = self.storage_size - split_size;
-    Storage {
+    let new = Storage {
         id: object::new(ctx),
         start_epoch: self.start_epoch,
         end_epoch: self.end_epoch,
         storage_size: split_size,
-    }
+    };
+    events::emit_storage_split(object::id(self), object::id(&new));
+    new
 }
 
 /// Joins two adjacent periods of the same size into one.

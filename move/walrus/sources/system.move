@@ -172,6 +172,18 @@ fun new(
         next = next + member.weight();
         vector::tabulate!((member.weight() as u64), |i| first + (i as u16))
     });
+    let members = committee.members();
+    events::emit_committee_selected(
+        committee.epoch(),
+        members.map_ref!(|member| member.node_id()),
+        members.map_ref!(|member| member.weight()),
+        shards,
+    );
+    events::emit_prices_set(
+        committee.epoch(),
+        storage_price_per_unit_size,
+        write_price_per_unit_size,
+    );
     let inner = SystemStateInnerV1 {
         future_accounting: storage_accounting::new(committee.epoch(), max_epochs_ahead),
         committee,
@@ -428,7 +440,9 @@ fun change_epoch(
     let mut paid = vec_map::empty();
     node_ids.length().do!(|i| paid.insert(node_ids[i], rewards.split(amounts[i])));
     events::emit_rewards_distributed(ended, node_ids, amounts);
-    rewards.join(staking.advance_epoch(paid, new_epoch));
+    let registered = *staking.node_ids();
+    let (leftover, rates) = staking.advance_epoch(paid, new_epoch);
+    rewards.join(leftover);
     inner.future_accounting.ring_lookup_mut(0).add_rewards(rewards);
 
     // The next committee.
@@ -503,13 +517,38 @@ fun change_epoch(
     inner.challenge_seed = seed;
     events::emit_epoch_change_start(new_epoch);
     events::emit_audit_challenge_seed(new_epoch, seed);
-    events::emit_committee_selected(new_epoch, committee_ids, committee_weights);
+    events::emit_committee_selected(
+        new_epoch,
+        committee_ids,
+        committee_weights,
+        inner.shards,
+    );
+    events::emit_prices_set(
+        new_epoch,
+        inner.storage_price_per_unit_size,
+        inner.write_price_per_unit_size,
+    );
+    let mut removed = vector[];
     under_staked.do!(|id| {
         if (!committee_ids.contains(&id)) {
             staking.remove_candidate(id);
             events::emit_candidate_removed(new_epoch, id);
+            removed.push_back(id);
         }
     });
+    // The rates of the pools still registered, from what advancing them returned (reading
+    // them back would cost dynamic-field accesses the epoch change has no room for).
+    let mut node_ids = vector[];
+    let mut wal_amounts = vector[];
+    let mut share_amounts = vector[];
+    registered.length().do!(|i| {
+        if (!removed.contains(&registered[i])) {
+            node_ids.push_back(registered[i]);
+            wal_amounts.push_back(rates[i].wal_amount());
+            share_amounts.push_back(rates[i].share_amount());
+        }
+    });
+    events::emit_pool_exchange_rates(new_epoch, node_ids, wal_amounts, share_amounts);
 }
 
 /// A committee member (through its operator's cap) submits its audit scores of this epoch,
@@ -617,12 +656,19 @@ public(package) fun set_parameter(self: &mut System, parameter: u8, value: u64) 
     if (parameter == 0) inner.score_bar = value as u16
     else if (parameter == 1) inner.penalty_share = value as u16
     else if (parameter == 2) inner.penalty_epochs = value as u16
-    else if (parameter == 3) {
-        inner.storage_price_floor = value;
-        inner.storage_price_per_unit_size = inner.storage_price_per_unit_size.max(value);
-    } else if (parameter == 4) {
-        inner.write_price_floor = value;
-        inner.write_price_per_unit_size = inner.write_price_per_unit_size.max(value);
+    else if (parameter == 3 || parameter == 4) {
+        if (parameter == 3) {
+            inner.storage_price_floor = value;
+            inner.storage_price_per_unit_size = inner.storage_price_per_unit_size.max(value);
+        } else {
+            inner.write_price_floor = value;
+            inner.write_price_per_unit_size = inner.write_price_per_unit_size.max(value);
+        };
+        events::emit_prices_set(
+            inner.committee.epoch(),
+            inner.storage_price_per_unit_size,
+            inner.write_price_per_unit_size,
+        );
     } else if (parameter == 5) inner.max_committee_size = value as u16
     else if (parameter == 6) {
         if (value as u32 > inner.max_epochs_ahead) {

@@ -26,7 +26,7 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     // events::InvalidBlobId
     assert!(bytes[4] == x"070000000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
     // events::NodeRegistered
-    assert!(bytes[5] == x"07000000abababababababababababababababababababababababababababababababab066e6f64652d310e3132372e302e302e313a39313835020102f401");
+    assert!(bytes[5] == x"07000000abababababababababababababababababababababababababababababababab066e6f64652d310e3132372e302e302e313a39313835020102f401abababababababababababababababababababababababababababababababab");
     // events::Staked
     assert!(bytes[6] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab15cd5b070000000013000000");
     // events::WithdrawRequested
@@ -34,7 +34,7 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     // events::Withdrawn
     assert!(bytes[8] == x"07000000abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab15cd5b0700000000");
     // events::CommitteeSelected
-    assert!(bytes[9] == x"0700000001abababababababababababababababababababababababababababababababab010300");
+    assert!(bytes[9] == x"0700000001abababababababababababababababababababababababababababababababab0103000103000001000200");
     // events::RewardsDistributed
     assert!(bytes[10] == x"0700000001abababababababababababababababababababababababababababababababab0115cd5b0700000000");
     // events::AuditScoresSubmitted
@@ -57,4 +57,12 @@ fun events_have_the_bcs_layout_of_the_rust_mirror() {
     assert!(bytes[19] == x"0700000001abababababababababababababababababababababababababababababababab011027010300010100");
     // events::CandidateRemoved
     assert!(bytes[20] == x"07000000abababababababababababababababababababababababababababababababab");
+    // events::PricesSet
+    assert!(bytes[21] == x"0700000015cd5b07000000008ae6ad0300000000");
+    // events::PoolExchangeRates
+    assert!(bytes[22] == x"0700000001abababababababababababababababababababababababababababababababab013f6713160000000000000000000000000115cd5b07000000000000000000000000");
+    // events::StorageSplit
+    assert!(bytes[23] == x"abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab");
+    // events::BlobShared
+    assert!(bytes[24] == x"0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab");
 }
