@@ -5,7 +5,8 @@
 //! answering: group commit, so that a sync costs once per batch, not per transaction.
 //!
 //! Endpoints: `POST /v1/transactions`, `GET /v1/objects/{id}`, `GET /v1/checkpoints?start=
-//! &limit=&wait_ms=` (long-poll), `POST /v1/faucet` (a devnet's only: off unless the genesis
+//! &limit=&wait_ms=&written=` (long-poll; `written=false` leaves out the objects each
+//! transaction wrote, for consumers that derive their state from events), `POST /v1/faucet` (a devnet's only: off unless the genesis
 //! or `--faucet` turns it on; [`FAUCET_REQUESTS_PER_WINDOW`] per recipient and minute),
 //! `GET /v1/health` (cheap: poll it), `GET /v1/state` (a digest of every object: hashes the
 //! whole state, for checks only), `GET /metrics`.
@@ -607,6 +608,13 @@ struct CheckpointQuery {
     limit: Option<usize>,
     #[serde(default)]
     wait_ms: u64,
+    /// Whether the effects carry the objects each transaction wrote (the default).
+    #[serde(default = "with_written")]
+    written: bool,
+}
+
+fn with_written() -> bool {
+    true
 }
 
 /// Checkpoints within the window of recent ones are copied under the ledger's lock; older
@@ -633,7 +641,7 @@ async fn read_checkpoints(
         )
     };
     let checkpoint_count = history.checkpoint_count();
-    let checkpoints = match recent {
+    let mut checkpoints = match recent {
         Some(recent) => recent,
         None => tokio::task::spawn_blocking(move || history.read(query.start, limit))
             .await
@@ -646,6 +654,11 @@ async fn read_checkpoints(
                 )
             })?,
     };
+    if !query.written {
+        for executed in checkpoints.iter_mut().flat_map(|c| &mut c.transactions) {
+            executed.effects.written = Vec::new();
+        }
+    }
     Ok(Json(CheckpointPage {
         checkpoints,
         checkpoint_count,

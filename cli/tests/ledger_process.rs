@@ -276,6 +276,27 @@ async fn a_blob_is_reserved_registered_and_certified_over_http() {
         .map(|e| e.type_name())
         .collect();
     assert!(events.contains(&"events::BlobCertified"), "{events:?}");
+    // Without the written objects (the indexer's read), the same checkpoints and events.
+    let lean = client
+        .clone()
+        .without_written_objects()
+        .checkpoints(0, 100, Duration::ZERO)
+        .await
+        .unwrap();
+    let written = |page: &walrus_chain::server::CheckpointPage| {
+        page.checkpoints
+            .iter()
+            .flat_map(|c| &c.transactions)
+            .map(|t| t.effects.written.len())
+            .sum::<usize>()
+    };
+    assert!(written(&page) > 0);
+    assert_eq!(written(&lean), 0);
+    let mut stripped = page.checkpoints.clone();
+    for executed in stripped.iter_mut().flat_map(|c| &mut c.transactions) {
+        executed.effects.written.clear();
+    }
+    assert_eq!(lean.checkpoints, stripped);
 
     // A cursor reads everything in order, then long-polls for what comes next.
     let mut cursor = CheckpointCursor::new(client.clone(), 0);

@@ -47,7 +47,10 @@ fn ingest(c: &mut Criterion) {
                 let indexer = Indexer::connect(database.url(), IndexerConfig::default()).unwrap();
                 let started = Instant::now();
                 runtime
-                    .block_on(indexer.run_through(LedgerClient::new(&url), last))
+                    .block_on(
+                        indexer
+                            .run_through(LedgerClient::new(&url).without_written_objects(), last),
+                    )
                     .unwrap();
                 total += started.elapsed();
             }

@@ -63,7 +63,10 @@ async fn a_row_that_cannot_be_written_stops_the_pipeline_and_keeps_no_part_of_it
     .unwrap();
 
     let error = indexer
-        .run_through(LedgerClient::new(&url), chain.checkpoints - 1)
+        .run_through(
+            LedgerClient::new(&url).without_written_objects(),
+            chain.checkpoints - 1,
+        )
         .await
         .unwrap_err();
     server.abort();

@@ -66,7 +66,8 @@ pub struct TransactionEffects {
     pub events: Vec<Event>,
     /// The created and mutated objects as the transaction left them (version, owner and
     /// contents), in id order, as Sui's checkpoints carry output objects: consumers (the
-    /// indexer) read state from them instead of asking for objects later.
+    /// node's follower) read state from them instead of asking for objects later; the
+    /// indexer asks for checkpoints without them (it reads events).
     pub written: Vec<Object>,
 }
 

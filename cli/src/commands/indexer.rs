@@ -62,7 +62,10 @@ pub fn run(args: Args) -> Result<()> {
             std::future::pending::<()>().await
         };
         tokio::select! {
-            stopped = indexer.run(LedgerClient::new(&args.chain), shutdown()) => {
+            stopped = indexer.run(
+                LedgerClient::new(&args.chain).without_written_objects(),
+                shutdown(),
+            ) => {
                 stopped.context("the indexer stopped")?;
             }
             () = auditing => {}
