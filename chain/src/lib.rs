@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod secret_file;
 pub mod server;
 pub mod source;
+pub mod sui;
 
 /// Milliseconds since the Unix epoch: the ledger's clock is the wall clock, and so is every
 /// deadline derived from epochs.
