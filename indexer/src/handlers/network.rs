@@ -717,9 +717,9 @@ fn node_of_cap(cap: &[u8]) -> nodes::BoxedQuery<'_, diesel::pg::Pg, sql_types::B
         .into_boxed()
 }
 
-/// A change through an operator cap: the cap of a node registered in a transaction that
-/// created several unnamed objects is not known (see `nodes.cap_id`), so such a change is
-/// skipped with a warning rather than stopping the pipeline.
+/// A change through an operator cap: in a database indexed before `NodeRegistered` named the
+/// cap, a node's `nodes.cap_id` may be NULL, so a change through an unknown cap is skipped
+/// with a warning rather than stopping the pipeline.
 fn by_cap(changed: usize, cap: &[u8]) -> Result<usize, CommitError> {
     if changed == 0 {
         tracing::warn!(
