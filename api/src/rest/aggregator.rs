@@ -408,7 +408,6 @@ async fn answer_blob(
         requested,
         options.strict_consistency_check,
         answer,
-        state.metrics.sliver_bytes.clone(),
     )
     .await
     .map_err(|error| servable.read_error(blob_id, error))
