@@ -162,14 +162,8 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
     }
     // One file costs the API at most the two source slivers holding it (counted, like every
     // read, in its metrics).
-    let encoding = network
-        .client()
-        .await
-        .unwrap()
-        .committee()
-        .await
-        .unwrap()
-        .encoding;
+    let client = network.client().await.unwrap();
+    let encoding = client.committee().await.unwrap().encoding;
     let quilt_size = created["blobObject"]["size"].as_u64().unwrap();
     let row = encoding.primary_sliver_size(encoding.symbol_size(quilt_size).unwrap());
     let before = common::metric_at(&url, "api_sliver_bytes_total").await;
