@@ -5,7 +5,7 @@
 //! checked and written. Only when a source sliver cannot be had is the blob decoded, from any `p` primary
 //! slivers.
 
-use std::{collections::HashMap, ops::Range, sync::Arc};
+use std::{collections::HashMap, ops::Range, sync::Arc, time::Instant};
 
 use bytes::Bytes;
 use futures::{Stream, stream};
@@ -119,14 +119,23 @@ impl OpenBlob {
         };
         let mut next = rows.next().map(download);
         while let Some((row, downloading)) = next.take() {
+            let waited = Instant::now();
             let received = downloading.finish().await;
             next = rows.next().map(download);
             let metadata = &*self.metadata;
+            let checking = Instant::now();
             let checked = received.and_then(|(holder, received)| {
                 run_blocking(|| received.verify(metadata))
                     .map_err(|error| format!("{holder}: sliver {row}: {error}"))?;
                 Ok(received.into_sliver())
             });
+            tracing::debug!(
+                blob_id = %self.blob_id,
+                row,
+                waited_ms = (checking - waited).as_secs_f64() * 1e3,
+                checked_ms = checking.elapsed().as_secs_f64() * 1e3,
+                "source sliver in"
+            );
             let row_start = u64::from(row) * row_bytes;
             let chunk = match checked {
                 Ok(sliver) => {

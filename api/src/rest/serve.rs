@@ -2,7 +2,7 @@
 //! (200). They stream from the source slivers holding them, in order, as they arrive
 //! ([`walrus_sdk::stream`]); a strict consistency check decodes the whole blob first.
 
-use std::ops::Range;
+use std::{ops::Range, time::Instant};
 
 use axum::{
     body::Body,
@@ -74,7 +74,9 @@ pub async fn blob(
         let part = blob[bytes.start as usize..bytes.end as usize].to_vec();
         return Ok((status, answer, Body::from(part)).into_response());
     }
+    let opening = Instant::now();
     let blob = OpenBlob::open(committee, blob_id).await?;
+    tracing::debug!(%blob_id, ms = opening.elapsed().as_secs_f64() * 1e3, "metadata in");
     let (status, bytes) = match chosen(requested, blob.size(), &mut answer)? {
         Ok(chosen) => chosen,
         Err(refusal) => return Ok(refusal),
