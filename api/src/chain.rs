@@ -3,10 +3,7 @@
 //! the API starts before the ledger is up.
 
 use std::{
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
@@ -41,9 +38,8 @@ impl EpochClock {
     }
 }
 
-/// How long a read of the committee and clock is reused before it is read again in the
-/// background: every aggregator read needs them, and reading them costs two object reads from
-/// the chain. Never past the epoch's end.
+/// How long a read of the committee and clock is reused: every aggregator read needs them,
+/// and reading them costs two object reads from the chain. Never past the epoch's end.
 const SNAPSHOT_REUSE: Duration = Duration::from_secs(1);
 
 /// The chain behind the API.
@@ -56,8 +52,6 @@ pub struct Chain {
     publisher: OnceCell<Client>,
     /// The last snapshot and when it was read.
     snapshot: Mutex<Option<(Instant, CommitteeView, EpochClock)>>,
-    /// Whether a read of the snapshot runs in the background.
-    refreshing: AtomicBool,
     /// Told the size of every sliver the committee's clients receive.
     sliver_meter: Option<SliverMeter>,
 }
@@ -78,7 +72,6 @@ impl Chain {
             wallet,
             publisher: OnceCell::new(),
             snapshot: Mutex::new(None),
-            refreshing: AtomicBool::new(false),
             sliver_meter: None,
         })
     }
@@ -141,40 +134,15 @@ impl Chain {
         }
     }
 
-    /// The current committee and epoch clock: the last read while its epoch lasts (when it is
-    /// older than [`SNAPSHOT_REUSE`], a new read starts in the background, so no request waits
-    /// for the chain), else a new read.
-    pub async fn snapshot(self: &Arc<Self>) -> Result<(CommitteeView, EpochClock), SdkError> {
-        let last = self.snapshot.lock().expect("not poisoned").clone();
-        match last {
-            Some((read_at, committee, clock))
-                if walrus_chain::now_ms() < clock.start_of(clock.epoch + 1) =>
-            {
-                if read_at.elapsed() >= SNAPSHOT_REUSE {
-                    self.refresh_in_background();
-                }
-                Ok((committee, clock))
-            }
-            _ => self.refresh().await,
+    /// The current committee and epoch clock: the last read when it is younger than
+    /// [`SNAPSHOT_REUSE`] and its epoch has not ended, else a new one.
+    pub async fn snapshot(&self) -> Result<(CommitteeView, EpochClock), SdkError> {
+        if let Some((read_at, committee, clock)) = &*self.snapshot.lock().expect("not poisoned")
+            && read_at.elapsed() < SNAPSHOT_REUSE
+            && walrus_chain::now_ms() < clock.start_of(clock.epoch + 1)
+        {
+            return Ok((committee.clone(), *clock));
         }
-    }
-
-    /// Starts a new read of the snapshot unless one is under way.
-    fn refresh_in_background(self: &Arc<Self>) {
-        if self.refreshing.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let chain = self.clone();
-        tokio::spawn(async move {
-            if let Err(error) = chain.refresh().await {
-                tracing::warn!(%error, "cannot read the committee; the last one is kept");
-            }
-            chain.refreshing.store(false, Ordering::Release);
-        });
-    }
-
-    /// Reads the snapshot and keeps it.
-    async fn refresh(&self) -> Result<(CommitteeView, EpochClock), SdkError> {
         let (committee, clock) = self.read_snapshot().await?;
         *self.snapshot.lock().expect("not poisoned") =
             Some((Instant::now(), committee.clone(), clock));
