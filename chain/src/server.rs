@@ -4,7 +4,8 @@
 //! [`MAX_BATCH`]), executes it, seals it into one checkpoint and syncs the log once before
 //! answering: group commit, so that a sync costs once per batch, not per transaction.
 //!
-//! Endpoints: `POST /v1/transactions`, `GET /v1/objects/{id}`, `GET /v1/checkpoints?start=
+//! Endpoints: `POST /v1/transactions` (a rejected transaction answers 400, or 409 when it is
+//! signed for an epoch the ledger no longer or not yet accepts: sign it again), `GET /v1/objects/{id}`, `GET /v1/checkpoints?start=
 //! &limit=&wait_ms=` (long-poll), `POST /v1/faucet` (a devnet's only: off unless the genesis
 //! or `--faucet` turns it on; [`FAUCET_REQUESTS_PER_WINDOW`] per recipient and minute),
 //! `GET /v1/health` (cheap: poll it), `GET /v1/state` (a digest of every object: hashes the
@@ -41,7 +42,7 @@ use crate::{
     faucet::{FAUCET_REQUESTS_PER_WINDOW, FAUCET_WINDOW, FaucetLimiter},
     ledger::{
         Call, Checkpoint, ExecutionStatus, Ledger, LedgerConfig, LedgerError, Object, ObjectData,
-        SignedTransaction, TransactionData, TransactionEffects,
+        SignedTransaction, TransactionData, TransactionEffects, TransactionError,
     },
     now_ms,
 };
@@ -471,7 +472,11 @@ async fn execute_batches(
                         }
                         Err(error) => {
                             metrics.rejected.inc();
-                            Err(ApiError::new(StatusCode::BAD_REQUEST, error.to_string()))
+                            let status = match error {
+                                TransactionError::WrongEpoch { .. } => StatusCode::CONFLICT,
+                                _ => StatusCode::BAD_REQUEST,
+                            };
+                            Err(ApiError::new(status, error.to_string()))
                         }
                     };
                     let _ = reply.send(answer);
