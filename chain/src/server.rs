@@ -37,6 +37,7 @@ use walrus_core::keys::account::AccountKeyPair;
 use crate::{
     contract::{
         ObjectId,
+        bls_aggregate::{BlsCommittee, VerifiedSignature, with_preverified},
         system::{System, SystemParameters},
     },
     faucet::{FAUCET_REQUESTS_PER_WINDOW, FAUCET_WINDOW, FaucetLimiter},
@@ -454,8 +455,21 @@ async fn execute_batches(
             .map(|submission| (submission.transaction, submission.reply))
             .unzip();
         metrics.batch_size.observe(transactions.len() as f64);
+        // The certificates' pairings, most of the batch's work, are checked first on every
+        // core against the current committee, without holding the ledger's lock.
+        let committee = current_system(&*ledger.lock().await)
+            .and_then(|(_, system)| system.committee().ok().cloned());
+        let (transactions, verified) = tokio::task::spawn_blocking(move || {
+            let verified = committee
+                .map(|committee| preverify(&transactions, &committee))
+                .unwrap_or_default();
+            (transactions, verified)
+        })
+        .await
+        .expect("the verification task does not panic");
         let mut ledger = ledger.lock().await;
-        match ledger.execute_batch(transactions, now_ms()) {
+        let executed = with_preverified(verified, || ledger.execute_batch(transactions, now_ms()));
+        match executed {
             Ok(results) => {
                 let checkpoint = ledger.checkpoint_count().saturating_sub(1);
                 sealed.send_replace(ledger.checkpoint_count());
@@ -493,6 +507,41 @@ async fn execute_batches(
             }
         }
     }
+}
+
+/// The signatures of the certificates `transactions` carry that verify against `committee`,
+/// checked on every core.
+fn preverify(
+    transactions: &[SignedTransaction],
+    committee: &BlsCommittee,
+) -> Vec<VerifiedSignature> {
+    let certificates: Vec<_> = transactions
+        .iter()
+        .flat_map(|transaction| transaction.data.calls.iter().filter_map(Call::certificate))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = certificates.len().div_ceil(threads).max(1);
+    let check = |chunk: &[(&[u8], &[u8], &[u8])]| -> Vec<VerifiedSignature> {
+        chunk
+            .iter()
+            .filter_map(|(signature, signers, message)| {
+                committee.preverify(signature, signers, message)
+            })
+            .collect()
+    };
+    if certificates.len() <= 1 {
+        return check(&certificates);
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = certificates
+            .chunks(chunk)
+            .map(|chunk| scope.spawn(move || check(chunk)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a verification thread does not panic"))
+            .collect()
+    })
 }
 
 /// The system object and its id, once created.

@@ -367,6 +367,28 @@ pub enum Call {
     },
 }
 
+impl Call {
+    /// The quorum certificate the call carries, as (aggregate signature, signers bitmap,
+    /// message), if it carries one.
+    pub fn certificate(&self) -> Option<(&[u8], &[u8], &[u8])> {
+        match self {
+            Call::CertifyBlob {
+                signature,
+                signers,
+                message,
+                ..
+            }
+            | Call::InvalidateBlobId {
+                signature,
+                signers,
+                message,
+                ..
+            } => Some((signature, signers, message)),
+            _ => None,
+        }
+    }
+}
+
 /// What the sender signs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransactionData {
