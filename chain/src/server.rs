@@ -44,6 +44,7 @@ use crate::{
     ledger::{
         Call, Checkpoint, ExecutionStatus, Ledger, LedgerConfig, LedgerError, Object, ObjectData,
         SignedTransaction, TransactionData, TransactionEffects, TransactionError,
+        VerifiedTransaction, with_verified_signatures,
     },
     now_ms,
 };
@@ -455,20 +456,22 @@ async fn execute_batches(
             .map(|submission| (submission.transaction, submission.reply))
             .unzip();
         metrics.batch_size.observe(transactions.len() as f64);
-        // The certificates' pairings, most of the batch's work, are checked first on every
-        // core against the current committee, without holding the ledger's lock.
+        // The signatures and the certificates' pairings (against the current committee), most
+        // of the batch's work, are checked first on every core, without the ledger's lock.
         let committee = current_system(&*ledger.lock().await)
             .and_then(|(_, system)| system.committee().ok().cloned());
         let (transactions, verified) = tokio::task::spawn_blocking(move || {
-            let verified = committee
-                .map(|committee| preverify(&transactions, &committee))
-                .unwrap_or_default();
+            let verified = preverify(&transactions, committee.as_ref());
             (transactions, verified)
         })
         .await
         .expect("the verification task does not panic");
         let mut ledger = ledger.lock().await;
-        let executed = with_preverified(verified, || ledger.execute_batch(transactions, now_ms()));
+        let executed = with_preverified(verified.certificates, || {
+            with_verified_signatures(verified.transactions, || {
+                ledger.execute_batch(transactions, now_ms())
+            })
+        });
         match executed {
             Ok(results) => {
                 let checkpoint = ledger.checkpoint_count().saturating_sub(1);
@@ -509,38 +512,59 @@ async fn execute_batches(
     }
 }
 
-/// The signatures of the certificates `transactions` carry that verify against `committee`,
-/// checked on every core.
-fn preverify(
-    transactions: &[SignedTransaction],
-    committee: &BlsCommittee,
-) -> Vec<VerifiedSignature> {
-    let certificates: Vec<_> = transactions
-        .iter()
-        .flat_map(|transaction| transaction.data.calls.iter().filter_map(Call::certificate))
-        .collect();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = certificates.len().div_ceil(threads).max(1);
-    let check = |chunk: &[(&[u8], &[u8], &[u8])]| -> Vec<VerifiedSignature> {
-        chunk
+/// What was checked ahead of a batch's execution.
+#[derive(Default)]
+struct Preverified {
+    certificates: Vec<VerifiedSignature>,
+    transactions: Vec<VerifiedTransaction>,
+}
+
+/// Checks the transactions' signatures and (against `committee`) the pairings of the
+/// certificates they carry, on every core.
+fn preverify(transactions: &[SignedTransaction], committee: Option<&BlsCommittee>) -> Preverified {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let certificates: Vec<_> = committee
+        .map(|committee| {
+            transactions
+                .iter()
+                .flat_map(|transaction| transaction.data.calls.iter())
+                .filter_map(|call| Some((committee, call.certificate()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Each thread takes every `threads`-th transaction and certificate.
+    let check = |first: usize, step: usize| Preverified {
+        certificates: certificates
             .iter()
-            .filter_map(|(signature, signers, message)| {
+            .skip(first)
+            .step_by(step)
+            .filter_map(|(committee, (signature, signers, message))| {
                 committee.preverify(signature, signers, message)
             })
-            .collect()
+            .collect(),
+        transactions: transactions
+            .iter()
+            .skip(first)
+            .step_by(step)
+            .filter_map(SignedTransaction::preverify_signature)
+            .collect(),
     };
-    if certificates.len() <= 1 {
-        return check(&certificates);
+    let threads = cores.min(transactions.len() + certificates.len()).max(1);
+    if threads == 1 {
+        return check(0, 1);
     }
     std::thread::scope(|scope| {
-        let workers: Vec<_> = certificates
-            .chunks(chunk)
-            .map(|chunk| scope.spawn(move || check(chunk)))
+        let workers: Vec<_> = (0..threads)
+            .map(|first| scope.spawn(move || check(first, threads)))
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| worker.join().expect("a verification thread does not panic"))
-            .collect()
+        let mut all = Preverified::default();
+        for worker in workers {
+            let part = worker.join().expect("a verification thread does not panic");
+            all.certificates.extend(part.certificates);
+            all.transactions.extend(part.transactions);
+        }
+        all
     })
 }
 
@@ -636,8 +660,7 @@ async fn read_object(
     Ok(Json(object.clone()))
 }
 
-/// The objects an address owns, in id order (a scan: the embedded ledger keeps no owner
-/// index, which is fine at devnet sizes).
+/// The objects an address owns, in id order, from the state's owner index.
 async fn read_owned_objects(
     State(state): State<AppState>,
     UrlPath(address): UrlPath<String>,

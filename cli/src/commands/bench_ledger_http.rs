@@ -105,6 +105,8 @@ pub struct LedgerHttpReport {
     transactions_per_checkpoint: f64,
     /// CPU seconds of the ledger process per transaction, in microseconds.
     ledger_cpu_us_per_transaction: f64,
+    /// CPU seconds of this process (the senders) per transaction, in microseconds.
+    senders_cpu_us_per_transaction: f64,
     /// `Client::register`: its listings and the reserve-and-register transaction.
     register: Latency,
     /// The certifying transaction.
@@ -119,7 +121,7 @@ impl LedgerHttpReport {
         format!(
             "{} senders, {} blobs, {} transactions in {:.3} s ({} cores)\n\
              {:.0} transactions/s ({:.0} blobs/s), {:.1} transactions per checkpoint, \
-             ledger CPU {:.0} us per transaction\n\
+             CPU per transaction: ledger {:.0} us, senders {:.0} us\n\
              register: {}\ncertify:  {}\nblob:     {}\n",
             self.senders,
             self.blobs,
@@ -130,6 +132,7 @@ impl LedgerHttpReport {
             self.blobs_per_second,
             self.transactions_per_checkpoint,
             self.ledger_cpu_us_per_transaction,
+            self.senders_cpu_us_per_transaction,
             self.register.to_text(),
             self.certify.to_text(),
             self.blob.to_text(),
@@ -244,10 +247,12 @@ async fn drive(
 
     let before = chain.health().await?.checkpoint_count;
     let cpu_before = cpu_seconds(ledger.pid())?;
+    let senders_cpu_before = cpu_seconds(std::process::id())?;
     let started = Instant::now();
     let runs = all_senders(args.blobs).await?;
     let seconds = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds(ledger.pid())? - cpu_before;
+    let senders_cpu = cpu_seconds(std::process::id())? - senders_cpu_before;
     let checkpoints = chain.health().await?.checkpoint_count - before;
 
     let mut all = SenderTimes::default();
@@ -269,6 +274,7 @@ async fn drive(
         checkpoints,
         transactions_per_checkpoint: transactions as f64 / checkpoints.max(1) as f64,
         ledger_cpu_us_per_transaction: cpu * 1e6 / transactions as f64,
+        senders_cpu_us_per_transaction: senders_cpu * 1e6 / transactions as f64,
         register: Latency::of(all.register),
         certify: Latency::of(all.certify),
         blob: Latency::of(all.blob),
