@@ -241,7 +241,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
         ledger.execute(&forged, 0, &[0; 32]),
         Err(TransactionError::InvalidSignature(_))
     ));
-    let mut tampered = TransactionData {
+    let genuine = TransactionData {
         sender: publisher.address(),
         calls: vec![],
         nonce: 1,
@@ -249,6 +249,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
     }
     .sign(&publisher)
     .unwrap();
+    let mut tampered = genuine.clone();
     tampered.data.nonce = 2;
     assert!(matches!(
         ledger.execute(&tampered, 0, &[0; 32]),
@@ -258,14 +259,6 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
     // genuine transaction's token does not vouch for them.
     assert_eq!(forged.preverify_signature(), None);
     assert_eq!(tampered.preverify_signature(), None);
-    let genuine = TransactionData {
-        sender: publisher.address(),
-        calls: vec![],
-        nonce: 1,
-        epoch: 1,
-    }
-    .sign(&publisher)
-    .unwrap();
     let token = genuine.preverify_signature().expect("a genuine signature");
     walrus_chain::ledger::with_verified_signatures([token], || {
         assert_eq!(genuine.verify_signature(), Ok(()));
