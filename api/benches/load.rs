@@ -8,15 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use walrus_api::{Api, ApiConfig, testing};
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Latencies of one run, sorted.
 struct Run {
@@ -73,9 +66,9 @@ async fn run(url: &str, body: Value, rate: u64, seconds: u64) -> Run {
 }
 
 fn main() {
-    let rate = env("WALRUS_BENCH_RATE", 500);
-    let seconds = env("WALRUS_BENCH_SECONDS", 10);
-    let blobs = env("WALRUS_BENCH_BLOBS", 5_000) as usize;
+    let rate = testing::env_setting("WALRUS_BENCH_RATE", 500);
+    let seconds = testing::env_setting("WALRUS_BENCH_SECONDS", 10);
+    let blobs = testing::env_setting("WALRUS_BENCH_BLOBS", 5_000) as usize;
     let setup = tokio::runtime::Runtime::new().expect("a runtime");
     let (database, scenario) = setup.block_on(testing::indexed(blobs));
 
@@ -91,34 +84,7 @@ fn main() {
     let url = format!("http://{}/graphql", api.local_addr());
     server.spawn(api.serve(std::future::pending()));
 
-    let queries = [
-        (
-            "blob(blobId)",
-            json!({
-                "query": "query($id: String!) { blob(blobId: $id) { objectId blobId owner size \
-                          encodedSize deletable state endEpoch certification { epoch checkpoint \
-                          timestampMs } attributes { key value } } }",
-                "variables": {"id": scenario.certified.to_string()},
-            }),
-        ),
-        (
-            "blobs(first: 50)",
-            json!({
-                "query": "{ blobs(first: 50, sort: {field: SIZE, descending: true}) { edges { \
-                          cursor node { objectId blobId owner size deletable state endEpoch \
-                          registeredEpoch } } pageInfo { hasNextPage endCursor } } }",
-            }),
-        ),
-        (
-            "node(id) with rewards",
-            json!({
-                "query": "query($id: String!) { node(id: $id) { id name pool { commissionRate \
-                          stake rewardsTotal } rewards(first: 10) { edges { node { epoch amount \
-                          commission poolShare } } } } }",
-                "variables": {"id": format!("0x{}", hex::encode(scenario.node_a))},
-            }),
-        ),
-    ];
+    let queries = testing::load_queries(&scenario);
     println!(
         "{} blobs indexed; {rate} requests/s for {seconds} s per query, open loop, on loopback",
         scenario.blobs

@@ -13,7 +13,7 @@ use walrus_chain::{
     contract::{ObjectId, blob::Blob},
     ledger::ObjectData,
 };
-use walrus_sdk::{Client, CommitteeView, SdkError, wallet::WalletConfig};
+use walrus_sdk::{Client, CommitteeView, SdkError, node_client::SliverMeter, wallet::WalletConfig};
 
 use crate::ApiError;
 
@@ -52,6 +52,8 @@ pub struct Chain {
     publisher: OnceCell<Client>,
     /// The last snapshot and when it was read.
     snapshot: Mutex<Option<(Instant, CommitteeView, EpochClock)>>,
+    /// Told the size of every sliver the committee's clients receive.
+    sliver_meter: Option<SliverMeter>,
 }
 
 impl Chain {
@@ -70,7 +72,15 @@ impl Chain {
             wallet,
             publisher: OnceCell::new(),
             snapshot: Mutex::new(None),
+            sliver_meter: None,
         })
+    }
+
+    /// The same chain, its committees' clients telling `meter` the size of every sliver they
+    /// receive (blob and quilt reads, over REST and GraphQL).
+    pub fn with_sliver_meter(mut self, meter: SliverMeter) -> Self {
+        self.sliver_meter = Some(meter);
+        self
     }
 
     /// Whether stores are possible (a wallet was given).
@@ -156,7 +166,10 @@ impl Chain {
             start_ms: system.epoch_start_ms().map_err(SdkError::Abort)?,
             duration_ms: system.epoch_duration_ms().map_err(SdkError::Abort)?,
         };
-        let committee = CommitteeView::from_objects(&system, &staking, &self.http)?;
+        let mut committee = CommitteeView::from_objects(&system, &staking, &self.http)?;
+        if let Some(meter) = &self.sliver_meter {
+            committee = committee.metered(meter);
+        }
         Ok((committee, clock))
     }
 }

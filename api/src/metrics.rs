@@ -16,7 +16,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
-    /// Bytes of the slivers the aggregator fetched from storage nodes.
+    /// Bytes of the slivers fetched from storage nodes to answer reads.
     pub sliver_bytes: IntCounter,
 }
 
@@ -39,7 +39,7 @@ impl Default for Metrics {
         .expect("valid metric");
         let sliver_bytes = IntCounter::new(
             "api_sliver_bytes_total",
-            "Bytes of the slivers the aggregator fetched from storage nodes",
+            "Bytes of the slivers fetched from storage nodes to answer reads (blobs, ranges, quilt files)",
         )
         .expect("valid metric");
         registry

@@ -26,7 +26,12 @@ impl Api {
     /// Connects to the database (applying pending migrations), checks the wallet and binds
     /// `config.listen`.
     pub async fn bind(config: ApiConfig) -> Result<Self, ApiError> {
-        let chain = Arc::new(Chain::new(&config.ledger_url, config.wallet.clone())?);
+        let metrics = Metrics::default();
+        let sliver_bytes = metrics.sliver_bytes.clone();
+        let chain = Arc::new(
+            Chain::new(&config.ledger_url, config.wallet.clone())?
+                .with_sliver_meter(Arc::new(move |bytes| sliver_bytes.inc_by(bytes))),
+        );
         let (url, size) = (config.database_url.clone(), config.pool_size);
         let db = tokio::task::spawn_blocking(move || Db::connect(&url, size))
             .await
@@ -37,7 +42,6 @@ impl Api {
                 address: config.listen,
                 source,
             })?;
-        let metrics = Metrics::default();
         let schema = graphql::schema(&db, Some(chain.clone()), config.poll_interval);
         let rest = rest::router(RestState::new(
             db,

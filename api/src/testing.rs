@@ -488,3 +488,47 @@ pub async fn indexed(extra_blobs: usize) -> (TestDatabase, Scenario) {
     index_through(&database, Arc::new(ledger), scenario.last_checkpoint).await;
     (database, scenario)
 }
+
+/// The GraphQL load benchmarks' requests against the scenario, each with its name: a blob
+/// by id (with owner, sizes, state, certification and attributes), a 50-row page of blobs
+/// sorted by size, and a node with its pool and its last 10 rewards.
+pub fn load_queries(scenario: &Scenario) -> [(&'static str, serde_json::Value); 3] {
+    use serde_json::json;
+    [
+        (
+            "blob(blobId)",
+            json!({
+                "query": "query($id: String!) { blob(blobId: $id) { objectId blobId owner size \
+                          encodedSize deletable state endEpoch certification { epoch checkpoint \
+                          timestampMs } attributes { key value } } }",
+                "variables": {"id": scenario.certified.to_string()},
+            }),
+        ),
+        (
+            "blobs(first: 50)",
+            json!({
+                "query": "{ blobs(first: 50, sort: {field: SIZE, descending: true}) { edges { \
+                          cursor node { objectId blobId owner size deletable state endEpoch \
+                          registeredEpoch } } pageInfo { hasNextPage endCursor } } }",
+            }),
+        ),
+        (
+            "node(id) with rewards",
+            json!({
+                "query": "query($id: String!) { node(id: $id) { id name pool { commissionRate \
+                          stake rewardsTotal } rewards(first: 10) { edges { node { epoch amount \
+                          commission poolShare } } } } }",
+                "variables": {"id": format!("0x{}", hex::encode(scenario.node_a))},
+            }),
+        ),
+    ]
+}
+
+/// A benchmark setting from the environment variable `name`, or `default` when it is unset
+/// or not a number.
+pub fn env_setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}

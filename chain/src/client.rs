@@ -35,6 +35,14 @@ pub enum ClientError {
     },
 }
 
+impl ClientError {
+    /// Whether the ledger refused a transaction because it is signed for an epoch it no
+    /// longer (or not yet) accepts: signed again for the current epoch, it may execute.
+    pub fn is_wrong_epoch(&self) -> bool {
+        matches!(self, Self::Refused { status: 409, .. })
+    }
+}
+
 /// A client of one ledger.
 #[derive(Debug, Clone)]
 pub struct LedgerClient {

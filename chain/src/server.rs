@@ -4,9 +4,11 @@
 //! [`MAX_BATCH`]), executes it, seals it into one checkpoint and syncs the log once before
 //! answering: group commit, so that a sync costs once per batch, not per transaction.
 //!
-//! Endpoints: `POST /v1/transactions`, `GET /v1/objects/{id}`, `GET /v1/checkpoints?start=
-//! &limit=&wait_ms=&written=` (long-poll; `written=false` leaves out the objects each
-//! transaction wrote, for consumers that derive their state from events), `POST /v1/faucet` (a devnet's only: off unless the genesis
+//! Endpoints: `POST /v1/transactions` (a rejected transaction answers 400, or 409 when it is
+//! signed for an epoch the ledger no longer or not yet accepts: sign it again), `GET
+//! /v1/objects/{id}`, `GET /v1/checkpoints?start=&limit=&wait_ms=&written=` (long-poll;
+//! `written=false` leaves out the objects each transaction wrote, for consumers that derive
+//! their state from events), `POST /v1/faucet` (a devnet's only: off unless the genesis
 //! or `--faucet` turns it on; [`FAUCET_REQUESTS_PER_WINDOW`] per recipient and minute),
 //! `GET /v1/health` (cheap: poll it), `GET /v1/state` (a digest of every object: hashes the
 //! whole state, for checks only), `GET /metrics`.
@@ -37,12 +39,14 @@ use walrus_core::keys::account::AccountKeyPair;
 use crate::{
     contract::{
         ObjectId,
+        bls_aggregate::{BlsCommittee, VerifiedSignature, with_preverified},
         system::{System, SystemParameters},
     },
     faucet::{FAUCET_REQUESTS_PER_WINDOW, FAUCET_WINDOW, FaucetLimiter},
     ledger::{
         Call, Checkpoint, ExecutionStatus, Ledger, LedgerConfig, LedgerError, Object, ObjectData,
-        SignedTransaction, TransactionData, TransactionEffects,
+        SignedTransaction, TransactionData, TransactionEffects, TransactionError,
+        VerifiedTransaction, with_verified_signatures,
     },
     now_ms,
 };
@@ -454,8 +458,23 @@ async fn execute_batches(
             .map(|submission| (submission.transaction, submission.reply))
             .unzip();
         metrics.batch_size.observe(transactions.len() as f64);
+        // The signatures and the certificates' pairings (against the current committee), most
+        // of the batch's work, are checked first on every core, without the ledger's lock.
+        let committee = current_system(&*ledger.lock().await)
+            .and_then(|(_, system)| system.committee().ok().cloned());
+        let (transactions, verified) = tokio::task::spawn_blocking(move || {
+            let verified = preverify(&transactions, committee.as_ref());
+            (transactions, verified)
+        })
+        .await
+        .expect("the verification task does not panic");
         let mut ledger = ledger.lock().await;
-        match ledger.execute_batch(transactions, now_ms()) {
+        let executed = with_preverified(verified.certificates, || {
+            with_verified_signatures(verified.transactions, || {
+                ledger.execute_batch(transactions, now_ms())
+            })
+        });
+        match executed {
             Ok(results) => {
                 let checkpoint = ledger.checkpoint_count().saturating_sub(1);
                 sealed.send_replace(ledger.checkpoint_count());
@@ -472,7 +491,11 @@ async fn execute_batches(
                         }
                         Err(error) => {
                             metrics.rejected.inc();
-                            Err(ApiError::new(StatusCode::BAD_REQUEST, error.to_string()))
+                            let status = match error {
+                                TransactionError::WrongEpoch { .. } => StatusCode::CONFLICT,
+                                _ => StatusCode::BAD_REQUEST,
+                            };
+                            Err(ApiError::new(status, error.to_string()))
                         }
                     };
                     let _ = reply.send(answer);
@@ -489,6 +512,62 @@ async fn execute_batches(
             }
         }
     }
+}
+
+/// What was checked ahead of a batch's execution.
+#[derive(Default)]
+struct Preverified {
+    certificates: Vec<VerifiedSignature>,
+    transactions: Vec<VerifiedTransaction>,
+}
+
+/// Checks the transactions' signatures and (against `committee`) the pairings of the
+/// certificates they carry, on every core.
+fn preverify(transactions: &[SignedTransaction], committee: Option<&BlsCommittee>) -> Preverified {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let certificates: Vec<_> = committee
+        .map(|committee| {
+            transactions
+                .iter()
+                .flat_map(|transaction| transaction.data.calls.iter())
+                .filter_map(|call| Some((committee, call.certificate()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Each thread takes every `threads`-th transaction and certificate.
+    let check = |first: usize, step: usize| Preverified {
+        certificates: certificates
+            .iter()
+            .skip(first)
+            .step_by(step)
+            .filter_map(|(committee, (signature, signers, message))| {
+                committee.preverify(signature, signers, message)
+            })
+            .collect(),
+        transactions: transactions
+            .iter()
+            .skip(first)
+            .step_by(step)
+            .filter_map(SignedTransaction::preverify_signature)
+            .collect(),
+    };
+    let threads = cores.min(transactions.len() + certificates.len()).max(1);
+    if threads == 1 {
+        return check(0, 1);
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|first| scope.spawn(move || check(first, threads)))
+            .collect();
+        let mut all = Preverified::default();
+        for worker in workers {
+            let part = worker.join().expect("a verification thread does not panic");
+            all.certificates.extend(part.certificates);
+            all.transactions.extend(part.transactions);
+        }
+        all
+    })
 }
 
 /// The system object and its id, once created.
@@ -583,8 +662,7 @@ async fn read_object(
     Ok(Json(object.clone()))
 }
 
-/// The objects an address owns, in id order (a scan: the embedded ledger keeps no owner
-/// index, which is fine at devnet sizes).
+/// The objects an address owns, in id order, from the state's owner index.
 async fn read_owned_objects(
     State(state): State<AppState>,
     UrlPath(address): UrlPath<String>,

@@ -241,7 +241,7 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
         ledger.execute(&forged, 0, &[0; 32]),
         Err(TransactionError::InvalidSignature(_))
     ));
-    let mut tampered = TransactionData {
+    let genuine = TransactionData {
         sender: publisher.address(),
         calls: vec![],
         nonce: 1,
@@ -249,11 +249,22 @@ fn bad_signatures_foreign_objects_and_double_use_are_rejected() {
     }
     .sign(&publisher)
     .unwrap();
+    let mut tampered = genuine.clone();
     tampered.data.nonce = 2;
     assert!(matches!(
         ledger.execute(&tampered, 0, &[0; 32]),
         Err(TransactionError::InvalidSignature(_))
     ));
+    // Checked ahead of execution (as the ledger process does), neither passes, and a
+    // genuine transaction's token does not vouch for them.
+    assert_eq!(forged.preverify_signature(), None);
+    assert_eq!(tampered.preverify_signature(), None);
+    let token = genuine.preverify_signature().expect("a genuine signature");
+    walrus_chain::ledger::with_verified_signatures([token], || {
+        assert_eq!(genuine.verify_signature(), Ok(()));
+        assert!(tampered.verify_signature().is_err());
+        assert!(forged.verify_signature().is_err());
+    });
 
     // The stranger cannot spend the publisher's coin.
     let result = submit(

@@ -8,7 +8,6 @@
 //! tests.
 
 use std::{
-    io::{BufRead, BufReader},
     net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
     process::Stdio,
@@ -108,20 +107,9 @@ impl LedgerProcess {
             .arg("--listen")
             .arg(listen.to_string())
             .args(args)
-            .stdout(Stdio::piped())
             .stderr(log);
-        let mut process = ServiceProcess::spawn("ledger", command)?;
-        let mut line = String::new();
-        BufReader::new(process.take_stdout().context("the ledger has no stdout")?)
-            .read_line(&mut line)
-            .context("cannot read the ledger's address")?;
-        let Some(url) = line.trim().strip_prefix("ledger listening on ") else {
-            bail!("the ledger did not start (it printed {line:?}); see its log");
-        };
-        Ok(Self {
-            url: url.to_owned(),
-            process,
-        })
+        let (process, url) = ServiceProcess::spawn_listening("ledger", command)?;
+        Ok(Self { url, process })
     }
 
     /// Asks it to stop and waits for it.

@@ -3,12 +3,13 @@
 //! order; each gets SIGTERM if the parent dies without stopping it.
 
 use std::{
+    io::{BufRead, BufReader},
     path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use nix::{
     sys::signal::{Signal, kill},
     unistd::Pid,
@@ -70,6 +71,22 @@ impl ServiceProcess {
             .spawn()
             .with_context(|| format!("cannot start the {name} ({command:?})"))?;
         Ok(Self { name, child })
+    }
+
+    /// Spawns `command` with its standard output piped and reads the line a service prints
+    /// once it listens, `<name> listening on <url>`; returns the process and the url.
+    pub fn spawn_listening(name: &str, mut command: Command) -> Result<(Self, String)> {
+        command.stdout(Stdio::piped());
+        let mut process = Self::spawn(name, command)?;
+        let mut line = String::new();
+        BufReader::new(process.take_stdout().context("no standard output")?)
+            .read_line(&mut line)
+            .with_context(|| format!("cannot read the {name}'s address"))?;
+        let Some(url) = line.trim().strip_prefix(&format!("{name} listening on ")) else {
+            bail!("the {name} did not start (it printed {line:?}); see its log");
+        };
+        let url = url.to_owned();
+        Ok((process, url))
     }
 
     /// Its standard output, if it was piped and not taken yet.

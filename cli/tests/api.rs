@@ -305,15 +305,7 @@ async fn a_walrus_client_stores_and_reads_through_the_api() {
     }
     // A range fetches only the source slivers holding it: one for one byte, all `p` for the
     // whole blob (the API counts the sliver bytes it fetched).
-    let sliver_bytes = async || -> u64 {
-        let metrics = http.get(format!("{url}/metrics")).send().await.unwrap();
-        let text = metrics.text().await.unwrap();
-        text.lines()
-            .find_map(|line| line.strip_prefix("api_sliver_bytes_total "))
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
+    let sliver_bytes = async || common::metric_at(url, "api_sliver_bytes_total").await;
     let config = client.committee().await.unwrap().encoding;
     let row = config.primary_sliver_size(config.symbol_size(50_000).unwrap());
     for (range, slivers) in [

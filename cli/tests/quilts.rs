@@ -160,6 +160,25 @@ async fn quilts_round_trip_through_the_api_the_cli_and_graphql() {
         assert_eq!(response.status(), StatusCode::OK, "{name}");
         assert_eq!(response.bytes().await.unwrap().to_vec(), *data);
     }
+    // One file costs the API at most the two source slivers holding it (counted, like every
+    // read, in its metrics).
+    let client = network.client().await.unwrap();
+    let encoding = client.committee().await.unwrap().encoding;
+    let quilt_size = created["blobObject"]["size"].as_u64().unwrap();
+    let row = encoding.primary_sliver_size(encoding.symbol_size(quilt_size).unwrap());
+    let before = common::metric_at(&url, "api_sliver_bytes_total").await;
+    let patch_id = patches[500]["quiltPatchId"].as_str().unwrap();
+    let response = http
+        .get(format!("{url}/v1/blobs/by-quilt-patch-id/{patch_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.bytes().await.unwrap().to_vec(), files[500].1);
+    let fetched = common::metric_at(&url, "api_sliver_bytes_total").await - before;
+    assert!(
+        (1..=2 * row).contains(&fetched),
+        "one file cost {fetched} bytes of slivers; a source sliver has {row}"
+    );
     assert_eq!(listed.as_array().unwrap().len(), FILES);
     assert_eq!(listed[0]["patch_id"], patches[0]["quiltPatchId"]);
     assert_eq!(

@@ -1,4 +1,4 @@
-//! Encode, decode and recover-one-sliver at n = 10, 100, 1000 for blobs of 1 B, 1 MiB,
+//! Encode, decode, check one sliver and recover one sliver at n = 10, 100, 1000 for blobs of 1 B, 1 MiB,
 //! 64 MiB and 256 MiB (and 1 GiB with `WALRUS_BENCH_1GIB=1`). Throughput is in bytes of
 //! unencoded data (for recovery: bytes of the rebuilt sliver).
 //!
@@ -9,7 +9,9 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use walrus_core::{
     EncodingConfig,
-    encoding::{RecoverySymbol, Sliver, SliverKind, decode, encode, recover_sliver},
+    encoding::{
+        RecoverySymbol, Sliver, SliverKind, SliverReceiver, decode, encode, recover_sliver,
+    },
 };
 
 const MIB: usize = 1 << 20;
@@ -59,6 +61,27 @@ fn bench_encoding(c: &mut Criterion) {
             group.bench_with_input(id.clone(), &slivers, |b, slivers| {
                 b.iter(|| decode(&metadata, slivers).unwrap())
             });
+            group.finish();
+
+            // Check primary sliver 0 against the metadata: whole, and as a reader that hashed
+            // its symbols while they arrived has left to do.
+            let sliver = encoded.primary_sliver(0);
+            let mut receiver = SliverReceiver::new(&metadata, SliverKind::Primary, 0).unwrap();
+            receiver.push(&sliver.data).unwrap();
+            let received = receiver.finish().unwrap();
+            let mut group = c.benchmark_group("verify_primary_sliver");
+            group.sample_size(20);
+            group.throughput(Throughput::Bytes(sliver.data.len() as u64));
+            group.bench_with_input(
+                BenchmarkId::new(format!("n{n}/whole"), label),
+                &sliver,
+                |b, sliver| b.iter(|| sliver.verify(&metadata).unwrap()),
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("n{n}/after_arrival"), label),
+                &received,
+                |b, received| b.iter(|| received.verify(&metadata).unwrap()),
+            );
             group.finish();
 
             // Rebuild primary sliver 0 from one symbol of each of the last s secondary

@@ -1,9 +1,14 @@
 //! The sdk's entry point: a wallet on one chain, with the committee and the objects it owns.
 
+use std::sync::Mutex;
+
 use walrus_chain::{
     client::LedgerClient,
     contract::{ObjectId, blob::Blob, events::Event, storage_resource::Storage, wal::Coin},
-    ledger::{Call, ExecutionStatus, Object, ObjectData, TransactionData, TransactionEffects},
+    ledger::{
+        Call, ExecutionStatus, Object, ObjectData, SignedTransaction, TransactionData,
+        TransactionEffects,
+    },
     source::ChainClient,
 };
 use walrus_core::keys::account::AccountKeyPair;
@@ -18,6 +23,8 @@ pub struct Client<C = LedgerClient> {
     system: ObjectId,
     staking: ObjectId,
     http: reqwest::Client,
+    /// The chain's epoch as last learnt, which transactions are signed for.
+    epoch: Mutex<Option<u32>>,
 }
 
 impl Client<LedgerClient> {
@@ -30,7 +37,9 @@ impl Client<LedgerClient> {
                 "the ledger at {ledger_url} has no Walrus system yet; start it with a genesis file"
             )));
         };
-        Ok(Self::new(chain, key, system, staking))
+        let client = Self::new(chain, key, system, staking);
+        *client.epoch.lock().expect("never poisoned") = health.epoch;
+        Ok(client)
     }
 }
 
@@ -43,6 +52,7 @@ impl<C: ChainClient> Client<C> {
             system,
             staking,
             http: reqwest::Client::new(),
+            epoch: Mutex::new(None),
         }
     }
 
@@ -77,20 +87,49 @@ impl<C: ChainClient> Client<C> {
     }
 
     /// Signs and submits `calls` as one transaction; an abort is an error.
+    ///
+    /// The transaction is signed for the epoch last learnt from the chain, which is asked
+    /// only the first time: a transaction executes in the epoch it names and the next, so
+    /// the cached epoch serves across an epoch change, and when the chain refuses the
+    /// transaction for its epoch, the epoch is asked again and the transaction signed for
+    /// it and sent once more.
     pub async fn execute(&self, calls: Vec<Call>) -> Result<TransactionEffects, SdkError> {
-        let transaction = TransactionData {
+        let cached = *self.epoch.lock().expect("never poisoned");
+        let epoch = match cached {
+            Some(epoch) => epoch,
+            None => self.learn_epoch().await?,
+        };
+        let transaction = self.sign(TransactionData {
             sender: self.address(),
             calls,
             nonce: rand::random(),
-            epoch: self.chain.epoch().await?,
-        }
-        .sign(&self.key)
-        .map_err(|error| SdkError::Chain(format!("cannot sign: {error}")))?;
-        let effects = self.chain.submit(&transaction).await?.effects;
+            epoch,
+        })?;
+        let submitted = match self.chain.submit(&transaction).await {
+            Err(error) if cached.is_some() && error.is_wrong_epoch() => {
+                let mut data = transaction.data;
+                data.epoch = self.learn_epoch().await?;
+                self.chain.submit(&self.sign(data)?).await
+            }
+            submitted => submitted,
+        };
+        let effects = submitted?.effects;
         match effects.status {
             ExecutionStatus::Success => Ok(effects),
             ExecutionStatus::Aborted { call, abort } => Err(SdkError::Aborted { call, abort }),
         }
+    }
+
+    /// Asks the chain for its epoch and remembers it.
+    async fn learn_epoch(&self) -> Result<u32, SdkError> {
+        let epoch = self.chain.epoch().await?;
+        *self.epoch.lock().expect("never poisoned") = Some(epoch);
+        Ok(epoch)
+    }
+
+    fn sign(&self, data: TransactionData) -> Result<SignedTransaction, SdkError> {
+        data.sign(&self.key)
+            .map_err(|error| SdkError::Chain(format!("cannot sign: {error}")))
     }
 
     /// Every object the wallet owns.

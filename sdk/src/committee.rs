@@ -12,7 +12,10 @@ use walrus_core::{
     messages::{Committee, CommitteeMember},
 };
 
-use crate::{error::SdkError, node_client::NodeClient};
+use crate::{
+    error::SdkError,
+    node_client::{NodeClient, SliverMeter},
+};
 
 /// One committee member.
 #[derive(Debug, Clone)]
@@ -120,6 +123,17 @@ impl CommitteeView {
                 .map_err(SdkError::Abort)?,
             max_epochs_ahead: system.max_epochs_ahead().map_err(SdkError::Abort)?,
         })
+    }
+
+    /// The same committee, its clients telling `meter` the size of every sliver received.
+    pub fn metered(mut self, meter: &SliverMeter) -> Self {
+        for member in &mut self.members {
+            member.client = member
+                .client
+                .take()
+                .map(|client| client.metered(meter.clone()));
+        }
+        self
     }
 
     /// The current epoch.

@@ -1,6 +1,6 @@
 //! An HTTP client of one storage node.
 
-use std::time::Duration;
+use std::{fmt, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use reqwest::{StatusCode, header::CONTENT_TYPE};
@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 use walrus_core::{
     BlobId, BlobMetadata, VerifiedBlobMetadata,
     audit::{AuditAnswer, AuditRequest},
-    encoding::{InconsistencyProof, RecoverySymbol, Sliver, SliverKind},
+    encoding::{
+        InconsistencyProof, ReceivedSliver, RecoverySymbol, SliverError, SliverKind, SliverReceiver,
+    },
     messages::{BlobCertificationBody, InvalidBlobIdAttestation, SignedMessage},
 };
 
@@ -130,11 +132,24 @@ impl NodeError {
     }
 }
 
+/// Told the size of every sliver a [`NodeClient`] receives whole (e.g. to count the bytes a
+/// server fetches from the nodes).
+pub type SliverMeter = Arc<dyn Fn(u64) + Send + Sync>;
+
 /// A client of the storage node at one base URL.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NodeClient {
     base: String,
     http: reqwest::Client,
+    meter: Option<SliverMeter>,
+}
+
+impl fmt::Debug for NodeClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
 }
 
 impl NodeClient {
@@ -144,7 +159,14 @@ impl NodeClient {
         Self {
             base: base_url.trim_end_matches('/').to_owned(),
             http,
+            meter: None,
         }
+    }
+
+    /// The same client, telling `meter` the size of every sliver it receives.
+    pub fn metered(mut self, meter: SliverMeter) -> Self {
+        self.meter = Some(meter);
+        self
     }
 
     /// The node's base URL.
@@ -212,15 +234,20 @@ impl NodeClient {
     /// The body of a GET of `path`, which must be exactly `size` bytes: read into one buffer
     /// of that size as it arrives, so that it costs its size once (not a list of chunks and
     /// then a copy) and a node cannot make the client hold more than it expects.
-    async fn exact_bytes(
+    /// The body at `path`, fed to `receiver` as it arrives: a node sending more or fewer
+    /// bytes than the sliver has is refused.
+    async fn receive_sliver(
         &self,
         path: &str,
-        size: u64,
-        deadline: Duration,
-    ) -> Result<Vec<u8>, NodeError> {
+        mut receiver: SliverReceiver,
+    ) -> Result<ReceivedSliver, NodeError> {
         let url = format!("{}{path}", self.base);
+        let deadline = read_deadline(receiver.expected_len() as u64);
         let mut response = self.send(&url, self.get(&url, deadline)).await?;
-        let mut body = Vec::with_capacity(size as usize);
+        let malformed = |error: SliverError| NodeError::Malformed {
+            url: url.clone(),
+            reason: error.to_string(),
+        };
         while let Some(chunk) = response
             .chunk()
             .await
@@ -229,21 +256,13 @@ impl NodeClient {
                 source,
             })?
         {
-            if (body.len() + chunk.len()) as u64 > size {
-                return Err(NodeError::Malformed {
-                    url,
-                    reason: format!("more than the {size} bytes expected"),
-                });
-            }
-            body.extend_from_slice(&chunk);
+            receiver.push(&chunk).map_err(malformed)?;
         }
-        if (body.len() as u64) < size {
-            return Err(NodeError::Malformed {
-                url,
-                reason: format!("{} bytes where {size} were expected", body.len()),
-            });
+        let received = receiver.finish().map_err(malformed)?;
+        if let Some(meter) = &self.meter {
+            meter(received.sliver().data.len() as u64);
         }
-        Ok(body)
+        Ok(received)
     }
 
     async fn bytes(&self, path: &str, deadline: Duration) -> Result<Vec<u8>, NodeError> {
@@ -309,22 +328,22 @@ impl NodeClient {
             .await
     }
 
-    /// The `kind` sliver of pair `pair_index`, shaped by the metadata but unverified: check
-    /// it with [`Sliver::verify`].
+    /// The `kind` sliver of pair `pair_index`, sized by the metadata, its symbols hashed as
+    /// they arrive, but unverified: check it with [`ReceivedSliver::verify`].
     pub async fn sliver(
         &self,
         metadata: &VerifiedBlobMetadata,
         pair_index: u16,
         kind: SliverKind,
-    ) -> Result<Sliver, NodeError> {
+    ) -> Result<ReceivedSliver, NodeError> {
         let path = api::sliver_path(metadata.blob_id(), pair_index, kind);
-        let size = metadata.sliver_size(kind);
-        Ok(Sliver {
-            kind,
-            index: kind.sliver_index(pair_index, metadata.config().n_shards_u16()),
-            symbol_size: metadata.symbol_size(),
-            data: self.exact_bytes(&path, size, read_deadline(size)).await?,
-        })
+        let index = kind.sliver_index(pair_index, metadata.config().n_shards_u16());
+        let receiver =
+            SliverReceiver::new(metadata, kind, index).map_err(|error| NodeError::Malformed {
+                url: format!("{}{path}", self.base),
+                reason: error.to_string(),
+            })?;
+        self.receive_sliver(&path, receiver).await
     }
 
     /// The node's signed confirmation that it stores its slivers of the blob, for a

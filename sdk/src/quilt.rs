@@ -163,7 +163,7 @@ async fn read_record(blob: &OpenBlob, patch_id: QuiltPatchId) -> Result<Patch, S
 /// The bytes of `range` of `blob`, fetched from the source slivers holding them.
 async fn read_range(blob: &OpenBlob, range: std::ops::Range<u64>) -> Result<Bytes, SdkError> {
     let mut bytes = BytesMut::with_capacity((range.end - range.start) as usize);
-    let mut chunks = std::pin::pin!(blob.clone().stream(range, |_| ()));
+    let mut chunks = std::pin::pin!(blob.clone().stream(range));
     while let Some(chunk) = chunks.next().await {
         bytes.extend_from_slice(&chunk?);
     }

@@ -366,14 +366,14 @@ async fn fetch_primary(
     metadata: &VerifiedBlobMetadata,
     check: Check,
 ) -> Result<Sliver, String> {
-    let sliver = client
+    let received = client
         .sliver(metadata, pair, SliverKind::Primary)
         .await
         .map_err(|error| error.to_string())?;
     let checked = match check {
-        Check::Shape => sliver.check_shape(metadata.config()),
-        Check::Hash => run_blocking(|| sliver.verify(metadata)),
+        Check::Shape => received.sliver().check_shape(metadata.config()),
+        Check::Hash => run_blocking(|| received.verify(metadata)),
     };
     checked.map_err(|error| format!("{}: sliver {pair}: {error}", client.url()))?;
-    Ok(sliver)
+    Ok(received.into_sliver())
 }

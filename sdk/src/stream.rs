@@ -1,19 +1,19 @@
 //! Streamed reads: the bytes of a blob, or of a range of it, in order, as they arrive. Rows
 //! `0..p` of the encoding matrix are the blob itself, row `i` being primary sliver `i`: a
 //! range is served by fetching only the source slivers holding it, each checked against the
-//! blob's metadata, and writing them out in order with at most [`SLIVERS_AHEAD`] fetched
-//! ahead. Only when a source sliver cannot be had is the blob decoded, from any `p` primary
+//! blob's metadata, and writing them out in order, the next one downloading while one is
+//! checked and written. Only when a source sliver cannot be had is the blob decoded, from any `p` primary
 //! slivers.
 
-use std::{collections::HashMap, ops::Range, sync::Arc};
+use std::{collections::HashMap, ops::Range, sync::Arc, time::Instant};
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt, stream};
+use futures::{Stream, stream};
 use rand::seq::SliceRandom;
-use tokio::sync::mpsc;
+use tokio::{sync::mpsc, task::JoinHandle};
 use walrus_core::{
     BlobId, VerifiedBlobMetadata,
-    encoding::{Sliver, SliverKind},
+    encoding::{ReceivedSliver, SliverKind},
 };
 
 use crate::{
@@ -26,9 +26,6 @@ use crate::{
     read::{blob_status, fetch_metadata, read_blob},
     retry::with_retries,
 };
-
-/// Source slivers fetched while the one before them is being written.
-pub const SLIVERS_AHEAD: usize = 1;
 
 /// A blob whose metadata was fetched and checked, ready to stream.
 #[derive(Debug, Clone)]
@@ -93,53 +90,61 @@ impl OpenBlob {
         (range.start / row) as u16..(range.end.div_ceil(row)) as u16
     }
 
-    /// The bytes of `range` (inside the blob) in order, in one chunk per source sliver;
-    /// `on_sliver` is told the bytes of every sliver fetched from a node. The stream ends with
-    /// an error when the blob cannot be read.
+    /// The bytes of `range` (inside the blob) in order, in one chunk per source sliver. The
+    /// stream ends with an error when the blob cannot be read.
     pub fn stream(
         self,
         range: Range<u64>,
-        on_sliver: impl Fn(u64) + Send + Sync + 'static,
     ) -> impl Stream<Item = Result<Bytes, SdkError>> + Send + 'static {
         let (sender, receiver) = mpsc::channel(1);
-        tokio::spawn(self.produce(range, Arc::new(on_sliver), sender));
+        tokio::spawn(self.produce(range, sender));
         stream::unfold(receiver, |mut receiver| async move {
             receiver.recv().await.map(|chunk| (chunk, receiver))
         })
     }
 
     /// Sends the chunks of `range` to `sender` until done, failed, or the receiver is gone.
-    async fn produce(
-        self,
-        range: Range<u64>,
-        on_sliver: Arc<dyn Fn(u64) + Send + Sync>,
-        sender: mpsc::Sender<Result<Bytes, SdkError>>,
-    ) {
+    /// Each source sliver is downloaded alone, so that the first arrives as early as the
+    /// nodes allow; the next download starts as soon as one ends, while the sliver just in is
+    /// checked and sent.
+    async fn produce(self, range: Range<u64>, sender: mpsc::Sender<Result<Bytes, SdkError>>) {
         let holders = self.holders();
         let row_bytes = self.row_bytes();
-        let rows = self.rows_of(&range);
-        let mut slivers = stream::iter(rows)
-            .map(|row| {
-                let (this, holders, on_sliver) = (&self, &holders, on_sliver.clone());
-                async move {
-                    let sliver = this.fetch_row(row, holders.get(&row).copied()).await;
-                    if let Ok(sliver) = &sliver {
-                        on_sliver(sliver.data.len() as u64);
-                    }
-                    (row, sliver)
-                }
-            })
-            .buffered(SLIVERS_AHEAD + 1);
-        while let Some((row, sliver)) = slivers.next().await {
+        let mut rows = self.rows_of(&range);
+        let download = |row: u16| {
+            let holder = holders.get(&row).cloned();
+            let metadata = self.metadata.clone();
+            let task = tokio::spawn(async move { download_row(&metadata, row, holder).await });
+            (row, AbortOnDrop(task))
+        };
+        let mut next = rows.next().map(download);
+        while let Some((row, downloading)) = next.take() {
+            let waited = Instant::now();
+            let received = downloading.finish().await;
+            next = rows.next().map(download);
+            let metadata = &*self.metadata;
+            let checking = Instant::now();
+            let checked = received.and_then(|(holder, received)| {
+                run_blocking(|| received.verify(metadata))
+                    .map_err(|error| format!("{holder}: sliver {row}: {error}"))?;
+                Ok(received.into_sliver())
+            });
+            tracing::debug!(
+                blob_id = %self.blob_id,
+                row,
+                waited_ms = (checking - waited).as_secs_f64() * 1e3,
+                checked_ms = checking.elapsed().as_secs_f64() * 1e3,
+                "source sliver in"
+            );
             let row_start = u64::from(row) * row_bytes;
-            let chunk = match sliver {
+            let chunk = match checked {
                 Ok(sliver) => {
                     let within = clip(&range, row_start..row_start + row_bytes);
-                    Ok(Bytes::from(sliver.data).slice(within))
+                    Bytes::from(sliver.data).slice(within)
                 }
                 Err(reason) => {
                     tracing::info!(blob_id = %self.blob_id, row, %reason, "decoding the blob");
-                    drop(slivers);
+                    drop(next);
                     let rest = range.start.max(row_start)..range.end;
                     let decoded = read_blob(&self.committee, &self.blob_id, &NoProgress).await;
                     let _ = sender
@@ -150,14 +155,14 @@ impl OpenBlob {
                     return;
                 }
             };
-            if sender.send(chunk).await.is_err() {
+            if sender.send(Ok(chunk)).await.is_err() {
                 return;
             }
         }
     }
 
     /// The client of the node holding each primary sliver.
-    fn holders(&self) -> HashMap<u16, &NodeClient> {
+    fn holders(&self) -> HashMap<u16, NodeClient> {
         self.committee
             .members
             .iter()
@@ -167,21 +172,41 @@ impl OpenBlob {
                 self.committee
                     .pairs_of(index, &self.blob_id)
                     .into_iter()
-                    .map(move |pair| (pair, client))
+                    .map(move |pair| (pair, client.clone()))
             })
             .collect()
     }
+}
 
-    /// Source sliver `row` from its holder, checked against the metadata.
-    async fn fetch_row(&self, row: u16, holder: Option<&NodeClient>) -> Result<Sliver, String> {
-        let holder = holder.ok_or_else(|| format!("no node with an address holds sliver {row}"))?;
-        let metadata = &*self.metadata;
-        let sliver = with_retries(|| holder.sliver(metadata, row, SliverKind::Primary))
+/// Source sliver `row` downloaded from its holder, unchecked, with the holder's URL.
+async fn download_row(
+    metadata: &VerifiedBlobMetadata,
+    row: u16,
+    holder: Option<NodeClient>,
+) -> Result<(String, ReceivedSliver), String> {
+    let holder = holder.ok_or_else(|| format!("no node with an address holds sliver {row}"))?;
+    let received = with_retries(|| holder.sliver(metadata, row, SliverKind::Primary))
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok((holder.url().to_owned(), received))
+}
+
+/// A download running as its own task, so that it goes on while the reader checks and
+/// writes the sliver before it; dropped, it stops.
+struct AbortOnDrop(JoinHandle<Result<(String, ReceivedSliver), String>>);
+
+impl AbortOnDrop {
+    /// What the download gave.
+    async fn finish(mut self) -> Result<(String, ReceivedSliver), String> {
+        (&mut self.0)
             .await
-            .map_err(|error| error.to_string())?;
-        run_blocking(|| sliver.verify(metadata))
-            .map_err(|error| format!("{}: sliver {row}: {error}", holder.url()))?;
-        Ok(sliver)
+            .unwrap_or_else(|error| Err(format!("the download stopped: {error}")))
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

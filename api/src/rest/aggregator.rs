@@ -4,6 +4,8 @@
 //! `GET /v1/blobs/{blob_id}/status`. Answers carry the blob id as ETag and a Cache-Control
 //! lasting until the blob's end epoch.
 
+use std::time::Instant;
+
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
@@ -379,7 +381,9 @@ async fn answer_blob(
     options: &ReadOptions,
     requested: Requested,
 ) -> Result<Response, RestError> {
+    let asking = Instant::now();
     let servable = Servable::of(state, blob_id).await?;
+    tracing::debug!(%blob_id, ms = asking.elapsed().as_secs_f64() * 1e3, "registrations in");
     let etag = match &requested {
         Requested::Exact(bytes) => {
             format!("\"{blob_id}-{}-{}\"", bytes.start, bytes.end - bytes.start)
@@ -408,7 +412,6 @@ async fn answer_blob(
         requested,
         options.strict_consistency_check,
         answer,
-        state.metrics.sliver_bytes.clone(),
     )
     .await
     .map_err(|error| servable.read_error(blob_id, error))

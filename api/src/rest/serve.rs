@@ -2,7 +2,7 @@
 //! (200). They stream from the source slivers holding them, in order, as they arrive
 //! ([`walrus_sdk::stream`]); a strict consistency check decodes the whole blob first.
 
-use std::ops::Range;
+use std::{ops::Range, time::Instant};
 
 use axum::{
     body::Body,
@@ -10,7 +10,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures::StreamExt;
-use prometheus::IntCounter;
 use walrus_core::BlobId;
 use walrus_sdk::{CommitteeView, NoProgress, SdkError, read::read_blob, stream::OpenBlob};
 
@@ -57,15 +56,13 @@ impl From<SdkError> for ServeError {
 }
 
 /// Answers the `requested` bytes of `blob_id` with the headers in `answer`; with `strict`,
-/// after decoding the whole blob and re-deriving its id. `sliver_bytes` counts the bytes
-/// fetched from the nodes.
+/// after decoding the whole blob and re-deriving its id.
 pub async fn blob(
     committee: &CommitteeView,
     blob_id: &BlobId,
     requested: Requested,
     strict: bool,
     mut answer: HeaderMap,
-    sliver_bytes: IntCounter,
 ) -> Result<Response, ServeError> {
     if strict {
         let blob = read_blob(committee, blob_id, &NoProgress).await?;
@@ -77,7 +74,9 @@ pub async fn blob(
         let part = blob[bytes.start as usize..bytes.end as usize].to_vec();
         return Ok((status, answer, Body::from(part)).into_response());
     }
+    let opening = Instant::now();
     let blob = OpenBlob::open(committee, blob_id).await?;
+    tracing::debug!(%blob_id, ms = opening.elapsed().as_secs_f64() * 1e3, "metadata in");
     let (status, bytes) = match chosen(requested, blob.size(), &mut answer)? {
         Ok(chosen) => chosen,
         Err(refusal) => return Ok(refusal),
@@ -86,14 +85,12 @@ pub async fn blob(
         header::CONTENT_LENGTH,
         HeaderValue::from(bytes.end - bytes.start),
     );
-    let chunks = blob
-        .stream(bytes, move |bytes| sliver_bytes.inc_by(bytes))
-        .map(|chunk| {
-            chunk.map_err(|error| {
-                tracing::warn!(%error, "a streamed blob failed midway");
-                std::io::Error::other(error)
-            })
-        });
+    let chunks = blob.stream(bytes).map(|chunk| {
+        chunk.map_err(|error| {
+            tracing::warn!(%error, "a streamed blob failed midway");
+            std::io::Error::other(error)
+        })
+    });
     Ok((status, answer, Body::from_stream(chunks)).into_response())
 }
 

@@ -172,6 +172,20 @@ impl BlsCommittee {
         signers_bitmap: &[u8],
         message: &[u8],
     ) -> Result<u16, MoveAbort> {
+        let (weight, key) = self.signers(signers_bitmap)?;
+        let verified = key.is_some_and(|key| {
+            PREVERIFIED.with_borrow(|preverified| {
+                preverified.contains(&VerifiedSignature::new(signature, &key, message))
+            }) || BlsSignature::from_bytes(signature)
+                .is_ok_and(|signature| signature.verify(message, &key).is_ok())
+        });
+        ensure(verified, ESignatureInvalid)?;
+        Ok(weight)
+    }
+
+    /// The weight of the members `signers_bitmap` names and their aggregate public key
+    /// (`None` if it is the identity or they are none).
+    fn signers(&self, signers_bitmap: &[u8]) -> Result<(u16, Option<BlsPublicKey>), MoveAbort> {
         let n_members = self.members.len();
         ensure(
             signers_bitmap.len() == n_members.div_ceil(8),
@@ -192,11 +206,60 @@ impl BlsCommittee {
             )?;
         }
         let keys: Vec<BlsPublicKey> = signers.iter().map(|member| member.public_key).collect();
-        let verified = BlsSignature::from_bytes(signature)
-            .ok()
-            .zip(aggregate_public_keys(&keys).ok())
-            .is_some_and(|(signature, key)| signature.verify(message, &key).is_ok());
-        ensure(verified, ESignatureInvalid)?;
-        Ok(weight)
+        Ok((weight, aggregate_public_keys(&keys).ok()))
     }
+
+    /// Checks the aggregate signature of a certificate by this committee ahead of execution
+    /// (the pairing, which is most of a certificate's cost, depends on nothing else): the
+    /// signature it verified, for [`with_preverified`]; `None` if it does not verify.
+    pub fn preverify(
+        &self,
+        signature: &[u8],
+        signers_bitmap: &[u8],
+        message: &[u8],
+    ) -> Option<VerifiedSignature> {
+        let key = self.signers(signers_bitmap).ok()?.1?;
+        let parsed = BlsSignature::from_bytes(signature).ok()?;
+        parsed
+            .verify(message, &key)
+            .is_ok()
+            .then(|| VerifiedSignature::new(signature, &key, message))
+    }
+}
+
+/// An aggregate BLS signature known to verify: a digest of the signature, the signers'
+/// aggregate public key and the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VerifiedSignature([u8; 32]);
+
+impl VerifiedSignature {
+    fn new(signature: &[u8], key: &BlsPublicKey, message: &[u8]) -> Self {
+        use blake2::{Blake2b, Digest as _, digest::consts::U32};
+        let mut hasher = Blake2b::<U32>::new();
+        for part in [signature, key.as_bytes(), message] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        Self(hasher.finalize().into())
+    }
+}
+
+thread_local! {
+    static PREVERIFIED: std::cell::RefCell<std::collections::HashSet<VerifiedSignature>> =
+        std::cell::RefCell::default();
+}
+
+/// Runs `work` (execution) on this thread with `verified` signatures taken as verified, so
+/// that certificates checked ahead of it, in parallel and outside the ledger's lock, are not
+/// paired again; every other check of a certificate (bitmap, weight, epoch) still runs. A
+/// signature is taken only for the same signature, signers' key and message, whose pairing
+/// check has one answer, so the results are those of a full check.
+pub fn with_preverified<T>(
+    verified: impl IntoIterator<Item = VerifiedSignature>,
+    work: impl FnOnce() -> T,
+) -> T {
+    PREVERIFIED.with_borrow_mut(|set| set.extend(verified));
+    let result = work();
+    PREVERIFIED.with_borrow_mut(std::collections::HashSet::clear);
+    result
 }

@@ -18,6 +18,6 @@ pub use history::{
 pub use log::{LogError, RecordLog};
 pub use object::{Object, ObjectData, Owner};
 pub use transaction::{
-    Call, SignedTransaction, TransactionData, TransactionDigest, created_object,
-    created_object_reference,
+    Call, SignedTransaction, TransactionData, TransactionDigest, VerifiedTransaction,
+    created_object, created_object_reference, with_verified_signatures,
 };

@@ -367,6 +367,28 @@ pub enum Call {
     },
 }
 
+impl Call {
+    /// The quorum certificate the call carries, as (aggregate signature, signers bitmap,
+    /// message), if it carries one.
+    pub fn certificate(&self) -> Option<(&[u8], &[u8], &[u8])> {
+        match self {
+            Call::CertifyBlob {
+                signature,
+                signers,
+                message,
+                ..
+            }
+            | Call::InvalidateBlobId {
+                signature,
+                signers,
+                message,
+                ..
+            } => Some((signature, signers, message)),
+            _ => None,
+        }
+    }
+}
+
 /// What the sender signs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransactionData {
@@ -425,9 +447,39 @@ pub struct SignedTransaction {
 }
 
 impl SignedTransaction {
-    /// Checks the signature and that its key is the sender's.
+    /// Checks the signature and that its key is the sender's (unless
+    /// [`with_verified_signatures`] says this transaction's signature was checked).
     pub fn verify_signature(&self) -> Result<(), String> {
-        let signer = verify(&self.data.signing_bytes(), &self.signature)
+        let bytes = self.data.signing_bytes();
+        let verified = VERIFIED_SIGNATURES.with_borrow(|verified| {
+            !verified.is_empty() && verified.contains(&self.signature_digest(&bytes))
+        });
+        if verified {
+            return Ok(());
+        }
+        self.check_signature(&bytes)
+    }
+
+    /// Checks the signature ahead of execution: the token [`with_verified_signatures`]
+    /// takes, or `None` if the signature is invalid or not the sender's.
+    pub fn preverify_signature(&self) -> Option<VerifiedTransaction> {
+        let bytes = self.data.signing_bytes();
+        self.check_signature(&bytes)
+            .ok()
+            .map(|()| VerifiedTransaction(self.signature_digest(&bytes)))
+    }
+
+    /// A digest of the signed bytes and the signature, which decide the check's answer.
+    fn signature_digest(&self, signing_bytes: &[u8]) -> [u8; 32] {
+        let mut hasher = Blake2b::<U32>::new();
+        hasher.update((signing_bytes.len() as u64).to_le_bytes());
+        hasher.update(signing_bytes);
+        hasher.update(bcs::to_bytes(&self.signature).expect("signatures serialize"));
+        hasher.finalize().into()
+    }
+
+    fn check_signature(&self, signing_bytes: &[u8]) -> Result<(), String> {
+        let signer = verify(signing_bytes, &self.signature)
             .map_err(|error| format!("invalid signature: {error}"))?;
         if signer != self.data.sender {
             return Err(format!(
@@ -437,4 +489,27 @@ impl SignedTransaction {
         }
         Ok(())
     }
+}
+
+/// A transaction whose signature was checked ahead of execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VerifiedTransaction([u8; 32]);
+
+thread_local! {
+    static VERIFIED_SIGNATURES: std::cell::RefCell<std::collections::HashSet<[u8; 32]>> =
+        std::cell::RefCell::default();
+}
+
+/// Runs `work` (execution) on this thread with the signatures of `verified` transactions
+/// taken as checked, so that signatures checked ahead of it, in parallel and outside the
+/// ledger's lock, are not checked again. A token stands for the very signed bytes and
+/// signature whose check passed, so the results are those of a full check.
+pub fn with_verified_signatures<T>(
+    verified: impl IntoIterator<Item = VerifiedTransaction>,
+    work: impl FnOnce() -> T,
+) -> T {
+    VERIFIED_SIGNATURES.with_borrow_mut(|set| set.extend(verified.into_iter().map(|v| v.0)));
+    let result = work();
+    VERIFIED_SIGNATURES.with_borrow_mut(std::collections::HashSet::clear);
+    result
 }

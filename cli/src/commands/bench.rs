@@ -27,6 +27,7 @@ use super::{
     bench_audit::{self, AuditArgs},
     bench_chaos::{self, ChaosArgs},
     bench_flows::{self, Flow, FlowArgs},
+    bench_ledger_http::{self, LedgerHttpArgs},
     bench_ledger_memory::{self, LedgerMemoryArgs},
     bench_quilt::{self, QuiltArgs},
     bench_serve::{self, ServeArgs},
@@ -49,6 +50,11 @@ pub enum Bench {
     /// The ledger's resident memory and restart time as it ages: epochs of blob stores (in
     /// process), with `walrus ledger` restarted on its directory at sample points.
     LedgerMemory(LedgerMemoryArgs),
+    /// Transactions per second of `walrus ledger` run as its own process, over HTTP from
+    /// concurrent senders, each with its own account, sending the store flow's chain traffic
+    /// (reserve and register, certify with the committee's BLS certificate), with latency
+    /// percentiles.
+    LedgerHttp(LedgerHttpArgs),
     /// The store flow on a local 4-node network, against encoding alone.
     Store(FlowArgs),
     /// The read flow on a local 4-node network, against decoding alone.
@@ -108,6 +114,10 @@ pub fn run(bench: Bench, output: &Output) -> Result<()> {
         Bench::LedgerMemory(args) => {
             let report = bench_ledger_memory::run(&args, output)?;
             output.print(&report, bench_ledger_memory::LedgerMemoryReport::to_text);
+        }
+        Bench::LedgerHttp(args) => {
+            let report = bench_ledger_http::run(&args)?;
+            output.print(&report, bench_ledger_http::LedgerHttpReport::to_text);
         }
         Bench::Chaos(args) => bench_chaos::run(&args, output)?,
         Bench::Serve(args) => {

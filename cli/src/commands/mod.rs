@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_audit;
 pub mod bench_chaos;
 pub mod bench_flows;
+pub mod bench_ledger_http;
 pub mod bench_ledger_memory;
 pub mod bench_quilt;
 pub mod bench_serve;

@@ -118,7 +118,7 @@ async fn write_blob(
     let blob = OpenBlob::open(committee, blob_id).await?;
     let size = blob.size();
     progress.phase(Phase::Fetching { total_bytes: size });
-    let mut chunks = std::pin::pin!(blob.stream(0..size, |_| ()));
+    let mut chunks = std::pin::pin!(blob.stream(0..size));
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk?;
         out.write_all(&chunk)?;

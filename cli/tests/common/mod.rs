@@ -205,7 +205,12 @@ impl Drop for TestNetwork {
 
 /// One of a node's Prometheus counters or gauges.
 pub async fn metric(node: &LocalNode, name: &str) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", node.url()))
+    metric_at(&node.url(), name).await
+}
+
+/// One of the Prometheus counters or gauges of the service at `base_url`.
+pub async fn metric_at(base_url: &str, name: &str) -> u64 {
+    let text = reqwest::get(format!("{base_url}/metrics"))
         .await
         .unwrap()
         .text()

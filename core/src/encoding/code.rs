@@ -17,6 +17,7 @@
 
 use std::cell::RefCell;
 
+use rayon::prelude::*;
 use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
 
 /// Working memory the library may use per thread, which sets the slice size.
@@ -319,6 +320,40 @@ impl LinearCode {
                     sink(self.source + i, start, recovery);
                 }
             });
+        }
+    }
+
+    /// [`LinearCode::extend`] with the slices of the symbols coded on every core, a group of
+    /// slices at a time; `sink` still receives each recovery symbol's slices in order, so a
+    /// caller can hash them as they come while at most one slice per thread is held.
+    pub fn extend_parallel(
+        &self,
+        source: &[&[u8]],
+        symbol_size: usize,
+        mut sink: impl FnMut(usize, usize, &[u8]),
+    ) {
+        let slices: Vec<(usize, usize)> = self.slices(symbol_size).collect();
+        let recovery = self.recovery();
+        for group in slices.chunks(rayon::current_num_threads().max(1)) {
+            let coded: Vec<Vec<u8>> = group
+                .par_iter()
+                .map(|&(start, end)| {
+                    let width = end - start;
+                    let part: Vec<&[u8]> =
+                        source.iter().map(|symbol| &symbol[start..end]).collect();
+                    let mut out = vec![0u8; recovery * width];
+                    self.extend(&part, width, |position, offset, bytes| {
+                        let at = (position - self.source) * width + offset;
+                        out[at..at + bytes.len()].copy_from_slice(bytes);
+                    });
+                    out
+                })
+                .collect();
+            for (&(start, end), out) in group.iter().zip(&coded) {
+                for (i, bytes) in out.chunks_exact(end - start).enumerate() {
+                    sink(self.source + i, start, bytes);
+                }
+            }
         }
     }
 

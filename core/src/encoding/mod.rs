@@ -12,6 +12,7 @@ mod code;
 mod config;
 mod decoder;
 mod encoder;
+mod receive;
 mod recovery;
 mod sliver;
 
@@ -20,6 +21,7 @@ pub use config::{
 };
 pub use decoder::{DecodeError, decode, decode_and_verify};
 pub use encoder::{EncodedBlob, compute_metadata, encode};
+pub use receive::{ReceivedSliver, SliverReceiver};
 pub use recovery::{
     InconsistencyProof, InconsistencyProofError, RecoveryError, RecoverySymbol,
     RecoverySymbolError, recover_sliver,

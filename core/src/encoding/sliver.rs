@@ -230,29 +230,57 @@ impl Sliver {
     pub fn compute_hash(&self, config: &EncodingConfig) -> Result<Digest, SliverError> {
         self.check_shape(config)?;
         let size = self.symbol_size as usize;
+        let leaves = self.data.par_chunks_exact(size).map(leaf_digest).collect();
+        Ok(self.hash_with_source_leaves(config, leaves))
+    }
+
+    /// The Merkle root of the expansion whose first leaves, the digests of the sliver's own
+    /// symbols, are `leaves`: only the recovery symbols are computed and hashed. The shape
+    /// must have been checked.
+    pub(crate) fn hash_with_source_leaves(
+        &self,
+        config: &EncodingConfig,
+        mut leaves: Vec<Digest>,
+    ) -> Digest {
+        let size = self.symbol_size as usize;
         let code = self.kind.code(config);
         let source: Vec<&[u8]> = self.data.chunks_exact(size).collect();
-        let mut leaves: Vec<Digest> = source
-            .par_iter()
-            .map(|symbol| leaf_digest(symbol))
-            .collect();
+        debug_assert_eq!(leaves.len(), source.len());
         let mut recovery = vec![LeafHasher::new(); code.total - source.len()];
-        code.extend(&source, size, |position, _offset, bytes| {
+        code.extend_parallel(&source, size, |position, _offset, bytes| {
             recovery[position - source.len()].update(bytes);
         });
         leaves.extend(recovery.iter().map(LeafHasher::finalize));
-        Ok(MerkleTree::from_leaf_digests(leaves).root())
+        MerkleTree::from_leaf_digests(leaves).root()
     }
 
     /// Checks the sliver against the blob's metadata: shape, symbol size and hash.
     pub fn verify(&self, metadata: &VerifiedBlobMetadata) -> Result<(), SliverError> {
+        self.check_symbol_size(metadata)?;
+        let computed = self.compute_hash(metadata.config())?;
+        self.compare_hash(metadata, computed)
+    }
+
+    /// Refuses a sliver whose symbols are not the blob's size.
+    pub(crate) fn check_symbol_size(
+        &self,
+        metadata: &VerifiedBlobMetadata,
+    ) -> Result<(), SliverError> {
         if self.symbol_size != metadata.symbol_size() {
             return Err(SliverError::SymbolSizeMismatch {
                 actual: self.symbol_size,
                 expected: metadata.symbol_size(),
             });
         }
-        let computed = self.compute_hash(metadata.config())?;
+        Ok(())
+    }
+
+    /// Refuses a hash other than the one the metadata commits to for this sliver.
+    pub(crate) fn compare_hash(
+        &self,
+        metadata: &VerifiedBlobMetadata,
+        computed: Digest,
+    ) -> Result<(), SliverError> {
         let expected = *metadata
             .sliver_hash(self.kind, self.index)
             .expect("index checked by compute_hash");
