@@ -118,6 +118,7 @@ fn main() {
             other: ObjectId::ZERO,
         }],
         nonce: 1,
+        epoch: 0,
     }
     .sign(&account)
     .unwrap();
@@ -164,6 +165,7 @@ fn epoch_change_page() -> Vec<u8> {
             sender: publisher.address(),
             calls: vec![call],
             nonce,
+            epoch: 0,
         }
         .sign(&publisher)
         .unwrap();
@@ -184,7 +186,7 @@ fn epoch_change_page() -> Vec<u8> {
     };
     send(&mut ledger, change, 1, 10_000);
     let page = CheckpointPage {
-        checkpoints: ledger.checkpoints(0, 10).to_vec(),
+        checkpoints: ledger.checkpoints(0, 10).unwrap(),
         checkpoint_count: ledger.checkpoint_count(),
     };
     std::fs::remove_dir_all(&dir).unwrap();
