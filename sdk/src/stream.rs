@@ -2,8 +2,8 @@
 //! `0..p` of the encoding matrix are the blob itself, row `i` being primary sliver `i`: a
 //! range is served by fetching only the source slivers holding it, each checked against the
 //! blob's metadata, and writing them out in order, the next one downloading while one is
-//! checked and written. Only when a source sliver cannot be had is the blob decoded, from any `p` primary
-//! slivers.
+//! checked and written. Only when a source sliver cannot be had is the blob decoded, from
+//! any `p` primary slivers.
 
 use std::{collections::HashMap, ops::Range, sync::Arc, time::Instant};
 
