@@ -39,7 +39,8 @@ impl Default for Metrics {
         .expect("valid metric");
         let sliver_bytes = IntCounter::new(
             "api_sliver_bytes_total",
-            "Bytes of the slivers fetched from storage nodes to answer reads (blobs, ranges, quilt files)",
+            "Bytes of the slivers fetched from storage nodes to answer reads (blobs, ranges, \
+             quilt files)",
         )
         .expect("valid metric");
         registry

@@ -1,6 +1,6 @@
-//! Encode, decode, check one sliver and recover one sliver at n = 10, 100, 1000 for blobs of 1 B, 1 MiB,
-//! 64 MiB and 256 MiB (and 1 GiB with `WALRUS_BENCH_1GIB=1`). Throughput is in bytes of
-//! unencoded data (for recovery: bytes of the rebuilt sliver).
+//! Encode, decode, check one sliver and recover one sliver at n = 10, 100, 1000 for blobs of
+//! 1 B, 1 MiB, 64 MiB and 256 MiB (and 1 GiB with `WALRUS_BENCH_1GIB=1`). Throughput is in
+//! bytes of unencoded data (for a check: of the sliver; for recovery: of the rebuilt sliver).
 //!
 //! `cargo bench -p walrus-core --bench encoding`; filter with e.g. `-- encode/n1000`.
 
