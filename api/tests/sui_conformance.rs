@@ -176,33 +176,26 @@ fn an_unknown_walrus_event_and_a_missing_field_are_errors() {
                     .with_events(proto::TransactionEvents::default().with_events(vec![event])),
             ])
     };
-    let unknown = sui_event(
-        &PACKAGE,
-        format!("{PACKAGE}::events::Renamed"),
-        &sender,
-        vec![0; 4],
-    );
+    let walrus_event = |name: &str, contents: usize| {
+        sui_event(
+            &PACKAGE,
+            format!("{PACKAGE}::events::{name}"),
+            &sender,
+            vec![0; contents],
+        )
+    };
+    let unknown = walrus_event("Renamed", 4);
     assert!(matches!(
         decoder.checkpoint(&checkpoint(unknown)),
         Err(SuiDecodeError::UnknownEvent { checkpoint: 9, .. })
     ));
     // An `EpochChangeStart` is a u32: three bytes are not one.
-    let short = sui_event(
-        &PACKAGE,
-        format!("{PACKAGE}::events::EpochChangeStart"),
-        &sender,
-        vec![0; 3],
-    );
+    let short = walrus_event("EpochChangeStart", 3);
     assert!(matches!(
         decoder.checkpoint(&checkpoint(short)),
         Err(SuiDecodeError::UnknownEvent { .. })
     ));
-    let mut no_contents = sui_event(
-        &PACKAGE,
-        format!("{PACKAGE}::events::EpochChangeStart"),
-        &sender,
-        vec![0; 4],
-    );
+    let mut no_contents = walrus_event("EpochChangeStart", 4);
     no_contents.contents = None;
     assert!(matches!(
         decoder.checkpoint(&checkpoint(no_contents)),

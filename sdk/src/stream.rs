@@ -8,9 +8,9 @@
 use std::{collections::HashMap, ops::Range, sync::Arc, time::Instant};
 
 use bytes::Bytes;
-use futures::{Stream, stream};
+use futures::{FutureExt, Stream, stream};
 use rand::seq::SliceRandom;
-use tokio::{sync::mpsc, task::JoinHandle};
+use tokio::sync::mpsc;
 use walrus_core::{
     BlobId, VerifiedBlobMetadata,
     encoding::{ReceivedSliver, SliverKind},
@@ -114,13 +114,17 @@ impl OpenBlob {
         let download = |row: u16| {
             let holder = holders.get(&row).cloned();
             let metadata = self.metadata.clone();
-            let task = tokio::spawn(async move { download_row(&metadata, row, holder).await });
-            (row, AbortOnDrop(task))
+            // Runs as its own task, so that it goes on while the sliver before it is checked
+            // and written; dropping the handle stops it.
+            let (task, handle) =
+                async move { download_row(&metadata, row, holder).await }.remote_handle();
+            tokio::spawn(task);
+            (row, handle)
         };
         let mut next = rows.next().map(download);
         while let Some((row, downloading)) = next.take() {
             let waited = Instant::now();
-            let received = downloading.finish().await;
+            let received = downloading.await;
             next = rows.next().map(download);
             let metadata = &*self.metadata;
             let checking = Instant::now();
@@ -189,25 +193,6 @@ async fn download_row(
         .await
         .map_err(|error| error.to_string())?;
     Ok((holder.url().to_owned(), received))
-}
-
-/// A download running as its own task, so that it goes on while the reader checks and
-/// writes the sliver before it; dropped, it stops.
-struct AbortOnDrop(JoinHandle<Result<(String, ReceivedSliver), String>>);
-
-impl AbortOnDrop {
-    /// What the download gave.
-    async fn finish(mut self) -> Result<(String, ReceivedSliver), String> {
-        (&mut self.0)
-            .await
-            .unwrap_or_else(|error| Err(format!("the download stopped: {error}")))
-    }
-}
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// The part of `row` (blob offsets) inside `range`, as offsets into the row.
